@@ -1,0 +1,1 @@
+"""opsflow's engine: process packages, the runtime API, persistence and timers (no web code)."""

@@ -1,0 +1,50 @@
+"""Every OPSFLOW_* setting, declared once with its default and why it exists."""
+import os
+from dataclasses import MISSING, dataclass, field, fields
+from pathlib import Path
+
+
+def _default_db_url():
+    """SQLite under instance/ in the working directory: the embedded default."""
+    return f"sqlite:///{Path('instance', 'opsflow.db').resolve()}"
+
+
+@dataclass
+class Settings:
+    """opsflow's configuration; `from_env()` fills it from OPSFLOW_* variables."""
+
+    # SQLAlchemy URL: sqlite:///path (default instance/opsflow.db) or postgresql+psycopg://...
+    database_url: str = field(default_factory=_default_db_url)
+    # Folder of process packages that `opsflow serve`/`make run` deploys.
+    processes_path: str = "processes"
+    # Organisation file loaded by `make run` and `opsflow org load` when no path is given.
+    org_file: str = "processes/org.yaml"
+    # Seconds `opsflow worker` sleeps between polls when nothing is due.
+    worker_poll_seconds: float = 5.0
+    # Most timers one worker claims per poll.
+    worker_batch: int = 50
+    # Wall-clock budget, in seconds, of one sandboxed script or expression.
+    script_time_limit: float = 1.0
+    # How many deserialized workflows one process keeps in memory (0 disables the cache).
+    instance_cache_size: int = 256
+    # Secret that signs web sessions; set it in production (the default is for the demo only).
+    secret_key: str = "opsflow-demo-secret-change-me"
+    # scrypt cost of stored passwords (a power of two; lower it only for throw-away test databases).
+    password_hash_cost: int = 2**14
+    # Host and port of `opsflow serve`.
+    host: str = "127.0.0.1"
+    port: int = 5000
+
+    @classmethod
+    def from_env(cls, environ=None, **overrides):
+        """Build settings from OPSFLOW_<NAME> variables, then apply explicit overrides."""
+        environ = os.environ if environ is None else environ
+        values = {}
+        for f in fields(cls):
+            raw = environ.get(f"OPSFLOW_{f.name.upper()}")
+            if raw is None:
+                continue
+            kind = type(f.default) if f.default is not MISSING else str
+            values[f.name] = kind(raw) if kind in (int, float) else raw
+        values.update(overrides)
+        return cls(**values)

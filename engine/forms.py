@@ -1,0 +1,52 @@
+"""Form data checked against its JSON Schema, with one plain message per field."""
+import copy
+
+from jsonschema import Draft202012Validator, FormatChecker
+
+from engine.errors import ValidationFailed
+from engine.jsonsafe import json_safe
+
+_FORMATS = FormatChecker()
+
+
+def _field_path(error):
+    """The field a schema error belongs to, as 'items/0/quantity'."""
+    path = [str(p) for p in error.absolute_path]
+    if error.validator == "required":
+        missing = [name for name in error.validator_value if name not in (error.instance or {})]
+        path.append(missing[0] if missing else "")
+    return "/".join(p for p in path if p)
+
+
+def _message(error):
+    """A short, plain reason."""
+    if error.validator == "required":
+        return "this field is required"
+    if error.validator == "enum":
+        return "choose one of the offered values"
+    if error.validator == "format":
+        return f"not a valid {error.validator_value}"
+    return error.message
+
+
+def validate_form(schema, data):
+    """Return the declared fields of `data` if valid, else raise ValidationFailed(field -> reason).
+
+    Fields the schema does not declare are dropped so a request cannot plant case data.
+    """
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ValidationFailed({"": "form data must be an object of field values"})
+    try:
+        data = json_safe(copy.deepcopy(data))
+    except TypeError as exc:
+        raise ValidationFailed({"": str(exc)}) from exc
+    schema = schema or {"type": "object", "properties": {}}
+    errors = {}
+    for error in Draft202012Validator(schema, format_checker=_FORMATS).iter_errors(data):
+        errors.setdefault(_field_path(error), _message(error))
+    if errors:
+        raise ValidationFailed(errors)
+    declared = schema.get("properties", {})
+    return {k: v for k, v in data.items() if k in declared}

@@ -1,0 +1,111 @@
+"""The organisation: departments, roles, users and managers, loaded from a YAML file."""
+from pathlib import Path
+
+import yaml
+from sqlalchemy import delete, select
+
+from engine.errors import OpsflowError
+from engine.passwords import hash_password, verify_password
+from engine.store.models import Department, Role, User, UserRole
+
+
+class OrgError(OpsflowError):
+    """The organisation file is inconsistent."""
+
+    code = "org"
+
+
+def read_org_file(path):
+    """Parse and cross-check an organisation file, returning its dict."""
+    doc = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    users = {u["username"]: u for u in doc.get("users", [])}
+    roles = {r["key"] for r in doc.get("roles", [])}
+    departments = {d["key"] for d in doc.get("departments", [])}
+    problems = []
+    for name, user in users.items():
+        if user.get("manager") and user["manager"] not in users:
+            problems.append(f"user {name}: manager {user['manager']!r} is not a user")
+        if user.get("department") and user["department"] not in departments:
+            problems.append(f"user {name}: department {user['department']!r} is not declared")
+        problems += [f"user {name}: role {r!r} is not declared" for r in user.get("roles", []) if r not in roles]
+        if not user.get("password"):
+            problems.append(f"user {name}: no password")
+    for dept in doc.get("departments", []):
+        if dept.get("head") and dept["head"] not in users:
+            problems.append(f"department {dept['key']}: head {dept['head']!r} is not a user")
+    if problems:
+        raise OrgError(f"{path}: " + "; ".join(problems))
+    return doc
+
+
+def load_org(session, doc, hash_cost=2**14):
+    """Replace the organisation in the database with `doc` (one transaction, passwords hashed)."""
+    existing = {u.username: u.password_hash for u in session.scalars(select(User))}
+    for table in (UserRole, User, Role, Department):
+        session.execute(delete(table))
+    for dept in doc.get("departments", []):
+        session.add(Department(key=dept["key"], name_en=dept["name"]["en"], name_zh=dept["name"]["zh-Hant"],
+                               head=dept.get("head")))
+    for role in doc.get("roles", []):
+        session.add(Role(key=role["key"], name_en=role["name"]["en"], name_zh=role["name"]["zh-Hant"]))
+    session.flush()
+    for u in doc.get("users", []):
+        old = existing.get(u["username"])
+        password_hash = old if old and verify_password(u["password"], old) else hash_password(u["password"], hash_cost)
+        session.add(User(username=u["username"], name=u.get("name", u["username"]), email=u.get("email"),
+                         department=u.get("department"), manager=u.get("manager"),
+                         password_hash=password_hash, active=u.get("active", True)))
+    session.flush()
+    for u in doc.get("users", []):
+        session.add_all(UserRole(username=u["username"], role=r) for r in u.get("roles", []))
+    return {"departments": len(doc.get("departments", [])), "roles": len(doc.get("roles", [])),
+            "users": len(doc.get("users", []))}
+
+
+class Directory:
+    """Organisation look-ups for one command (each answer fetched once, then remembered)."""
+
+    def __init__(self, session):
+        self.session = session
+        self._users = {}
+        self._roles = {}
+        self._heads = None
+
+    def user(self, username):
+        """The User row, or None."""
+        if username not in self._users:
+            self._users[username] = self.session.get(User, username) if username else None
+        return self._users[username]
+
+    def roles_of(self, username):
+        """The set of role keys a user holds."""
+        if username not in self._roles:
+            rows = self.session.scalars(select(UserRole.role).where(UserRole.username == username))
+            self._roles[username] = set(rows)
+        return self._roles[username]
+
+    def manager_of(self, username):
+        """The user's manager's username, or None."""
+        user = self.user(username)
+        return user.manager if user else None
+
+    def department_of(self, username):
+        """The user's department key, or None."""
+        user = self.user(username)
+        return user.department if user else None
+
+    def head_of(self, department):
+        """The head of a department, or None."""
+        if self._heads is None:
+            self._heads = dict(self.session.execute(select(Department.key, Department.head)).all())
+        return self._heads.get(department)
+
+    def users_with_role(self, role):
+        """Usernames holding a role, sorted."""
+        rows = self.session.scalars(select(UserRole.username).where(UserRole.role == role).order_by(UserRole.username))
+        return list(rows)
+
+    def functions(self):
+        """The organisation functions that assignee expressions may call."""
+        return {"manager_of": self.manager_of, "department_of": self.department_of,
+                "head_of": self.head_of, "users_with_role": self.users_with_role}

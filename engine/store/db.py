@@ -1,0 +1,111 @@
+"""Database engine, the unit of work (one command = one transaction) and migrations."""
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, event
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from engine.errors import Conflict
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+class Database:
+    """One SQLAlchemy engine plus the session scopes every command runs in."""
+
+    def __init__(self, url, echo=False):
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        kwargs = {"echo": echo}
+        if self.is_sqlite:
+            _ensure_sqlite_folder(url)
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        else:
+            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
+        self.engine = create_engine(url, **kwargs)
+        if self.is_sqlite:
+            _configure_sqlite(self.engine)
+        self._writer = self.engine.execution_options(opsflow_write=True)
+        self.statements = 0
+        event.listen(self.engine, "before_cursor_execute", self._count)
+
+    def _count(self, *args):
+        """Count SQL statements (the benchmark reports statements per completion)."""
+        self.statements += 1
+
+    @contextmanager
+    def write(self):
+        """A read-write unit of work: commits on success, rolls back on any error."""
+        session = Session(self._writer, expire_on_commit=False, autoflush=False)
+        try:
+            yield session
+            session.commit()
+        except OperationalError as exc:
+            session.rollback()
+            if _is_lock_error(exc):
+                raise Conflict("the database was busy with another change to this case; try again") from exc
+            raise
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    @contextmanager
+    def read(self):
+        """A read-only session (never commits)."""
+        session = Session(self.engine, expire_on_commit=False, autoflush=False)
+        try:
+            yield session
+        finally:
+            session.close()
+
+    def dispose(self):
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def _ensure_sqlite_folder(url):
+    """Create the folder of a file-based SQLite database."""
+    path = url.split(":///", 1)[-1]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _configure_sqlite(engine):
+    """WAL, busy timeout, foreign keys; BEGIN IMMEDIATE for writers so they queue, not fail."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        write = conn.get_execution_options().get("opsflow_write")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _is_lock_error(exc):
+    """True for errors that mean another writer held the database or the row."""
+    text = str(exc.orig).lower() if exc.orig else str(exc).lower()
+    return "locked" in text or "busy" in text or "could not serialize" in text
+
+
+def migrate(database):
+    """Bring the schema to the newest Alembic revision."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with database.engine.connect() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+        connection.commit()

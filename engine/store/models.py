@@ -1,0 +1,161 @@
+"""Tables of opsflow. Inbox and dashboard reads are plain SQL on these, never workflow blobs."""
+from datetime import UTC, datetime
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column
+
+
+class Stamp(TypeDecorator):
+    """A UTC timestamp that comes back timezone-aware from SQLite too."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        """Store UTC."""
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value, dialect):
+        """Read naive SQLite values as UTC."""
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+
+class Base(DeclarativeBase):
+    """Declarative base whose metadata Alembic migrates."""
+
+
+class Department(Base):
+    """A department of the organisation."""
+
+    __tablename__ = "departments"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_zh: Mapped[str] = mapped_column(String(200))
+    head: Mapped[str | None] = mapped_column(String(64))
+
+
+class Role(Base):
+    """A role that lanes and start permissions refer to."""
+
+    __tablename__ = "roles"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_zh: Mapped[str] = mapped_column(String(200))
+
+
+class User(Base):
+    """A person who signs in and works on tasks."""
+
+    __tablename__ = "users"
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(200))
+    department: Mapped[str | None] = mapped_column(String(64))
+    manager: Mapped[str | None] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(300))
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class UserRole(Base):
+    """Which user holds which role."""
+
+    __tablename__ = "user_roles"
+    username: Mapped[str] = mapped_column(ForeignKey("users.username", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(ForeignKey("roles.key", ondelete="CASCADE"), primary_key=True)
+    __table_args__ = (Index("ix_user_roles_role", "role"),)
+
+
+class Definition(Base):
+    """One immutable deployed version of a process package."""
+
+    __tablename__ = "definitions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    process_id: Mapped[str] = mapped_column(String(200))
+    manifest: Mapped[dict] = mapped_column(JSON)
+    files: Mapped[dict] = deferred(mapped_column(JSON))
+    deployed_at: Mapped[datetime] = mapped_column(Stamp())
+    deployed_by: Mapped[str | None] = mapped_column(String(64))
+    __table_args__ = (
+        UniqueConstraint("key", "version", name="uq_definitions_key_version"),
+        UniqueConstraint("key", "content_hash", name="uq_definitions_key_hash"),
+    )
+
+
+class Instance(Base):
+    """A running or finished case; `state` is the serialized SpiffWorkflow workflow."""
+
+    __tablename__ = "instances"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("definitions.id"))
+    process_key: Mapped[str] = mapped_column(String(100), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    starter: Mapped[str] = mapped_column(String(64), index=True)
+    started_at: Mapped[datetime] = mapped_column(Stamp())
+    updated_at: Mapped[datetime] = mapped_column(Stamp())
+    ended_at: Mapped[datetime | None] = mapped_column(Stamp())
+    end_event: Mapped[str | None] = mapped_column(String(200))
+    lock_version: Mapped[int] = mapped_column(Integer, default=1)
+    serializer_version: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = deferred(mapped_column(Text))
+    search: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class HumanTask(Base):
+    """An open user task: the row inboxes query. Deleted when the task is done."""
+
+    __tablename__ = "human_tasks"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"))
+    process_key: Mapped[str] = mapped_column(String(100))
+    task_key: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(300))
+    title_zh: Mapped[str] = mapped_column(String(300))
+    lane: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str | None] = mapped_column(String(64))
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(Stamp())
+    due_at: Mapped[datetime | None] = mapped_column(Stamp())
+    escalated_at: Mapped[datetime | None] = mapped_column(Stamp())
+    __table_args__ = (
+        Index("ix_human_tasks_assignee_due", "assignee", "due_at"),
+        Index("ix_human_tasks_role_assignee", "role", "assignee"),
+        Index("ix_human_tasks_instance", "instance_id"),
+    )
+
+
+class Timer(Base):
+    """A pending or fired timer: a BPMN timer event or a task's SLA."""
+
+    __tablename__ = "timers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))
+    task_id: Mapped[str] = mapped_column(String(36))
+    due_at: Mapped[datetime] = mapped_column(Stamp())
+    fired_at: Mapped[datetime | None] = mapped_column(Stamp())
+    __table_args__ = (
+        UniqueConstraint("instance_id", "kind", "task_id", name="uq_timers_task"),
+        Index("ix_timers_pending_due", "due_at", sqlite_where=fired_at.is_(None),
+              postgresql_where=fired_at.is_(None)),
+    )
+
+
+class Event(Base):
+    """Append-only history: who did what to which case, when, with which data."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(Stamp())
+    actor: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(40))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    task_key: Mapped[str | None] = mapped_column(String(200))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    __table_args__ = (Index("ix_events_instance", "instance_id", "id"),)
