@@ -1,0 +1,264 @@
+"""The `opsflow` command: every runtime command from a shell, `--json` on every read."""
+import functools
+import json
+import sys
+from datetime import date, datetime
+
+import click
+
+from engine.config import Settings
+from engine.errors import OpsflowError
+
+
+def _runtime():
+    """A Runtime on the configured database (the CLI's one engine object)."""
+    from engine.runtime.service import Runtime
+
+    return Runtime(Settings.from_env())
+
+
+def _jsonable(value):
+    """json.dumps fallback for timestamps."""
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return str(value)
+
+
+def _emit(value, as_json, text):
+    """Print JSON or the human-readable text."""
+    if as_json:
+        click.echo(json.dumps(value, default=_jsonable, ensure_ascii=False, indent=2))
+    else:
+        click.echo(text(value))
+
+
+def _reports_errors(func):
+    """Turn engine errors into a one-line message and a non-zero exit."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except OpsflowError as exc:
+            reason = " | ".join(str(exc).splitlines())
+            click.echo(f"error ({exc.code}): {reason}", err=True)
+            sys.exit(2 if exc.code in ("package", "invalid") else 1)
+
+    return wrapper
+
+
+def _parse_data(raw):
+    """The --data option as a dict."""
+    if not raw:
+        return {}
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(f"not valid JSON: {exc}", param_hint="--data") from exc
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+as_option = click.option("--as", "user", required=True, metavar="USER", help="Act as this user.")
+
+
+@click.group()
+def main():
+    """opsflow: run an operations department's procedures as BPMN."""
+
+
+@main.command()
+@_reports_errors
+def init():
+    """Create or upgrade the database schema."""
+    _runtime().init()
+    click.echo("database ready")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--by", "actor", default=None, help="Who deploys (recorded with the version).")
+@json_option
+@_reports_errors
+def deploy(paths, actor, as_json):
+    """Validate packages and store a new version of each one that changed."""
+    results = _runtime().deploy(paths, actor)
+    _emit(results, as_json, lambda rs: "\n".join(
+        f"{r['key']}: version {r['version']} {'deployed' if r['created'] else 'unchanged'}" for r in rs))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@_reports_errors
+def validate(paths):
+    """Validate packages without deploying them."""
+    from engine.runtime.catalog import Catalog
+
+    packages = Catalog(None, None).load_paths(paths)
+    for package in packages:
+        click.echo(f"{package.key}: ok ({package.content_hash[:12]})")
+
+
+@main.group()
+def org():
+    """The organisation."""
+
+
+@org.command("load")
+@click.argument("file", required=False, type=click.Path(exists=True))
+@_reports_errors
+def org_load(file):
+    """Replace the organisation with the one in FILE (default: OPSFLOW_ORG_FILE)."""
+    runtime = _runtime()
+    counts = runtime.load_org(file or runtime.settings.org_file)
+    click.echo(f"loaded {counts['users']} users, {counts['roles']} roles, {counts['departments']} departments")
+
+
+@main.command()
+@click.argument("process")
+@as_option
+@click.option("--data", default=None, help="Start-form data as JSON.")
+@_reports_errors
+def start(process, user, data):
+    """Start a case of PROCESS and print its id."""
+    click.echo(_runtime().start(process, user, _parse_data(data)))
+
+
+def _task_line(t):
+    """One inbox line."""
+    due = t["due_at"].strftime("%Y-%m-%d %H:%M") if t["due_at"] else "-"
+    who = t["assignee"] or f"role:{t['role']}"
+    return f"{t['id']}  case {t['instance_id']:<6} {t['task_key']:<32} {who:<24} due {due}  {t['title_en']}"
+
+
+@main.command()
+@as_option
+@click.option("--process", default=None, help="Only tasks of this procedure.")
+@json_option
+@_reports_errors
+def tasks(user, process, as_json):
+    """The inbox of USER: their tasks and unclaimed tasks of their roles."""
+    rows = _runtime().inbox(user, process_key=process)
+    _emit(rows, as_json, lambda rs: "\n".join(_task_line(t) for t in rs) or "no open tasks")
+
+
+@main.command()
+@click.argument("task_id")
+@as_option
+@click.option("--lang", default="en", type=click.Choice(["en", "zh-Hant"]))
+@json_option
+@_reports_errors
+def task(task_id, user, lang, as_json):
+    """One task with its instructions and form schema."""
+    detail = _runtime().task(task_id, user, language=lang)
+    _emit(detail, as_json, lambda d: "\n".join([
+        _task_line(d), "", d["instructions"], "", "form schema:",
+        json.dumps(d["schema"], ensure_ascii=False, indent=2)]))
+
+
+@main.command()
+@json_option
+@_reports_errors
+def users(as_json):
+    """The organisation's users with their roles."""
+    rows = _runtime().users()
+    _emit(rows, as_json, lambda rs: "\n".join(
+        f"{u['username']:<16} {u['name']:<22} {u['department'] or '-':<12} manager {u['manager'] or '-':<14} "
+        f"{', '.join(u['roles'])}" for u in rs))
+
+
+@main.command()
+@click.argument("task_id")
+@as_option
+@_reports_errors
+def claim(task_id, user):
+    """Claim an unclaimed role task."""
+    _runtime().claim(task_id, user)
+    click.echo(f"claimed {task_id}")
+
+
+@main.command()
+@click.argument("task_id")
+@as_option
+@_reports_errors
+def release(task_id, user):
+    """Release a claimed task back to its role."""
+    _runtime().release(task_id, user)
+    click.echo(f"released {task_id}")
+
+
+@main.command()
+@click.argument("task_id")
+@as_option
+@click.option("--data", default=None, help="Form data as JSON.")
+@_reports_errors
+def complete(task_id, user, data):
+    """Complete a task with form data."""
+    result = _runtime().complete(task_id, user, _parse_data(data))
+    click.echo(f"completed {task_id}; case {result['instance_id']} is {result['status']}")
+
+
+@main.command()
+@click.argument("instance_id", type=int)
+@as_option
+@click.option("--reason", default="", help="Why the case is cancelled.")
+@_reports_errors
+def cancel(instance_id, user, reason):
+    """Cancel a running case."""
+    _runtime().cancel(instance_id, user, reason)
+    click.echo(f"cancelled case {instance_id}")
+
+
+def _instance_text(d):
+    """A case as readable lines."""
+    lines = [f"case {d['id']}  {d['process_key']} v{d['version']}  {d['status']}  started by {d['starter']}"]
+    lines += [f"  open: {t['task_key']} ({t['assignee'] or 'role:' + str(t['role'])})" for t in d["tasks"]]
+    lines += [f"  {e['at']:%Y-%m-%d %H:%M}  {e['kind']:<20} {e['actor'] or '-':<14} {e['task_key'] or ''}"
+              for e in d["history"]]
+    return "\n".join(lines)
+
+
+@main.command()
+@click.argument("instance_id", type=int)
+@click.option("--as", "user", default=None, metavar="USER", help="Read as this user (default: operator view).")
+@json_option
+@_reports_errors
+def instance(instance_id, user, as_json):
+    """A case: status, open tasks, data and history."""
+    _emit(_runtime().describe_case(instance_id, viewer=user), as_json, _instance_text)
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Fire what is due now, then exit.")
+@_reports_errors
+def worker(once):
+    """Fire due timers (BPMN timer events and task SLAs)."""
+    fired = _runtime().run_worker(once=once)
+    click.echo(f"fired {fired} timers")
+
+
+@main.command("test")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@_reports_errors
+def test_command(paths):
+    """Run the scenario tests of packages against a throw-away database."""
+    from engine.scenarios import run_paths
+
+    results = run_paths(paths or ("processes",), echo=click.echo)
+    failed = [r for r in results if not r.passed]
+    click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    sys.exit(1 if failed or not results else 0)
+
+
+@main.group()
+def bench():
+    """Benchmarks that print figures."""
+
+
+@bench.command("engine")
+@click.option("-n", "count", default=200, show_default=True, help="Cases per configuration.")
+@click.option("--postgres", default=None, help="PostgreSQL URL for configuration (c).")
+def bench_engine(count, postgres):
+    """Procurement happy path: bare SpiffWorkflow vs opsflow on SQLite (and PostgreSQL)."""
+    from engine.bench import run_engine_bench
+
+    run_engine_bench(count, postgres, echo=click.echo)

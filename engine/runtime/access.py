@@ -1,0 +1,42 @@
+"""Who may see and do what. Anything a user may not see is reported as not found."""
+from sqlalchemy import exists, or_, select
+
+from engine.store.models import Event, HumanTask
+
+ADMIN_ROLE = "admin"
+
+
+def is_supervisor(directory, username, manifest):
+    """Admins, the procedure's owner role and its supervisor roles see every case of it."""
+    roles = directory.roles_of(username)
+    watchers = set(manifest.get("supervisor_roles", [])) | {manifest.get("owner_role"), ADMIN_ROLE}
+    return bool(roles & watchers)
+
+
+def can_start(directory, username, manifest):
+    """The user holds one of the procedure's start roles (or is an admin)."""
+    roles = directory.roles_of(username)
+    return bool(roles & (set(manifest.get("start_roles", [])) | {ADMIN_ROLE}))
+
+
+def can_see_case(session, directory, username, row, manifest):
+    """Starter, supervisors, anyone with an open task for them, and anyone who acted on it."""
+    if row["starter"] == username or is_supervisor(directory, username, manifest):
+        return True
+    roles = directory.roles_of(username)
+    open_for_me = exists().where(HumanTask.instance_id == row["id"], or_(
+        HumanTask.assignee == username, (HumanTask.assignee.is_(None) & HumanTask.role.in_(roles or {""}))))
+    acted = exists().where(Event.instance_id == row["id"], Event.actor == username)
+    return bool(session.scalar(select(open_for_me | acted)))
+
+
+def can_work_on(directory, username, task_row):
+    """The assignee, or (while unclaimed) anyone holding the task's role."""
+    if task_row["assignee"] is not None:
+        return task_row["assignee"] == username
+    return task_row["role"] in directory.roles_of(username)
+
+
+def can_see_task(directory, username, task_row, manifest):
+    """Who may open a task: whoever may work on it, and the procedure's supervisors."""
+    return can_work_on(directory, username, task_row) or is_supervisor(directory, username, manifest)

@@ -1,0 +1,173 @@
+"""Loading a case for a command and writing back only what the command changed."""
+import threading
+from collections import OrderedDict
+
+from sqlalchemy import delete, insert, select, update
+
+from engine import sandbox
+from engine.errors import Conflict, ScriptError
+from engine.runtime import spiff
+from engine.store.models import Event, HumanTask, Instance, Timer
+
+
+class InstanceCache:
+    """Deserialized workflows by instance id and lock version; a workflow is lent to one command."""
+
+    def __init__(self, size):
+        self.size = size
+        self._items = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, instance_id, lock_version):
+        """Remove and return the cached workflow if it is at `lock_version`."""
+        with self._lock:
+            item = self._items.pop(instance_id, None)
+        if item is not None and item[0] == lock_version:
+            return item[1]
+        return None
+
+    def put(self, instance_id, lock_version, workflow):
+        """Keep a workflow that was just committed at `lock_version`."""
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._items[instance_id] = (lock_version, workflow)
+            self._items.move_to_end(instance_id)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+class Case:
+    """One case inside one command: its row facts, definition, workflow and pending writes."""
+
+    def __init__(self, runtime, session, directory, row, loaded, workflow):
+        self.rt = runtime
+        self.session = session
+        self.directory = directory
+        self.row = row
+        self.loaded = loaded
+        self.workflow = workflow
+        self.events = []
+        self.tasks_before = {t.id for t in spiff.ready_human_tasks(workflow)} if row.get("id") else set()
+        self.timers_before = spiff.waiting_timer_ids(workflow) if row.get("id") else set()
+        self.new_task_rows = []
+
+    @property
+    def package(self):
+        """The package of the case's definition version."""
+        return self.loaded.package
+
+    def event(self, kind, actor=None, task=None, data=None):
+        """Queue an append-only history event for this command."""
+        self.events.append({"at": self.rt.clock.now(), "actor": actor, "kind": kind,
+                            "task_id": task and task["id"], "task_key": task and task["bpmn_id"],
+                            "data": data or {}})
+
+    def names(self, task_data, **extra):
+        """Names visible to assignee and escalation expressions."""
+        names = dict(task_data)
+        names.update(self.directory.functions())
+        names["starter"] = self.row["starter"]
+        names.update(extra)
+        return names
+
+    def evaluate(self, expression, task_data, **extra):
+        """Evaluate a manifest expression in the sandbox."""
+        return sandbox.evaluate(expression, self.names(task_data, **extra), self.rt.settings.script_time_limit)
+
+    def save(self):
+        """Write the workflow and everything derived from it; Conflict if someone saved first."""
+        now = self.rt.clock.now()
+        wf = self.workflow
+        state = self.rt.codec.dumps(wf)
+        data = spiff.case_data(wf)
+        values = {"state": state, "updated_at": now, "serializer_version": self.rt.codec.version,
+                  "search": {f["field"]: data.get(f["field"]) for f in self.package.manifest["searchable"]}}
+        if self.row["status"] == "running" and wf.completed:
+            values.update(status="completed", ended_at=now, end_event=spiff.end_event(wf))
+            self.event("instance_completed", data={"end_event": values["end_event"]})
+        elif self.row["status"] != "running":
+            values.update(status=self.row["status"], ended_at=now)
+        if self.row.get("id") is None:
+            self._insert(values)
+        else:
+            self._update(values)
+        self._sync_tasks(now)
+        self._sync_timers(now)
+        self.save_events_only()
+
+    def save_events_only(self):
+        """Append the queued events (commands that leave the workflow untouched stop here)."""
+        if self.events:
+            self.session.execute(insert(Event), [dict(e, instance_id=self.row["id"]) for e in self.events])
+            self.events = []
+
+    def _insert(self, values):
+        """Insert a new instance row and learn its id."""
+        row = Instance(definition_id=self.loaded.definition_id, process_key=self.package.key,
+                       status=values.pop("status", "running"), starter=self.row["starter"],
+                       started_at=self.rt.clock.now(), lock_version=1, **values)
+        self.session.add(row)
+        self.session.flush()
+        self.row.update(id=row.id, lock_version=1)
+
+    def _update(self, values):
+        """Compare-and-set on the lock version: exactly one of two racing writers wins."""
+        result = self.session.execute(
+            update(Instance)
+            .where(Instance.id == self.row["id"], Instance.lock_version == self.row["lock_version"])
+            .values(lock_version=self.row["lock_version"] + 1, **values)
+            .execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            raise Conflict(f"case {self.row['id']} was changed by someone else; reload it and try again")
+        self.row["lock_version"] += 1
+
+    def _sync_tasks(self, now):
+        """Delete rows of tasks no longer open, insert rows (and SLA timers) for new ones."""
+        ready = {t.id: t for t in spiff.ready_human_tasks(self.workflow)}
+        gone = [str(i) for i in self.tasks_before - set(ready)]
+        if self.row["status"] != "running" or self.workflow.completed:
+            gone = [str(i) for i in self.tasks_before]
+            ready = {}
+        if gone:
+            self.session.execute(delete(HumanTask).where(HumanTask.id.in_(gone))
+                                 .execution_options(synchronize_session=False))
+        self._gone_timers = gone
+        for task_id in set(ready) - self.tasks_before:
+            self.new_task_rows.append(self.rt.assign(self, spiff.task_info(ready[task_id]), now))
+        if self.new_task_rows:
+            self.session.execute(insert(HumanTask), [dict(r, instance_id=self.row["id"]) for r in self.new_task_rows])
+
+    def _sync_timers(self, now):
+        """Keep one pending timer row per waiting BPMN timer and per open task's SLA."""
+        waiting = {} if self.row["status"] != "running" else spiff.waiting_timers(self.workflow, now)
+        gone = self._gone_timers + [t for t in self.timers_before if t not in waiting]
+        if gone:
+            self.session.execute(delete(Timer).where(Timer.instance_id == self.row["id"], Timer.task_id.in_(gone),
+                                                     Timer.fired_at.is_(None))
+                                 .execution_options(synchronize_session=False))
+        rows = [{"kind": "bpmn", "task_id": tid, "due_at": due} for tid, due in waiting.items()
+                if tid not in self.timers_before]
+        rows += [{"kind": "sla", "task_id": r["id"], "due_at": r["due_at"]} for r in self.new_task_rows if r["due_at"]]
+        if rows:
+            self.session.execute(insert(Timer), [dict(r, instance_id=self.row["id"]) for r in rows])
+
+
+def load_row(session, instance_id):
+    """The facts of an instance row that commands need (no workflow blob)."""
+    found = session.execute(
+        select(Instance.id, Instance.definition_id, Instance.status, Instance.starter, Instance.lock_version,
+               Instance.process_key).where(Instance.id == instance_id)).first()
+    return dict(found._mapping) if found else None
+
+
+def load_workflow(runtime, session, row):
+    """The workflow of a row: from the cache when current, else deserialized."""
+    workflow = runtime.cache.take(row["id"], row["lock_version"])
+    if workflow is None:
+        state = session.scalar(select(Instance.state).where(Instance.id == row["id"]))
+        try:
+            workflow = runtime.codec.loads(state)
+        except Exception as exc:
+            raise ScriptError(f"case {row['id']} could not be loaded: {exc}") from exc
+    return workflow

@@ -1,0 +1,103 @@
+"""Deployed versions of process packages, and their parsed specs cached per version."""
+import threading
+from typing import NamedTuple
+
+from sqlalchemy import func, select
+
+from engine.definitions import build_specs, find_packages, load_package, package_from_files
+from engine.errors import NotFound, PackageError
+from engine.store.models import Definition
+
+
+class Catalog:
+    """Deploys packages as immutable versions and hands out (package, spec) per version."""
+
+    def __init__(self, db, clock):
+        self.db = db
+        self.clock = clock
+        self._loaded = {}
+        self._lock = threading.Lock()
+
+    def load_paths(self, paths):
+        """Load and validate every package under `paths`, reporting all problems at once."""
+        packages, problems = [], []
+        for folder in find_packages(paths):
+            try:
+                package = load_package(folder)
+                build_specs(package)
+                packages.append(package)
+            except PackageError as exc:
+                problems.extend(exc.problems)
+        if problems:
+            raise PackageError(problems)
+        return packages
+
+    def deploy(self, paths, actor=None):
+        """Store a new version of each package whose content changed; return what happened."""
+        results = []
+        with self.db.write() as session:
+            for package in self.load_paths(paths):
+                results.append(self._deploy_one(session, package, actor))
+        return results
+
+    def _deploy_one(self, session, package, actor):
+        """Insert one version unless the same content is already deployed."""
+        same = session.scalar(select(Definition).where(Definition.key == package.key,
+                                                       Definition.content_hash == package.content_hash))
+        if same is not None:
+            return {"key": package.key, "version": same.version, "created": False, "id": same.id}
+        latest = session.scalar(select(func.max(Definition.version)).where(Definition.key == package.key)) or 0
+        row = Definition(key=package.key, version=latest + 1, content_hash=package.content_hash,
+                         process_id=package.process_id, manifest=package.manifest,
+                         files={path: data.decode("utf-8") for path, data in package.files.items()},
+                         deployed_at=self.clock.now(), deployed_by=actor)
+        session.add(row)
+        session.flush()
+        return {"key": package.key, "version": row.version, "created": True, "id": row.id}
+
+    def latest_id(self, session, key):
+        """Id of the newest version of a procedure, or NotFound."""
+        found = session.scalar(select(Definition.id).where(Definition.key == key)
+                               .order_by(Definition.version.desc()).limit(1))
+        if found is None:
+            raise NotFound(f"no procedure {key!r} is deployed")
+        return found
+
+    def get(self, definition_id, session=None):
+        """(package, spec, subprocess_specs, version) of a deployed version, parsed once per process."""
+        cached = self._loaded.get(definition_id)
+        if cached is not None:
+            return cached
+        with self._lock:
+            if definition_id not in self._loaded:
+                self._loaded[definition_id] = self._load(definition_id, session)
+        return self._loaded[definition_id]
+
+    def _load(self, definition_id, session):
+        """Rebuild a version's package and specs from the stored files."""
+        if session is None:
+            with self.db.read() as own:
+                return self._load(definition_id, own)
+        row = session.get(Definition, definition_id)
+        if row is None:
+            raise NotFound(f"definition {definition_id} does not exist")
+        package = package_from_files({p: t.encode("utf-8") for p, t in row.files.items()},
+                                     origin=f"{row.key} v{row.version}")
+        spec, subprocess_specs = build_specs(package)
+        spec.opsflow_definition_id = definition_id
+        return Loaded(package, spec, subprocess_specs, row.version, definition_id)
+
+    def specs_for(self, definition_id):
+        """The serializer's hook: specs of a stored version."""
+        loaded = self.get(definition_id)
+        return loaded.spec, loaded.subprocess_specs
+
+
+class Loaded(NamedTuple):
+    """A parsed deployed version."""
+
+    package: object
+    spec: object
+    subprocess_specs: dict
+    version: int
+    definition_id: int

@@ -1,0 +1,112 @@
+"""Read side: inboxes, task pages, case pages. Plain SQL rows; workflows only for case data."""
+from sqlalchemy import and_, func, or_, select
+
+from engine.errors import NotFound
+from engine.org import Directory
+from engine.runtime import access, spiff
+from engine.runtime.case import load_row, load_workflow
+from engine.store.models import Definition, Event, HumanTask, Instance, Role, User, UserRole
+from engine.templates import pick_language, render
+
+_TASK_COLUMNS = (HumanTask.id, HumanTask.instance_id, HumanTask.process_key, HumanTask.task_key,
+                 HumanTask.title_en, HumanTask.title_zh, HumanTask.lane, HumanTask.role, HumanTask.assignee,
+                 HumanTask.created_at, HumanTask.due_at, HumanTask.escalated_at)
+
+
+def open_task(session, task_id):
+    """An open task joined with its case facts, as a dict, or None."""
+    found = session.execute(
+        select(*_TASK_COLUMNS, Instance.definition_id, Instance.status, Instance.starter, Instance.lock_version)
+        .join(Instance, Instance.id == HumanTask.instance_id).where(HumanTask.id == str(task_id))).first()
+    return dict(found._mapping) if found else None
+
+
+class QueryMixin:
+    """Reads of the runtime API."""
+
+    def inbox(self, user, process_key=None, overdue=False, limit=100, offset=0):
+        """Tasks assigned to `user` plus unclaimed tasks of their roles, most urgent first."""
+        with self.db.read() as session:
+            roles = Directory(session).roles_of(user)
+            unclaimed = and_(HumanTask.assignee.is_(None), HumanTask.role.in_(roles or {""}))
+            mine = or_(HumanTask.assignee == user, unclaimed)
+            query = (select(*_TASK_COLUMNS, Instance.starter, Instance.search)
+                     .join(Instance, Instance.id == HumanTask.instance_id).where(mine))
+            if process_key:
+                query = query.where(HumanTask.process_key == process_key)
+            if overdue:
+                query = query.where(HumanTask.due_at < self.clock.now())
+            query = query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at)
+            rows = session.execute(query.limit(limit).offset(offset)).all()
+            return [dict(r._mapping) for r in rows]
+
+    def task(self, task_id, user, language="en"):
+        """One open task with its form schema and rendered instructions."""
+        with self.db.read() as session:
+            directory = Directory(session)
+            task = self._task_row(session, directory, task_id, user)
+            loaded = self.catalog.get(task["definition_id"], session)
+            row = load_row(session, task["instance_id"])
+            workflow = load_workflow(self, session, row)
+            self.cache.put(row["id"], row["lock_version"], workflow)
+            spiff_task = spiff.find_task(workflow, task_id)
+            data = dict(spiff_task.data) if spiff_task is not None else {}
+            form = loaded.package.form_for(task["task_key"]) or {}
+            return dict(task, title=form.get("title") or {"en": task["title_en"], "zh-Hant": task["title_zh"]},
+                        schema=form.get("schema"), data=data, version=loaded.version,
+                        instructions=render(pick_language(form.get("instructions"), language), data))
+
+    def instance(self, instance_id, user):
+        """A case as `user` may see it (NotFound when they may not)."""
+        return self.describe_case(instance_id, viewer=user)
+
+    def describe_case(self, instance_id, viewer=None):
+        """A case: status, version, open tasks, data, path and history (viewer None: trusted callers)."""
+        with self.db.read() as session:
+            row = load_row(session, instance_id)
+            if row is None:
+                raise NotFound(f"no case {instance_id}")
+            loaded = self.catalog.get(row["definition_id"], session)
+            if viewer is not None and not access.can_see_case(session, Directory(session), viewer, row,
+                                                              loaded.package.manifest):
+                raise NotFound(f"no case {instance_id}")
+            facts = session.execute(select(Instance).where(Instance.id == instance_id)).scalar_one()
+            workflow = load_workflow(self, session, row)
+            self.cache.put(row["id"], row["lock_version"], workflow)
+            tasks = session.execute(select(*_TASK_COLUMNS).where(HumanTask.instance_id == instance_id)
+                                    .order_by(HumanTask.created_at)).all()
+            events = session.execute(select(Event).where(Event.instance_id == instance_id).order_by(Event.id)).scalars()
+            return {"id": row["id"], "process_key": row["process_key"], "version": loaded.version,
+                    "status": row["status"], "starter": row["starter"], "started_at": facts.started_at,
+                    "ended_at": facts.ended_at, "end_event": facts.end_event, "search": facts.search,
+                    "tasks": [dict(t._mapping) for t in tasks], "data": spiff.case_data(workflow),
+                    "path": spiff.completed_path(workflow),
+                    "history": [{"at": e.at, "actor": e.actor, "kind": e.kind, "task_id": e.task_id,
+                                 "task_key": e.task_key, "data": e.data} for e in events]}
+
+    def users(self):
+        """The organisation: every user with department, manager and roles."""
+        with self.db.read() as session:
+            roles = {}
+            for username, role in session.execute(select(UserRole.username, UserRole.role)):
+                roles.setdefault(username, []).append(role)
+            users = session.execute(select(User.username, User.name, User.email, User.department, User.manager,
+                                           User.active).order_by(User.username)).all()
+            return [dict(u._mapping, roles=sorted(roles.get(u.username, []))) for u in users]
+
+    def roles(self):
+        """Every role with its names."""
+        with self.db.read() as session:
+            return [dict(r._mapping) for r in session.execute(select(Role.key, Role.name_en, Role.name_zh))]
+
+    def definitions(self):
+        """The newest version of each deployed procedure."""
+        with self.db.read() as session:
+            newest = (select(Definition.key, func.max(Definition.version).label("version"))
+                      .group_by(Definition.key).subquery())
+            rows = session.execute(select(Definition.id, Definition.key, Definition.version, Definition.manifest,
+                                          Definition.deployed_at)
+                                   .join(newest, and_(newest.c.key == Definition.key,
+                                                      newest.c.version == Definition.version))
+                                   .order_by(Definition.key)).all()
+            return [dict(r._mapping) for r in rows]

@@ -1,0 +1,225 @@
+"""The runtime API: the one set of commands the web UI, the CLI and tests use.
+
+Each command is one transaction: load the case, check the caller, apply, run the engine until
+it waits, write state, task rows, timer rows and events, commit.
+"""
+import copy
+
+from sqlalchemy import select, update
+
+from engine.clock import SystemClock
+from engine.config import Settings
+from engine.errors import Conflict, Forbidden, NotFound, NotReady, ScriptError
+from engine.forms import validate_form
+from engine.org import Directory, load_org, read_org_file
+from engine.runtime import access, queries, spiff
+from engine.runtime.case import Case, InstanceCache, load_row, load_workflow
+from engine.runtime.catalog import Catalog
+from engine.runtime.timers import TimerMixin
+from engine.store import Database, migrate
+from engine.store.models import Event, HumanTask
+
+
+class Runtime(TimerMixin, queries.QueryMixin):
+    """opsflow's engine: deploy, start, claim, release, complete, cancel, fire timers, read."""
+
+    def __init__(self, settings=None, *, database=None, clock=None):
+        self.settings = settings or Settings.from_env()
+        self.db = database or Database(self.settings.database_url)
+        self.clock = clock or SystemClock()
+        self.catalog = Catalog(self.db, self.clock)
+        self.codec = spiff.WorkflowCodec(self.catalog.specs_for, self.settings.script_time_limit)
+        self.cache = InstanceCache(self.settings.instance_cache_size)
+
+    def init(self):
+        """Create or upgrade the database schema."""
+        migrate(self.db)
+
+    def deploy(self, paths, actor=None):
+        """Deploy packages; a new version only where content changed."""
+        return self.catalog.deploy(paths, actor)
+
+    def load_org(self, path):
+        """Replace the organisation with the one in an org file."""
+        doc = read_org_file(path)
+        with self.db.write() as session:
+            return load_org(session, doc, self.settings.password_hash_cost)
+
+    def start(self, process_key, user, data=None):
+        """Start a case of the newest version with start-form data; return its id."""
+        with self.db.write() as session:
+            directory = Directory(session)
+            loaded = self.catalog.get(self.catalog.latest_id(session, process_key), session)
+            if directory.user(user) is None or not access.can_start(directory, user, loaded.package.manifest):
+                raise Forbidden(f"{user} may not start {process_key}")
+            form = loaded.package.start_form()
+            clean = validate_form(form["schema"] if form else None, data)
+            workflow = self.codec.new(loaded.spec, loaded.subprocess_specs)
+            start_data = dict(clean, starter=user, starter_name=directory.user(user).name)
+            for task in workflow.get_tasks(state=spiff.TaskState.READY):
+                task.data.update(copy.deepcopy(start_data))
+            case = Case(self, session, directory, {"id": None, "status": "running", "starter": user},
+                        loaded, workflow)
+            case.event("instance_started", actor=user, data={"version": loaded.version, "form": clean})
+            spiff.run_engine(workflow)
+            case.save()
+        self.cache.put(case.row["id"], case.row["lock_version"], workflow)
+        return case.row["id"]
+
+    def claim(self, task_id, user):
+        """Take an unclaimed role task into one's own inbox."""
+        with self.db.write() as session:
+            directory = Directory(session)
+            task = self._task_row(session, directory, task_id, user)
+            if task["assignee"] == user:
+                return
+            if task["assignee"] is not None:
+                raise Conflict(f"task {task_id} is already claimed by {task['assignee']}")
+            if not access.can_work_on(directory, user, task):
+                raise Forbidden(f"{user} does not hold role {task['role']} of this task")
+            self._set_assignee(session, task, user, "task_claimed", user, expect=None)
+
+    def release(self, task_id, user):
+        """Give a claimed task back to its role's shared inbox."""
+        with self.db.write() as session:
+            directory = Directory(session)
+            task = self._task_row(session, directory, task_id, user)
+            if task["assignee"] != user:
+                raise Forbidden(f"{user} has not claimed task {task_id}")
+            if not task["role"]:
+                raise NotReady(f"task {task_id} is assigned to {user} by the procedure and has no role to return to")
+            self._set_assignee(session, task, None, "task_released", user, expect=user)
+
+    def reassign(self, task_id, user, to_user):
+        """A supervisor of the procedure hands a task to someone else."""
+        with self.db.write() as session:
+            directory = Directory(session)
+            task = self._task_row(session, directory, task_id, user)
+            manifest = self.catalog.get(task["definition_id"], session).package.manifest
+            if not access.is_supervisor(directory, user, manifest):
+                raise Forbidden(f"{user} does not supervise {task['process_key']}")
+            if directory.user(to_user) is None:
+                raise NotFound(f"no user {to_user!r}")
+            self._set_assignee(session, task, to_user, "task_reassigned", user, expect=task["assignee"])
+
+    def complete(self, task_id, user, data=None):
+        """Complete a READY task with form data (validated; errors per field)."""
+        with self.db.write() as session:
+            directory = Directory(session)
+            task = self._task_row(session, directory, task_id, user)
+            if not access.can_work_on(directory, user, task):
+                raise Forbidden(f"task {task_id} is assigned to {task['assignee'] or task['role']}, not {user}")
+            row = {k: task[k] for k in ("definition_id", "status", "starter", "lock_version", "process_key")}
+            row["id"] = task["instance_id"]
+            loaded = self.catalog.get(row["definition_id"], session)
+            form = loaded.package.form_for(task["task_key"])
+            clean = validate_form(form["schema"] if form else None, data)
+            workflow = load_workflow(self, session, row)
+            case = Case(self, session, directory, row, loaded, workflow)
+            spiff_task = spiff.find_task(workflow, task_id)
+            if not spiff.is_ready(spiff_task):
+                raise Conflict(f"task {task_id} is no longer waiting; reload the case")
+            spiff_task.data.update(copy.deepcopy(clean))
+            info = spiff.task_info(spiff_task)
+            if task["assignee"] is None:
+                case.event("task_claimed", actor=user, task=info)
+            case.event("task_completed", actor=user, task=info, data={"form": clean, "role": task["role"]})
+            spiff_task.run()
+            spiff.run_engine(workflow)
+            case.save()
+        self.cache.put(row["id"], case.row["lock_version"], workflow)
+        return {"instance_id": row["id"], "status": "completed" if workflow.completed else case.row["status"]}
+
+    def cancel(self, instance_id, user, reason=None):
+        """Cancel a running case (its starter, or a supervisor of the procedure)."""
+        with self.db.write() as session:
+            directory = Directory(session)
+            row = load_row(session, instance_id)
+            if row is None:
+                raise NotFound(f"no case {instance_id}")
+            loaded = self.catalog.get(row["definition_id"], session)
+            manifest = loaded.package.manifest
+            if not access.can_see_case(session, directory, user, row, manifest):
+                raise NotFound(f"no case {instance_id}")
+            if row["starter"] != user and not access.is_supervisor(directory, user, manifest):
+                raise Forbidden(f"{user} may not cancel case {instance_id}")
+            if row["status"] != "running":
+                raise NotReady(f"case {instance_id} is already {row['status']}")
+            workflow = load_workflow(self, session, row)
+            case = Case(self, session, directory, row, loaded, workflow)
+            spiff.cancel(workflow)
+            row["status"] = "cancelled"
+            case.event("instance_cancelled", actor=user, data={"reason": reason or ""})
+            case.save()
+        self.cache.put(instance_id, case.row["lock_version"], workflow)
+
+    def assign(self, case, info, now):
+        """The human-task row of a task that just became ready: role, assignee, due time."""
+        package = case.package
+        cfg = package.task(info["bpmn_id"])
+        role = cfg.get("role") or package.manifest["lanes"].get(info["lane"])
+        assignee = None
+        if cfg.get("assignee"):
+            assignee = self._pick(case, cfg["assignee"], info)
+        form = package.form_for(info["bpmn_id"]) or {}
+        title = form.get("title") or {}
+        return {"id": info["id"], "process_key": package.key, "task_key": info["bpmn_id"],
+                "title_en": title.get("en") or info["name"], "title_zh": title.get("zh-Hant") or info["name"],
+                "lane": info["lane"], "role": role, "assignee": assignee, "created_at": now,
+                "due_at": spiff.parse_duration(cfg["due"], now) if cfg.get("due") else None,
+                "escalated_at": None}
+
+    def _pick(self, case, expression, info, **extra):
+        """Evaluate an assignee expression to an active user, or None (the role's inbox gets it)."""
+        try:
+            who = case.evaluate(expression, info["data"], **extra)
+        except ScriptError as exc:
+            case.event("assignment_failed", task=info, data={"expression": expression, "reason": str(exc)})
+            return None
+        user = case.directory.user(who) if isinstance(who, str) else None
+        if user is None or not user.active:
+            case.event("assignment_failed", task=info, data={"expression": expression, "result": repr(who)})
+            return None
+        return who
+
+    def _task_row(self, session, directory, task_id, user):
+        """An open task joined with its case, or an error that explains a stale page."""
+        task = queries.open_task(session, task_id)
+        if task is None:
+            raise self._why_not_open(session, directory, task_id, user)
+        manifest = self.catalog.get(task["definition_id"], session).package.manifest
+        if not access.can_see_task(directory, user, task, manifest):
+            raise NotFound(f"no task {task_id}")
+        return task
+
+    def _why_not_open(self, session, directory, task_id, user):
+        """Tell a stale page (task done, case cancelled) from a wrong id, to those who may know."""
+        last = session.execute(select(Event.instance_id, Event.actor, Event.at, Event.kind, Event.data)
+                               .where(Event.task_id == str(task_id)).order_by(Event.id.desc()).limit(1)).first()
+        row = load_row(session, last.instance_id) if last is not None else None
+        if row is None:
+            return NotFound(f"no open task {task_id}")
+        manifest = self.catalog.get(row["definition_id"], session).package.manifest
+        was_candidate = (last.data or {}).get("role") in directory.roles_of(user)
+        if not was_candidate and not access.can_see_case(session, directory, user, row, manifest):
+            return NotFound(f"no open task {task_id}")
+        if row["status"] == "cancelled":
+            return NotReady(f"case {row['id']} was cancelled; task {task_id} can no longer be done")
+        if last.kind == "task_completed":
+            return Conflict(f"task {task_id} was already completed by {last.actor} at {last.at:%Y-%m-%d %H:%M}")
+        return NotReady(f"task {task_id} of case {row['id']} is no longer open")
+
+    def _set_assignee(self, session, task, new, kind, actor, expect):
+        """Change a task's assignee if it still has the one we saw; record the event."""
+        result = session.execute(update(HumanTask).where(HumanTask.id == task["id"], _same(HumanTask.assignee, expect))
+                                 .values(assignee=new).execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            raise Conflict(f"task {task['id']} changed meanwhile; reload it")
+        session.add(Event(instance_id=task["instance_id"], at=self.clock.now(), actor=actor, kind=kind,
+                          task_id=task["id"], task_key=task["task_key"], data={"assignee": new, "was": expect}))
+
+
+def _same(column, value):
+    """SQL equality that treats None as IS NULL."""
+    return column.is_(None) if value is None else column == value
+

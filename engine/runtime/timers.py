@@ -1,0 +1,115 @@
+"""Firing due timers: BPMN timer events and task SLAs, each exactly once, from any number of workers."""
+import time
+
+from sqlalchemy import select, update
+
+from engine.errors import Conflict, ScriptError
+from engine.org import Directory
+from engine.runtime import spiff
+from engine.runtime.case import Case, load_row, load_workflow
+from engine.store.models import HumanTask, Timer
+
+MAX_BUSY_RETRIES = 20
+
+
+class TimerMixin:
+    """The worker's side of the runtime."""
+
+    def fire_due_timers(self, limit=None):
+        """Fire timers that are due by the clock, one transaction each; return how many fired."""
+        limit = limit or self.settings.worker_batch
+        fired, skipped, busy = 0, set(), 0
+        while fired < limit and busy < MAX_BUSY_RETRIES:
+            try:
+                with self.db.write() as session:
+                    timer = self._claim_due(session, skipped)
+                    if timer is None:
+                        break
+                    skipped.add(timer.id)
+                    case = self._fire(session, timer)
+            except Conflict:
+                busy += 1
+                continue
+            fired += 1
+            if case is not None:
+                self.cache.put(case.row["id"], case.row["lock_version"], case.workflow)
+        return fired
+
+    def run_worker(self, once=False, stop=None):
+        """Fire due timers until stopped (or once); sleep between empty polls."""
+        total = 0
+        while True:
+            count = self.fire_due_timers()
+            total += count
+            if once or (stop is not None and stop()):
+                return total
+            if count == 0:
+                time.sleep(self.settings.worker_poll_seconds)
+
+    def next_timer_due(self):
+        """The due time of the earliest pending timer, or None."""
+        with self.db.read() as session:
+            return session.scalar(select(Timer.due_at).where(Timer.fired_at.is_(None)).order_by(Timer.due_at).limit(1))
+
+    def _claim_due(self, session, skipped):
+        """Lock one due, unfired timer that no other worker holds (SKIP LOCKED on PostgreSQL)."""
+        query = (select(Timer).where(Timer.fired_at.is_(None), Timer.due_at <= self.clock.now())
+                 .order_by(Timer.due_at, Timer.id).limit(1).with_for_update(skip_locked=True))
+        if skipped:
+            query = query.where(Timer.id.not_in(skipped))
+        return session.scalar(query)
+
+    def _fire(self, session, timer):
+        """Mark the timer fired (exactly once) and apply it to its case."""
+        now = self.clock.now()
+        marked = session.execute(update(Timer).where(Timer.id == timer.id, Timer.fired_at.is_(None))
+                                 .values(fired_at=now).execution_options(synchronize_session=False))
+        if marked.rowcount != 1:
+            raise Conflict("timer already fired")
+        row = load_row(session, timer.instance_id)
+        if row is None or row["status"] != "running":
+            return None
+        directory = Directory(session)
+        loaded = self.catalog.get(row["definition_id"], session)
+        workflow = load_workflow(self, session, row)
+        case = Case(self, session, directory, row, loaded, workflow)
+        if timer.kind == "sla":
+            self._breach(session, case, timer, now)
+            return case
+        task = spiff.find_task(workflow, timer.task_id)
+        info = spiff.task_info(task) if task is not None else None
+        if spiff.fire_timer(workflow, timer.task_id):
+            case.timers_before.discard(timer.task_id)
+            case.event("timer_fired", task=info, data={"due_at": timer.due_at.isoformat()})
+            case.save()
+            return case
+        return None
+
+    def _breach(self, session, case, timer, now):
+        """A task passed its due time: record it and escalate as the package says."""
+        task = session.execute(select(HumanTask.id, HumanTask.assignee, HumanTask.task_key, HumanTask.due_at)
+                               .where(HumanTask.id == timer.task_id)).first()
+        if task is None:
+            return
+        info = {"id": task.id, "bpmn_id": task.task_key}
+        spiff_task = spiff.find_task(case.workflow, task.id)
+        data = spiff_task.data if spiff_task is not None else {}
+        rule = case.package.task(task.task_key).get("on_breach") or {}
+        target = None
+        if rule.get("escalate_to"):
+            try:
+                target = case.evaluate(rule["escalate_to"], data, assignee=task.assignee)
+            except ScriptError as exc:
+                case.event("assignment_failed", task=info, data={"reason": str(exc)})
+            if target is not None and case.directory.user(target) is None:
+                case.event("assignment_failed", task=info, data={"result": repr(target)})
+                target = None
+        values = {"escalated_at": now}
+        if target:
+            values["assignee"] = target
+        session.execute(update(HumanTask).where(HumanTask.id == task.id).values(**values)
+                        .execution_options(synchronize_session=False))
+        case.event("sla_breached", task=info, data={"due_at": task.due_at.isoformat(), "assignee": task.assignee})
+        if target:
+            case.event("task_escalated", task=info, data={"from": task.assignee, "to": target})
+        case.save_events_only()

@@ -1,0 +1,216 @@
+"""Scenario tests of process packages: start data, task inputs in order, clock moves, expectations."""
+import tempfile
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import yaml
+from sqlalchemy import select
+
+from engine.clock import ManualClock
+from engine.config import Settings
+from engine.definitions import find_packages
+from engine.errors import OpsflowError
+from engine.runtime import spiff
+from engine.store.models import HumanTask
+
+
+@dataclass
+class Result:
+    """The outcome of one scenario."""
+
+    package: str
+    name: str
+    file: str
+    passed: bool
+    difference: str = ""
+
+    def line(self):
+        """One line for `opsflow test`."""
+        status = "PASS" if self.passed else "FAIL"
+        tail = f": {self.difference}" if self.difference else ""
+        return f"{status} {self.package}/{Path(self.file).name} ({self.name}){tail}"
+
+
+class Mismatch(Exception):
+    """A scenario expectation did not hold."""
+
+
+def scenario_files(package_dir):
+    """The scenario files of a package, sorted."""
+    return sorted(Path(package_dir, "scenarios").glob("*.yaml"))
+
+
+def make_runtime(folder, database_url=None):
+    """A throw-away runtime on a temporary SQLite file, with a manual clock."""
+    from engine.runtime.service import Runtime
+
+    url = database_url or f"sqlite:///{Path(folder, 'scenarios.db')}"
+    runtime = Runtime(Settings(database_url=url, instance_cache_size=64, password_hash_cost=2**4), clock=ManualClock())
+    runtime.init()
+    return runtime
+
+
+def org_file_for(package_dir):
+    """The org.yaml beside the package folder, else the configured one."""
+    beside = Path(package_dir).parent / "org.yaml"
+    return beside if beside.exists() else Path(Settings.from_env().org_file)
+
+
+def run_paths(paths, echo=None):
+    """Run every scenario of every package under `paths`; one throw-away database per package."""
+    results = []
+    for package_dir in find_packages(paths):
+        with tempfile.TemporaryDirectory(prefix="opsflow-scenarios-") as folder:
+            runtime = make_runtime(folder)
+            runtime.load_org(org_file_for(package_dir))
+            runtime.deploy([package_dir])
+            for path in scenario_files(package_dir):
+                result = run_file(runtime, package_dir, path)
+                results.append(result)
+                if echo:
+                    echo(result.line())
+            runtime.db.dispose()
+    return results
+
+
+def run_file(runtime, package_dir, path):
+    """Run one scenario file and report PASS or the first difference."""
+    key = Path(package_dir).name
+    try:
+        scenario = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        return Result(key, "?", str(path), False, f"not valid YAML: {exc}")
+    name = scenario.get("name", Path(path).stem)
+    try:
+        ScenarioRun(runtime, scenario).run()
+    except Mismatch as exc:
+        return Result(key, name, str(path), False, str(exc))
+    except OpsflowError as exc:
+        return Result(key, name, str(path), False, f"unexpected {exc.code} error: {exc}")
+    return Result(key, name, str(path), True)
+
+
+class ScenarioRun:
+    """Plays one scenario against a runtime."""
+
+    def __init__(self, runtime, scenario):
+        self.rt = runtime
+        self.scenario = scenario
+        self.case = None
+
+    def run(self):
+        """Start, play every step, check the final expectations."""
+        start = self.scenario.get("start") or {}
+        process = self.scenario.get("process") or self._only_process()
+        self.case = self.rt.start(process, start.get("as"), start.get("data") or {})
+        for number, step in enumerate(self.scenario.get("steps") or [], start=1):
+            try:
+                self._step(step)
+            except Mismatch as exc:
+                raise Mismatch(f"step {number} {_describe(step)}: {exc}") from None
+            except OpsflowError as exc:
+                raise Mismatch(f"step {number} {_describe(step)}: {exc.code} error: {exc}") from None
+        self._check_final(self.scenario.get("expect") or {})
+
+    def _only_process(self):
+        """The process key when the database holds exactly one procedure."""
+        keys = [d["key"] for d in self.rt.definitions()]
+        if len(keys) != 1:
+            raise Mismatch(f"scenario must name its process (deployed: {keys})")
+        return keys[0]
+
+    def _open(self):
+        """Open task rows of the case, oldest first."""
+        with self.rt.db.read() as session:
+            rows = session.execute(select(HumanTask.id, HumanTask.task_key, HumanTask.assignee, HumanTask.role)
+                                   .where(HumanTask.instance_id == self.case)
+                                   .order_by(HumanTask.created_at, HumanTask.id)).all()
+        return [dict(r._mapping) for r in rows]
+
+    def _find(self, task_key, user):
+        """The open task to act on: the user's own first, else an unclaimed one."""
+        rows = [r for r in self._open() if r["task_key"] == task_key]
+        if not rows:
+            raise Mismatch(f"no open task {task_key}; open: {sorted(r['task_key'] for r in self._open())}")
+        mine = [r for r in rows if r["assignee"] == user] or [r for r in rows if r["assignee"] is None] or rows
+        return mine[0]["id"]
+
+    def _step(self, step):
+        """Apply one step."""
+        if "complete" in step:
+            self.rt.complete(self._find(step["complete"], step.get("as")), step.get("as"), step.get("data") or {})
+        elif "claim" in step:
+            self.rt.claim(self._find(step["claim"], step.get("as")), step.get("as"))
+        elif "release" in step:
+            self.rt.release(self._find(step["release"], step.get("as")), step.get("as"))
+        elif "cancel" in step:
+            self.rt.cancel(self.case, step.get("as"), step.get("reason"))
+        elif "advance" in step:
+            now = self.rt.clock.now()
+            self.rt.clock.advance(spiff.parse_duration(step["advance"], now) - now + timedelta(seconds=1))
+            self.rt.fire_due_timers(limit=100_000)
+        elif "expect_open" in step:
+            self._expect_equal(sorted(step["expect_open"]), sorted(r["task_key"] for r in self._open()), "open tasks")
+        elif "expect_assignee" in step:
+            want = step["expect_assignee"]
+            got = [r["assignee"] for r in self._open() if r["task_key"] == want["task"]]
+            if want.get("user") not in got:
+                raise Mismatch(f"{want['task']} assigned to {got or 'nobody (not open)'}, expected {want.get('user')}")
+        elif "expect_error" in step:
+            self._expect_error(step["expect_error"])
+        else:
+            raise Mismatch(f"unknown step {sorted(step)}")
+
+    def _expect_error(self, spec):
+        """The action must fail with the named error kind."""
+        action = {k: v for k, v in spec.items() if k != "error"}
+        try:
+            self._step(action)
+        except OpsflowError as exc:
+            if exc.code != spec["error"]:
+                raise Mismatch(f"expected {spec['error']} error, got {exc.code}: {exc}") from None
+            return
+        raise Mismatch(f"expected {spec['error']} error, but it succeeded")
+
+    def _check_final(self, expect):
+        """Compare the case with the scenario's final expectations."""
+        case = self.rt.describe_case(self.case)
+        for key in ("status", "end_event"):
+            if key in expect:
+                self._expect_equal(expect[key], case[key], key)
+        self._check_path(expect.get("path") or [], case["path"])
+        visited = set(case["path"])
+        for node in expect.get("not_visited") or []:
+            if node in visited:
+                raise Mismatch(f"visited {node}, which it should not")
+        for field, value in (expect.get("data") or {}).items():
+            self._expect_equal(value, case["data"].get(field, "<missing>"), f"data.{field}")
+        counts = {}
+        for event in case["history"]:
+            counts[event["kind"]] = counts.get(event["kind"], 0) + 1
+        for kind, count in (expect.get("events") or {}).items():
+            self._expect_equal(count, counts.get(kind, 0), f"number of {kind} events")
+
+    @staticmethod
+    def _check_path(expected, path):
+        """`expected` must appear in `path` in order, other nodes may lie between."""
+        position = 0
+        for node in expected:
+            try:
+                position = path.index(node, position) + 1
+            except ValueError:
+                raise Mismatch(f"path lacks {node} (in order); path was {path}") from None
+
+    @staticmethod
+    def _expect_equal(expected, got, what):
+        """Raise Mismatch naming what differs."""
+        if expected != got:
+            raise Mismatch(f"{what}: expected {expected!r}, got {got!r}")
+
+
+def _describe(step):
+    """A short label of a step for messages."""
+    verb = next(iter(step))
+    who = f" as {step['as']}" if "as" in step else ""
+    return f"({verb} {step[verb] if not isinstance(step[verb], dict) else ''}{who})".replace("  ", " ")

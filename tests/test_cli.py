@@ -1,0 +1,65 @@
+"""The `opsflow` command end to end, each call in a new process, on a temporary database."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ORG_FILE, PACKAGES
+
+
+@pytest.fixture
+def cli(tmp_path):
+    """Run `opsflow ARGS` against a fresh SQLite file; return (exit code, stdout, stderr)."""
+    env = dict(os.environ, OPSFLOW_DATABASE_URL=f"sqlite:///{tmp_path / 'cli.db'}", OPSFLOW_PASSWORD_HASH_COST="16")
+
+    def run(*args):
+        done = subprocess.run([sys.executable, "-m", "webui.cli", *map(str, args)], env=env, capture_output=True,
+                              text=True, timeout=120)
+        return done.returncode, done.stdout, done.stderr
+
+    return run
+
+
+def ok(result):
+    """Assert success and return stdout."""
+    code, out, err = result
+    assert code == 0, err
+    return out
+
+
+def test_commands_work_end_to_end(cli):
+    assert "database ready" in ok(cli("init"))
+    assert "users" in ok(cli("org", "load", ORG_FILE))
+    assert "expense: ok" in ok(cli("validate", PACKAGES / "expense"))
+    assert "expense: version 1 deployed" in ok(cli("deploy", PACKAGES / "expense"))
+    assert "expense: version 1 unchanged" in ok(cli("deploy", PACKAGES / "expense"))
+    users = json.loads(ok(cli("users", "--json")))
+    assert {"username": "sales.yeh", "manager": "ceo.lee"}.items() <= next(
+        u for u in users if u["username"] == "sales.yeh").items()
+    case = int(ok(cli("start", "expense", "--as", "sales.tseng", "--data",
+                      json.dumps({"purpose": "Taxi fare", "amount": 300}))))
+    tasks = json.loads(ok(cli("tasks", "--as", "sales.yeh", "--json")))
+    assert [(t["instance_id"], t["task_key"]) for t in tasks] == [(case, "approve")]
+    task_id = tasks[0]["id"]
+    detail = json.loads(ok(cli("task", task_id, "--as", "sales.yeh", "--json")))
+    assert detail["schema"]["properties"]["decision"]["enum"] == ["approve", "reject"]
+    assert "300" in detail["instructions"]
+    assert "completed" in ok(cli("complete", task_id, "--as", "sales.yeh", "--data", '{"decision": "approve"}'))
+    view = json.loads(ok(cli("instance", case, "--json")))
+    assert view["status"] == "running" and "approve" in view["path"]
+    assert "fired 0 timers" in ok(cli("worker", "--once"))
+    assert "cancelled" in ok(cli("cancel", case, "--as", "sales.tseng", "--reason", "test"))
+
+
+def test_errors_exit_non_zero_with_one_line(cli):
+    ok(cli("init"))
+    ok(cli("org", "load", ORG_FILE))
+    ok(cli("deploy", PACKAGES / "expense"))
+    code, _, err = cli("start", "expense", "--as", "sales.tseng", "--data", '{"amount": "a lot"}')
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "purpose" in err and "amount" in err
+    code, _, err = cli("complete", "00000000-0000-0000-0000-000000000000", "--as", "sales.yeh")
+    assert code == 1 and err.startswith("error (not_found)")
+    code, _, err = cli("start", "expense", "--as", "nobody")
+    assert code == 1 and "forbidden" in err

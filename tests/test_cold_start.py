@@ -1,0 +1,77 @@
+"""Stored cases outlive the process: a case continued from a brand-new process ends the same."""
+import json
+import os
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+
+from engine.runtime import spiff
+from engine.runtime.case import load_row, load_workflow
+from tests.conftest import PACKAGES, make_runtime
+from tests.test_runtime import CLAIM, open_tasks
+
+
+@pytest.fixture
+def rt(runtime):
+    """Runtime with the expense package deployed."""
+    runtime.deploy([PACKAGES / "expense"])
+    return runtime
+
+
+def opsflow(url, *args):
+    """Run the opsflow CLI in a new Python process against `url`."""
+    env = dict(os.environ, OPSFLOW_DATABASE_URL=url)
+    done = subprocess.run([sys.executable, "-m", "webui.cli", *args], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def comparable(view):
+    """What must match between two runs of the same inputs."""
+    return view["status"], view["end_event"], view["path"], dict(view["data"])
+
+
+def test_case_continued_in_a_new_process_ends_like_one_run_in_one_go(rt):
+    one_go = rt.start("expense", "sales.tseng", CLAIM)
+    split = rt.start("expense", "sales.tseng", CLAIM)
+    for case in (one_go, split):
+        rt.complete(open_tasks(rt, case)["approve"].id, "sales.yeh", {"decision": "reject"})
+    rt.complete(open_tasks(rt, one_go)["revise"].id, "sales.tseng", CLAIM)
+    opsflow(rt.db.url, "complete", open_tasks(rt, split)["revise"].id, "--as", "sales.tseng", "--data",
+            json.dumps(CLAIM))
+    for case in (one_go, split):
+        rt.complete(open_tasks(rt, case)["approve"].id, "sales.yeh", {"decision": "approve"})
+    rt.clock.advance(timedelta(hours=1, seconds=5))
+    rt.fire_due_timers()
+    rt.complete(open_tasks(rt, one_go)["pay"].id, "fin.hsu", {"payment_ref": "P-1"})
+    opsflow(rt.db.url, "complete", open_tasks(rt, split)["pay"].id, "--as", "fin.hsu", "--data",
+            json.dumps({"payment_ref": "P-1"}))
+    assert comparable(rt.describe_case(split)) == comparable(rt.describe_case(one_go))
+    assert rt.describe_case(split)["status"] == "completed"
+
+
+@pytest.mark.slow
+def test_a_loop_of_1000_laps_keeps_moving_and_survives_serialization(tmp_path, clock):
+    rt = make_runtime(f"sqlite:///{tmp_path / 'laps.db'}", clock)
+    rt.deploy([PACKAGES / "expense"])
+    case = rt.start("expense", "sales.tseng", CLAIM)
+    with rt.db.write() as session:
+        row = load_row(session, case)
+        workflow = load_workflow(rt, session, row)
+    for _ in range(1000):
+        for key, data in (("approve", {"decision": "reject"}), ("revise", CLAIM)):
+            task = next(t for t in spiff.ready_human_tasks(workflow) if t.task_spec.bpmn_id == key)
+            task.data.update(data)
+            task.run()
+            spiff.run_engine(workflow)
+    restored = rt.codec.loads(rt.codec.dumps(workflow))
+    task = next(t for t in spiff.ready_human_tasks(restored) if t.task_spec.bpmn_id == "approve")
+    assert task.data["laps"] == 1000
+    task.data.update({"decision": "approve"})
+    task.run()
+    spiff.run_engine(restored)
+    waiting = [t.task_spec.bpmn_id for t in restored.get_tasks(state=spiff.TaskState.WAITING)]
+    assert "cooling_off" in waiting

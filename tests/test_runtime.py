@@ -1,0 +1,202 @@
+"""The runtime API on SQLite and PostgreSQL, driven through the small `expense` package."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from engine.errors import Conflict, Forbidden, NotFound, NotReady, ValidationFailed
+from engine.store.models import Event, HumanTask, Instance, Timer
+from tests.conftest import PACKAGES
+
+CLAIM = {"purpose": "Taxi to the supplier", "amount": 420, "spent_on": "2026-01-02"}
+
+
+@pytest.fixture
+def rt(runtime):
+    """Runtime with the expense package deployed."""
+    runtime.deploy([PACKAGES / "expense"])
+    return runtime
+
+
+def open_tasks(rt, case):
+    """{task_key: row} of a case's open tasks."""
+    with rt.db.read() as s:
+        rows = s.execute(select(HumanTask).where(HumanTask.instance_id == case)).scalars().all()
+    return {r.task_key: r for r in rows}
+
+
+def count(rt, model, *where):
+    """Rows of a table matching conditions."""
+    with rt.db.read() as s:
+        return s.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def approve(rt, case, decision="approve"):
+    """The manager (sales.yeh for sales.tseng) decides the approval."""
+    return rt.complete(open_tasks(rt, case)["approve"].id, "sales.yeh", {"decision": decision})
+
+
+def test_start_puts_the_approval_in_the_managers_inbox(rt):
+    case = rt.start("expense", "sales.tseng", CLAIM)
+    inbox = rt.inbox("sales.yeh")
+    assert [(t["instance_id"], t["task_key"]) for t in inbox] == [(case, "approve")]
+    assert inbox[0]["due_at"] == rt.clock.now() + timedelta(days=2)
+    assert rt.inbox("sales.tseng") == []
+    assert rt.instance(case, "sales.tseng")["search"] == {"amount": 420}
+
+
+def test_bad_start_data_gives_field_errors_and_stores_nothing(rt):
+    with pytest.raises(ValidationFailed) as info:
+        rt.start("expense", "sales.tseng", {"amount": -5, "spent_on": "yesterday"})
+    assert set(info.value.errors) == {"purpose", "amount", "spent_on"}
+    assert count(rt, Instance) == 0 and count(rt, Event) == 0
+
+
+def test_bad_form_data_changes_nothing(rt):
+    case = rt.start("expense", "sales.tseng", CLAIM)
+    before = rt.instance(case, "sales.yeh")
+    with pytest.raises(ValidationFailed) as info:
+        rt.complete(open_tasks(rt, case)["approve"].id, "sales.yeh", {"decision": "maybe"})
+    assert info.value.errors == {"decision": "choose one of the offered values"}
+    after = rt.instance(case, "sales.yeh")
+    assert after["history"] == before["history"] and after["data"] == before["data"]
+    assert list(open_tasks(rt, case)) == ["approve"]
+
+
+def test_undeclared_fields_cannot_plant_case_data(rt):
+    case = rt.start("expense", "sales.tseng", dict(CLAIM, laps=99, approved=True))
+    data = rt.describe_case(case)["data"]
+    assert data["laps"] == 0 and "approved" not in data
+
+
+def test_reject_loops_back_then_cooling_off_timer_then_payment(rt):
+    case = rt.start("expense", "sales.tseng", CLAIM)
+    approve(rt, case, "reject")
+    revise = open_tasks(rt, case)["revise"]
+    assert revise.assignee == "sales.tseng"
+    rt.complete(revise.id, "sales.tseng", dict(CLAIM, amount=400))
+    approve(rt, case)
+    assert open_tasks(rt, case) == {}
+    assert rt.fire_due_timers() == 0
+    rt.clock.advance(timedelta(hours=1, seconds=1))
+    assert rt.fire_due_timers() == 1
+    pay = open_tasks(rt, case)["pay"]
+    assert pay.assignee is None and pay.role == "finance"
+    rt.claim(pay.id, "fin.hsu")
+    result = rt.complete(pay.id, "fin.hsu", {"payment_ref": "PAY-1"})
+    assert result["status"] == "completed"
+    case_view = rt.instance(case, "sales.tseng")
+    assert case_view["end_event"] == "end_paid" and case_view["data"]["laps"] == 1
+    assert case_view["path"].index("revise") < case_view["path"].index("cooling_off")
+    assert count(rt, Timer, Timer.instance_id == case, Timer.fired_at.is_(None)) == 0
+
+
+def test_non_interrupting_reminder_keeps_the_task_open(rt):
+    case = rt.start("expense", "sales.tseng", CLAIM)
+    approve(rt, case)
+    rt.clock.advance(timedelta(hours=2))
+    rt.fire_due_timers()
+    pay = open_tasks(rt, case)["pay"]
+    rt.clock.advance(timedelta(days=1))
+    assert rt.fire_due_timers() == 1
+    assert open_tasks(rt, case)["pay"].id == pay.id
+    assert "end_reminded" in rt.describe_case(case)["path"]
+    rt.complete(pay.id, "fin.cheng", {"payment_ref": "PAY-2"})
+    assert rt.describe_case(case)["status"] == "completed"
+
+
+def test_breached_sla_escalates_to_the_managers_manager_exactly_once(rt):
+    case = rt.start("expense", "sales.tseng", CLAIM)
+    rt.clock.advance(timedelta(days=2, hours=1))
+    assert rt.fire_due_timers() == 1
+    task = open_tasks(rt, case)["approve"]
+    assert task.assignee == "ceo.lee" and task.escalated_at is not None
+    rt.clock.advance(timedelta(days=5))
+    rt.fire_due_timers()
+    kinds = [e["kind"] for e in rt.describe_case(case)["history"]]
+    assert kinds.count("sla_breached") == 1 and kinds.count("task_escalated") == 1
+    rt.complete(task.id, "ceo.lee", {"decision": "approve"})
+
+
+def test_claim_release_and_who_may_act(rt):
+    case = rt.start("expense", "sales.tseng", CLAIM)
+    with pytest.raises(NotFound):
+        rt.complete(open_tasks(rt, case)["approve"].id, "wh.kao", {"decision": "approve"})
+    approve(rt, case)
+    rt.clock.advance(timedelta(hours=2))
+    rt.fire_due_timers()
+    pay = open_tasks(rt, case)["pay"]
+    assert [t["id"] for t in rt.inbox("fin.cheng")] == [pay.id]
+    rt.claim(pay.id, "fin.hsu")
+    assert rt.inbox("fin.cheng") == []
+    with pytest.raises(Forbidden, match="assigned to fin.hsu"):
+        rt.complete(pay.id, "fin.cheng", {"payment_ref": "X"})
+    with pytest.raises(Forbidden):
+        rt.release(pay.id, "fin.kuo")
+    rt.release(pay.id, "fin.hsu")
+    rt.claim(pay.id, "fin.cheng")
+    with pytest.raises(Conflict):
+        rt.claim(pay.id, "fin.hsu")
+
+
+def test_second_completion_of_same_task_is_refused(rt):
+    case = rt.start("expense", "sales.tseng", CLAIM)
+    task_id = open_tasks(rt, case)["approve"].id
+    rt.complete(task_id, "sales.yeh", {"decision": "approve"})
+    with pytest.raises(Conflict, match="already completed by sales.yeh"):
+        rt.complete(task_id, "sales.yeh", {"decision": "reject"})
+    with pytest.raises(NotFound):
+        rt.complete("00000000-0000-0000-0000-000000000000", "sales.yeh", {})
+
+
+def test_strangers_see_nothing_and_only_starters_may_start(rt):
+    case = rt.start("expense", "sales.tseng", CLAIM)
+    with pytest.raises(NotFound):
+        rt.instance(case, "wh.kao")
+    with pytest.raises(NotFound):
+        rt.task(open_tasks(rt, case)["approve"].id, "wh.kao")
+    assert rt.instance(case, "ops.wang")["id"] == case
+    with pytest.raises(NotFound):
+        rt.start("no-such-process", "sales.tseng", {})
+
+
+def test_task_shows_rendered_instructions_and_schema(rt):
+    case = rt.start("expense", "sales.tseng", dict(CLAIM, purpose="<b>Taxi</b>"))
+    task = rt.task(open_tasks(rt, case)["approve"].id, "sales.yeh", language="zh-Hant")
+    assert "420" in task["instructions"] and "&lt;b&gt;Taxi&lt;/b&gt;" in task["instructions"]
+    assert task["schema"]["required"] == ["decision"]
+    assert task["title"]["zh-Hant"] == "審核報銷"
+
+
+def test_cancel_closes_tasks_and_timers(rt):
+    case = rt.start("expense", "sales.tseng", CLAIM)
+    with pytest.raises(Forbidden):
+        rt.cancel(case, "sales.yeh")
+    rt.cancel(case, "sales.tseng", "claimed twice")
+    view = rt.describe_case(case)
+    assert view["status"] == "cancelled" and view["tasks"] == [] and view["ended_at"] is not None
+    assert count(rt, Timer, Timer.instance_id == case, Timer.fired_at.is_(None)) == 0
+    with pytest.raises(NotReady):
+        rt.cancel(case, "sales.tseng")
+
+
+def test_case_keeps_its_version_after_a_new_deploy(rt, tmp_path):
+    import shutil
+
+    old = rt.start("expense", "sales.tseng", CLAIM)
+    changed = tmp_path / "expense"
+    shutil.copytree(PACKAGES / "expense", changed)
+    form = changed / "forms" / "approve.yaml"
+    form.write_text(form.read_text(encoding="utf-8").replace("Approve expense claim", "Approve the claim"),
+                    encoding="utf-8")
+    assert rt.deploy([changed])[0]["version"] == 2
+    assert rt.deploy([changed])[0]["created"] is False
+    new = rt.start("expense", "sales.tseng", CLAIM)
+    assert (rt.describe_case(old)["version"], rt.describe_case(new)["version"]) == (1, 2)
+    titles = {t["instance_id"]: t["title_en"] for t in rt.inbox("sales.yeh")}
+    assert titles == {old: "Approve expense claim", new: "Approve the claim"}
+    approve(rt, old)
+    rt.clock.advance(timedelta(hours=2))
+    rt.fire_due_timers()
+    rt.complete(open_tasks(rt, old)["pay"].id, "fin.hsu", {"payment_ref": "P"})
+    assert rt.describe_case(old)["version"] == 1 and rt.describe_case(old)["status"] == "completed"
