@@ -1,0 +1,146 @@
+"""Graph checks SpiffWorkflow's parser skips: flows, gateways, messages and calls."""
+import re
+
+from lxml import etree
+
+from engine.definitions.documents import bpmn
+
+FLOW_NODES = frozenset(bpmn(tag) for tag in (
+    "task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask", "receiveTask",
+    "businessRuleTask", "callActivity", "subProcess", "transaction", "adHocSubProcess",
+    "exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway",
+    "complexGateway", "startEvent", "endEvent", "intermediateCatchEvent",
+    "intermediateThrowEvent", "boundaryEvent",
+))
+CONTAINERS = ("process", "subProcess", "transaction", "adHocSubProcess")
+
+
+def kind(element):
+    """An element's kind in words: `exclusiveGateway` -> `exclusive gateway`."""
+    return re.sub(r"(?<!^)([A-Z])", r" \1", etree.QName(element).localname).lower()
+
+
+def owner(element):
+    """The flow node or sequence flow an inner element (script, timer, condition) belongs to."""
+    while element is not None and element.tag not in FLOW_NODES and element.tag != bpmn("sequenceFlow"):
+        element = element.getparent()
+    return element
+
+
+def _needs_incoming(node):
+    """False for nodes that start by themselves: start and boundary events, event sub-processes..."""
+    tag = etree.QName(node).localname
+    if tag in ("startEvent", "boundaryEvent"):
+        return False
+    if node.get("triggeredByEvent") == "true" or node.get("isForCompensation") == "true":
+        return False
+    return not (tag == "intermediateCatchEvent" and node.find(bpmn("linkEventDefinition")) is not None)
+
+
+def _container_problems(document, container):
+    """Flows and boundary events pointing at unknown nodes, and nodes no flow reaches, in one container."""
+    problems = []
+    nodes = {child.get("id") for child in container if child.tag in FLOW_NODES}
+    targets = set()
+    for flow in container.iterchildren(bpmn("sequenceFlow")):
+        targets.add(flow.get("targetRef"))
+        for end, verb in (("sourceRef", "starts at"), ("targetRef", "leads to")):
+            if flow.get(end) not in nodes:
+                problems.append(document.problem(
+                    flow, f"sequence flow {verb} {flow.get(end)!r}, which is not a node of this {kind(container)}"
+                ))
+    for event in container.iterchildren(bpmn("boundaryEvent")):
+        if event.get("attachedToRef") not in nodes:
+            problems.append(document.problem(
+                event, f"boundary event is attached to {event.get('attachedToRef')!r}, "
+                       f"which is not a node of this {kind(container)}"
+            ))
+    if container.tag == bpmn("adHocSubProcess"):
+        return problems
+    for node in container:
+        if node.tag in FLOW_NODES and node.get("id") not in targets and _needs_incoming(node):
+            problems.append(document.problem(
+                node, f"{kind(node)} has no incoming sequence flow, so it can never be reached"
+            ))
+    return problems
+
+
+def flow_problems(model):
+    """Sequence flows to unknown nodes and unreachable nodes in every process and sub-process."""
+    problems = []
+    for document, container in model.elements(*CONTAINERS):
+        problems.extend(_container_problems(document, container))
+    return problems
+
+
+def has_condition(flow):
+    """True when a sequence flow carries a non-empty condition expression."""
+    condition = flow.find(bpmn("conditionExpression"))
+    return condition is not None and bool((condition.text or "").strip())
+
+
+def gateway_problems(model):
+    """Exclusive and inclusive gateways that could find no flow to take."""
+    problems = []
+    for document, gateway in model.elements("exclusiveGateway", "inclusiveGateway"):
+        gateway_id, default = gateway.get("id"), gateway.get("default")
+        outgoing = [flow for flow in gateway.getparent().iterchildren(bpmn("sequenceFlow"))
+                    if flow.get("sourceRef") == gateway_id]
+        if default and default not in {flow.get("id") for flow in outgoing}:
+            problems.append(document.problem(gateway, f"default flow {default!r} does not leave this gateway"))
+        bare = [flow for flow in outgoing if flow.get("id") != default and not has_condition(flow)]
+        if len(outgoing) < 2 or not bare:
+            continue
+        if not default:
+            problems.append(document.problem(
+                gateway, f"{kind(gateway)} has neither a default flow nor conditions on all outgoing flows"
+            ))
+            continue
+        problems.extend(document.problem(
+            flow, f"flow leaves gateway {gateway_id!r} without a condition and is not its default"
+        ) for flow in bare)
+    return problems
+
+
+def _message_problem(message_ids, reference, what):
+    """Why a message reference cannot work, or None."""
+    if not reference:
+        return f"{what} has no messageRef: name the message it sends or waits for"
+    if reference not in message_ids:
+        return f"{what} refers to message {reference!r}, which is not defined"
+    return None
+
+
+def message_problems(model):
+    """Message events and send/receive tasks that name no (known) message."""
+    message_ids = {element.get("id") for _, element in model.elements("message")}
+    problems = []
+    for document, definition in model.elements("messageEventDefinition"):
+        event = definition.getparent()
+        problem = _message_problem(message_ids, definition.get("messageRef"), kind(event))
+        if problem:
+            problems.append(document.problem(event, problem))
+    for document, task in model.elements("sendTask", "receiveTask"):
+        if task.find(bpmn("messageEventDefinition")) is None:
+            problem = _message_problem(message_ids, task.get("messageRef"), kind(task))
+            if problem:
+                problems.append(document.problem(task, problem))
+    return problems
+
+
+def call_problems(model):
+    """Call activities whose called process is not part of the package."""
+    processes = model.process_ids()
+    problems = []
+    for document, call in model.elements("callActivity"):
+        called = call.get("calledElement")
+        if not called:
+            problems.append(document.problem(call, "call activity names no calledElement"))
+        elif called not in processes and model.complete:
+            problems.append(document.problem(
+                call, f"call activity calls process {called!r}, which is not in this package"
+            ))
+    return problems
+
+
+GRAPH_CHECKS = (flow_problems, gateway_problems, message_problems, call_problems)

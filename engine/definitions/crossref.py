@@ -1,0 +1,105 @@
+"""Checks that manifest and model agree: process, lanes, user tasks, expressions, searchable fields."""
+from lxml import etree
+
+from engine.definitions.documents import bpmn
+from engine.definitions.expressions import (
+    assigned_names,
+    expression_error,
+    script_sources,
+)
+from engine.definitions.forms import field_names
+
+
+def process_problems(model, manifest):
+    """The manifest's process_id must name an executable process of the package."""
+    process_id = manifest.data["process_id"]
+    for document, process in model.elements("process"):
+        if process.get("id") == process_id:
+            if process.get("isExecutable") == "false":
+                return [document.problem(process, 'process is marked isExecutable="false": '
+                                                  "tick Executable in the modeler")]
+            return []
+    files = ", ".join(document.path for document in model.bpmn) or "no .bpmn file"
+    return [manifest.problem(("process_id",), f"no process with id {process_id!r} in {files}")]
+
+
+def _leaf_lanes(model):
+    """(document, lane) for every lane that holds nodes itself rather than through child lanes."""
+    return [(document, lane) for document, lane in model.elements("lane")
+            if lane.find(bpmn("childLaneSet")) is None]
+
+
+def lane_problems(model, manifest):
+    """Every lane needs a role; every lane the manifest names must exist."""
+    roles = manifest.data["lanes"]
+    problems = []
+    for document, lane in _leaf_lanes(model):
+        if lane.get("name") not in roles and lane.get("id") not in roles:
+            label = lane.get("name") or lane.get("id")
+            problems.append(document.problem(lane, f"lane {label!r} has no role: add it under lanes: in process.yaml"))
+    known = {lane.get(attribute) for _, lane in model.elements("lane") for attribute in ("name", "id")}
+    problems.extend(manifest.problem(("lanes", key), f"no lane named {key!r} (or with that id) in the BPMN")
+                    for key in roles if key not in known)
+    return problems
+
+
+def _laned_nodes(model):
+    """Ids of the flow nodes that sit in some lane."""
+    return {(ref.text or "").strip() for _, lane in model.elements("lane")
+            for ref in lane.iterchildren(bpmn("flowNodeRef"))}
+
+
+def _entry_problems(manifest, task_id, entry):
+    """A task entry needs a form and a due duration; its expressions must compile."""
+    problems = [manifest.problem(("tasks", task_id), f"user task {task_id!r} has no {key}", element=task_id)
+                for key in ("form", "due") if key not in entry]
+    sources = {
+        ("assignee",): entry.get("assignee"),
+        ("on_breach", "escalate_to"): entry.get("on_breach", {}).get("escalate_to"),
+    }
+    for path, source in sources.items():
+        error = expression_error(source) if source else None
+        if error:
+            problems.append(manifest.problem(("tasks", task_id) + path, f"does not compile: {error}"))
+    return problems
+
+
+def task_problems(model, manifest):
+    """Every user task needs a manifest entry and someone to do it; entries name real user tasks."""
+    entries = manifest.data.get("tasks") or {}
+    laned = _laned_nodes(model)
+    user_tasks = {task.get("id") for _, task in model.elements("userTask")}
+    problems = []
+    for document, task in model.elements("userTask"):
+        entry = entries.get(task.get("id"))
+        if entry is None:
+            problems.append(document.problem(task, "user task has no entry under tasks: in process.yaml "
+                                                   "(it needs a form and due)"))
+        elif task.get("id") not in laned and not entry.get("role") and not entry.get("assignee"):
+            problems.append(document.problem(task, "user task is in no lane and its entry in process.yaml "
+                                                   "names neither role nor assignee"))
+    for task_id, entry in entries.items():
+        if task_id not in user_tasks:
+            problems.append(manifest.problem(("tasks", task_id), f"no user task with id {task_id!r} in the BPMN"))
+        problems.extend(_entry_problems(manifest, task_id, entry))
+    return problems
+
+
+def _computed_names(model):
+    """Case data no form writes: names scripts assign and DMN outputs set."""
+    names = set().union(*(assigned_names(source) for source in script_sources(model)))
+    for document in model.dmn:
+        outputs = document.root.iter(f"{{{etree.QName(document.root).namespace}}}output")
+        names |= {output.get("name") for output in outputs}
+    return names
+
+
+def searchable_problems(model, manifest, forms):
+    """Searchable fields must be written by a form, a script or a decision: a typo finds nothing."""
+    names = set().union(_computed_names(model), *(field_names(form) for form in forms.values()))
+    return [
+        manifest.problem(("searchable", index, "field"),
+                         f"field {item['field']!r} is written by no form, script or decision")
+        for index, item in enumerate(manifest.data.get("searchable") or [])
+        if item["field"] not in names
+    ]

@@ -1,0 +1,121 @@
+"""DMN checks: SpiffWorkflow runs one table per file and silently skips what it cannot match."""
+import ast
+import functools
+
+from lxml import etree
+
+from engine.definitions.documents import SPIFF_NS, bpmn
+from engine.definitions.expressions import expression_error
+
+
+def _qualified(namespace, tag):
+    """A DMN tag in the file's own DMN version (1.1, 1.2 and 1.3 differ only in namespace)."""
+    return f"{{{namespace}}}{tag}"
+
+
+def _cell(entry, q):
+    """The text of an input or output entry, None when empty or `-` (any value)."""
+    text = entry.find(q("text"))
+    value = (text.text or "").strip() if text is not None else ""
+    return None if value in ("", "-") else value
+
+
+def input_entry_error(input_source, entry):
+    """Compile an input entry the way SpiffWorkflow's DMN engine combines it with its input."""
+    if "?" in entry:
+        candidate = entry.replace("?", "dmninputexpr")
+    else:
+        try:
+            ast.parse(entry)
+            candidate = f"({input_source}) == ({entry})"
+        except SyntaxError:
+            candidate = f"{input_source} {entry}"
+    return expression_error(candidate)
+
+
+def _input_problems(document, table, q):
+    """(input expressions, problems): inputs need an expression the sandbox compiles."""
+    sources, problems = [], []
+    for column in table.iterchildren(q("input")):
+        text = column.find(f"{q('inputExpression')}/{q('text')}")
+        source = (text.text or "").strip() if text is not None else ""
+        error = expression_error(source) if source else "input has no expression"
+        if error:
+            problems.append(document.problem(column, f"input expression does not compile: {error}"
+                                             if source else error))
+        sources.append(None if error else source)
+    for column in table.iterchildren(q("output")):
+        if not column.get("name"):
+            problems.append(document.problem(column, "output has no name: it names the variable set"))
+    return sources, problems
+
+
+def _rule_problems(document, rule, sources, outputs, q):
+    """Entries of one rule: as many as the table has columns, each compiling in the sandbox."""
+    inputs, results = list(rule.iterchildren(q("inputEntry"))), list(rule.iterchildren(q("outputEntry")))
+    if len(inputs) != len(sources) or len(results) != outputs:
+        return [document.problem(rule, f"rule has {len(inputs)} input and {len(results)} output entries "
+                                       f"but the table has {len(sources)} inputs and {outputs} outputs")]
+    problems = []
+    for entry, source in zip(inputs, sources, strict=True):
+        text = _cell(entry, q)
+        error = input_entry_error(source, text) if text and source else None
+        if error:
+            problems.append(document.problem(entry, f"input entry {text!r} does not compile: {error}"))
+    for entry in results:
+        text = _cell(entry, q)
+        error = expression_error(text) if text else None
+        if error:
+            problems.append(document.problem(entry, f"output entry {text!r} does not compile: {error}"))
+    return problems
+
+
+def _table_problems(document, table, q):
+    """A decision table without rules, or with columns or cells that cannot work."""
+    sources, problems = _input_problems(document, table, q)
+    rules = list(table.iterchildren(q("rule")))
+    if not rules:
+        problems.append(document.problem(table, "decision table has no rules"))
+    outputs = len(list(table.iterchildren(q("output"))))
+    for rule in rules:
+        problems.extend(_rule_problems(document, rule, sources, outputs, q))
+    return problems
+
+
+def _document_problems(document, decisions):
+    """Problems of one DMN file; records its decision ids in `decisions`."""
+    q = functools.partial(_qualified, etree.QName(document.root).namespace)
+    found = list(document.root.iterchildren(q("decision")))
+    problems = []
+    if len(found) != 1:
+        problems.append(document.problem(document.root, f"a DMN file must hold exactly one decision, not {len(found)}"))
+    for decision in found:
+        if decision.get("id") in decisions:
+            problems.append(document.problem(decision, "another DMN file has a decision with this id"))
+        decisions.add(decision.get("id"))
+        tables = list(decision.iterchildren(q("decisionTable")))
+        if not tables:
+            problems.append(document.problem(decision, "decision has no decision table"))
+        for table in tables:
+            problems.extend(_table_problems(document, table, q))
+    return problems
+
+
+def decision_problems(model):
+    """Every DMN problem, and business rule tasks calling decisions the package lacks."""
+    decisions, problems = set(), []
+    for document in model.dmn:
+        problems.extend(_document_problems(document, decisions))
+    if not model.complete:
+        return problems
+    for document, task in model.elements("businessRuleTask"):
+        called = task.find(f"{bpmn('extensionElements')}/{{{SPIFF_NS}}}calledDecisionId")
+        decision = (called.text or "").strip() if called is not None else ""
+        if not decision:
+            problems.append(document.problem(task, "business rule task names no decision "
+                                                   "(spiffworkflow:calledDecisionId)"))
+        elif decision not in decisions:
+            problems.append(document.problem(
+                task, f"business rule task calls decision {decision!r}, which is in no DMN file of this package"
+            ))
+    return problems

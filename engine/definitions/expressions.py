@@ -1,0 +1,114 @@
+"""Every condition, script and timer of a model compiled in the sandbox before it is deployed."""
+import ast
+
+from lxml import etree
+
+from engine.definitions.checks import owner
+from engine.definitions.documents import SPIFF_NS, bpmn
+from engine.definitions.timers import TIMER_KINDS, timer_problem
+from engine.errors import ScriptError
+from engine.sandbox import compile_expression, compile_script
+
+# (element local name, what it is called in a message) of every expression a model may hold.
+EXPRESSIONS = (
+    ("conditionExpression", "condition"),
+    ("loopCardinality", "loop cardinality"),
+    ("completionCondition", "completion condition"),
+    ("loopCondition", "loop condition"),
+    ("condition", "event condition"),
+)
+SPIFF_SCRIPTS = ("preScript", "postScript")
+
+
+def expression_error(source):
+    """Why the sandbox refuses an expression, or None."""
+    try:
+        compile_expression(source)
+    except ScriptError as exc:
+        return str(exc)
+    return None
+
+
+def script_error(source):
+    """Why the sandbox refuses a script, or None; imports compile but could never run, so refuse them."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        tree = None
+    if tree is not None and any(isinstance(node, (ast.Import, ast.ImportFrom)) for node in ast.walk(tree)):
+        return "imports are not allowed in scripts"
+    try:
+        compile_script(source)
+    except ScriptError as exc:
+        return str(exc)
+    return None
+
+
+def assigned_names(source):
+    """Names a script assigns: case data it writes (empty for a script that does not parse)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
+
+
+def _spiff_scripts(model):
+    """Yield (document, element) for every SpiffWorkflow pre- and post-script."""
+    tags = [f"{{{SPIFF_NS}}}{name}" for name in SPIFF_SCRIPTS]
+    for document in model.bpmn:
+        for element in document.root.iter(*tags):
+            yield document, element
+
+
+def script_sources(model):
+    """The source of every script task and SpiffWorkflow pre/post script."""
+    elements = [script for _, script in model.elements("script")]
+    elements += [element for _, element in _spiff_scripts(model)]
+    return [element.text or "" for element in elements]
+
+
+def _expression_problems(model):
+    """Conditions and loop expressions that do not compile."""
+    problems = []
+    for tag, what in EXPRESSIONS:
+        for document, element in model.elements(tag):
+            source = (element.text or "").strip()
+            error = expression_error(source) if source else None
+            if error:
+                problems.append(document.problem(owner(element), f"{what} does not compile: {error}"))
+    return problems
+
+
+def _script_problems(model):
+    """Script tasks without a script, and scripts (spiff pre/post scripts too) that do not compile."""
+    problems = []
+    for document, task in model.elements("scriptTask"):
+        script = task.find(bpmn("script"))
+        source = script.text if script is not None else None
+        if not (source or "").strip():
+            problems.append(document.problem(task, "script task has no script"))
+            continue
+        error = script_error(source)
+        if error:
+            problems.append(document.problem(task, f"script does not compile: {error}"))
+    for document, element in _spiff_scripts(model):
+        error = script_error(element.text or "")
+        if error:
+            name = etree.QName(element).localname
+            problems.append(document.problem(owner(element), f"{name} does not compile: {error}"))
+    return problems
+
+
+def _timer_problems(model):
+    """Timers that are neither ISO 8601 (with a zone for dates) nor an allowed expression."""
+    problems = []
+    for timer_kind in TIMER_KINDS:
+        for document, element in model.elements(timer_kind):
+            problem = timer_problem(timer_kind, element.text)
+            if problem:
+                problems.append(document.problem(owner(element), f"{timer_kind}: {problem}"))
+    return problems
+
+
+EXPRESSION_CHECKS = (_expression_problems, _script_problems, _timer_problems)

@@ -1,0 +1,109 @@
+"""Form files: a bilingual title and instructions around a JSON Schema of the fields."""
+from pathlib import Path
+
+import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+from engine.definitions.model import Problem
+from engine.definitions.yamlfile import read_yaml, schema_problems
+
+ENVELOPE = Draft202012Validator(
+    yaml.safe_load(Path(__file__).with_name("form_schema.yaml").read_text("utf-8"))
+)
+WIDGETS = ("textarea", "money", "user", "file", "radio", "checkboxes")
+LANGUAGES = ("en", "zh-Hant")
+
+
+def form_references(manifest):
+    """Every (manifest key path, form path) the manifest names, in the order written."""
+    references = []
+    if isinstance(manifest.get("start_form"), str):
+        references.append((("start_form",), manifest["start_form"]))
+    tasks = manifest.get("tasks")
+    for task_id, entry in (tasks or {}).items() if isinstance(tasks, dict) else ():
+        if isinstance(entry, dict) and isinstance(entry.get("form"), str):
+            references.append((("tasks", task_id, "form"), entry["form"]))
+    return references
+
+
+def _fields(schema, path):
+    """Yield (key path, property schema) for every field, nested objects and line items included."""
+    properties = schema.get("properties")
+    if not isinstance(properties, dict):
+        return
+    for name, prop in properties.items():
+        if not isinstance(prop, dict):
+            continue
+        here = path + ("properties", name)
+        yield here, prop
+        yield from _fields(prop, here)
+        if isinstance(prop.get("items"), dict):
+            yield from _fields(prop["items"], here + ("items",))
+
+
+def _is_bilingual(text):
+    """True when `text` gives a non-empty string in every language the UI offers."""
+    return isinstance(text, dict) and all(
+        isinstance(text.get(lang), str) and text[lang].strip() for lang in LANGUAGES
+    )
+
+
+def _field_problems(document):
+    """Fields without a label in both languages, or with a widget the UI does not have."""
+    problems = []
+    for path, prop in _fields(document.data["schema"], ("schema",)):
+        if not _is_bilingual(prop.get("x-label")):
+            problems.append(document.problem(path, "field has no x-label with both en and zh-Hant"))
+        widget = prop.get("x-widget")
+        if widget is not None and widget not in WIDGETS:
+            problems.append(document.problem(
+                path + ("x-widget",), f"x-widget {widget!r} is not one of {', '.join(WIDGETS)}"
+            ))
+    return problems
+
+
+def load_form(file, data):
+    """Return (form dict or None, problems) for one form file's bytes."""
+    document, problem = read_yaml(file, data)
+    if problem:
+        return None, [problem]
+    if not isinstance(document.data, dict):
+        return None, [Problem(file, 1, None, "a form must be a mapping with title, instructions and schema")]
+    problems = schema_problems(ENVELOPE, document)
+    if problems:
+        return None, problems
+    try:
+        Draft202012Validator.check_schema(document.data["schema"])
+    except SchemaError as exc:
+        path = ("schema",) + tuple(exc.absolute_path)
+        return None, [document.problem(path, f"not a valid JSON Schema: {exc.message}")]
+    form = {
+        "title": document.data["title"],
+        "instructions": document.data.get("instructions", dict.fromkeys(LANGUAGES, "")),
+        "schema": document.data["schema"],
+    }
+    return form, _field_problems(document)
+
+
+def load_forms(files, manifest_file, origin):
+    """Return (forms by path, problems) for every form the manifest names."""
+    forms, problems, seen = {}, [], set()
+    for key_path, form_path in form_references(manifest_file.data):
+        if form_path not in files:
+            problems.append(manifest_file.problem(key_path, f"form file {form_path} does not exist"))
+            continue
+        if form_path in seen:
+            continue
+        seen.add(form_path)
+        form, form_problems = load_form(f"{origin}/{form_path}", files[form_path])
+        problems.extend(form_problems)
+        if form is not None:
+            forms[form_path] = form
+    return forms, problems
+
+
+def field_names(form):
+    """The top-level field names of a form: the case data keys it writes."""
+    properties = form["schema"].get("properties")
+    return set(properties) if isinstance(properties, dict) else set()

@@ -1,0 +1,73 @@
+"""Packages from folders (authoring, CLI) and from stored files (rebuilding a deployed version)."""
+import os
+from pathlib import Path
+
+from engine.definitions.manifest import MANIFEST
+from engine.definitions.model import Package, Problem, content_hash
+from engine.definitions.parse import spec_problems
+from engine.definitions.validate import inspect_files, ordered
+from engine.errors import PackageError
+
+# Scenario tests describe a procedure but are not part of a deployed version.
+EXCLUDED_FOLDERS = ("scenarios",)
+
+
+def _belongs(path):
+    """True for a file that is part of a version: not a scenario, not hidden, not a cache."""
+    parts = path.split("/")
+    if parts[0] in EXCLUDED_FOLDERS:
+        return False
+    return not any(part.startswith(".") or part == "__pycache__" for part in parts)
+
+
+def package_from_files(files, origin="<stored>"):
+    """A package from its files (path -> bytes), raising PackageError with every problem found."""
+    kept = {path: bytes(data) for path, data in files.items() if _belongs(path)}
+    inspection = inspect_files(kept, origin)
+    package = Package(
+        key=str(inspection.manifest.get("key", "")),
+        manifest=inspection.manifest,
+        files=kept,
+        content_hash=content_hash(kept),
+        forms=inspection.forms,
+        process_id=str(inspection.manifest.get("process_id", "")),
+        origin=origin,
+    )
+    problems = ordered(inspection.problems or spec_problems(package))
+    if problems:
+        raise PackageError(problems)
+    return package
+
+
+def _read_folder(folder):
+    """Every file below `folder` as posix relative path -> bytes."""
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def load_package(path):
+    """The package in a folder holding process.yaml, raising PackageError with every problem found."""
+    folder = Path(path).resolve()
+    if not (folder / MANIFEST).is_file():
+        raise PackageError([Problem(f"{folder.name}/{MANIFEST}", None, None, "no process.yaml in this folder")])
+    return package_from_files(_read_folder(folder), origin=folder.name)
+
+
+def find_packages(paths):
+    """Package folders: each path is one, or a folder whose sub-folders are; sorted, no repeats."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    found = set()
+    for path in map(Path, paths):
+        if (path / MANIFEST).is_file():
+            found.add(path)
+            continue
+        children = {child for child in path.iterdir() if (child / MANIFEST).is_file()} if path.is_dir() else set()
+        if not children:
+            raise PackageError([Problem(str(path), None, None, "no process package here: neither a "
+                                                               "process.yaml nor sub-folders holding one")])
+        found |= children
+    return sorted(found)

@@ -1,0 +1,78 @@
+"""Every check of a package in one pass, so its author sees all problems at once."""
+from dataclasses import dataclass
+
+from engine.definitions import crossref
+from engine.definitions.checks import GRAPH_CHECKS
+from engine.definitions.decisions import decision_problems
+from engine.definitions.documents import load_model
+from engine.definitions.expressions import EXPRESSION_CHECKS
+from engine.definitions.forms import load_forms
+from engine.definitions.manifest import (
+    default_model_files,
+    read_manifest,
+    with_defaults,
+)
+from engine.definitions.model import Problem
+from engine.definitions.parse import spec_problems
+
+
+@dataclass
+class Inspection:
+    """What reading a package's files found: its manifest data, loadable forms and problems."""
+
+    manifest: dict
+    forms: dict
+    problems: list
+
+
+def _model_files(manifest, files, origin):
+    """(the .bpmn and .dmn files to read, problems with the list the manifest gives)."""
+    if manifest is None:
+        listed = default_model_files(files)
+        problems = []
+    else:
+        listed = with_defaults(manifest.data, files)["files"]
+        problems = [manifest.problem(("files", kind, index), f"{path} does not exist")
+                    for kind in ("bpmn", "dmn") for index, path in enumerate(listed[kind])
+                    if path not in files]
+    if not listed["bpmn"]:
+        problems.append(Problem(f"{origin}/process.yaml", None, "files.bpmn", "the package has no .bpmn file"))
+    return listed, problems
+
+
+def _manifest_problems(model, manifest, forms, forms_complete):
+    """Checks that need both a schema-valid manifest and every model file (else they only echo)."""
+    problems = crossref.process_problems(model, manifest)
+    problems += crossref.lane_problems(model, manifest)
+    problems += crossref.task_problems(model, manifest)
+    if forms_complete:
+        problems += crossref.searchable_problems(model, manifest, forms)
+    return problems
+
+
+def inspect_files(files, origin):
+    """Read and check a package's files with every check except SpiffWorkflow's own parser."""
+    manifest, problems = read_manifest(files, origin)
+    manifest_valid = manifest is not None and not problems
+    forms, form_problems = load_forms(files, manifest, origin) if manifest is not None else ({}, [])
+    problems += form_problems
+    listed, file_problems = _model_files(manifest if manifest_valid else None, files, origin)
+    model, xml_problems = load_model(files, listed, origin)
+    problems += file_problems + xml_problems
+    for check in GRAPH_CHECKS + EXPRESSION_CHECKS + (decision_problems,):
+        problems += check(model)
+    if manifest_valid and model.complete:
+        problems += _manifest_problems(model, manifest, forms, not form_problems)
+    data = manifest.data if manifest is not None else {}
+    return Inspection(with_defaults(data, files), forms, problems)
+
+
+def ordered(problems):
+    """Problems without repeats, by file and line, so they read top to bottom."""
+    return sorted(dict.fromkeys(problems), key=lambda p: (p.file, p.line or 0, p.element or "", p.message))
+
+
+def validate_package(package):
+    """Every problem of a package, located; SpiffWorkflow's parser runs last, once ours pass."""
+    problems = inspect_files(package.files, package.origin).problems
+    return ordered(problems or spec_problems(package))

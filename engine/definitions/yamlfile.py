@@ -1,0 +1,107 @@
+"""YAML files whose problems point at a line: manifests and forms are edited by hand."""
+import yaml
+
+from engine.definitions.model import Problem
+
+# libyaml's loader when PyYAML was built with it: forms are many, the pure-Python one is slow.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class YamlFile:
+    """A parsed YAML document plus the line of every key and list item in it."""
+
+    def __init__(self, file, data, lines):
+        self.file = file
+        self.data = data
+        self.lines = lines
+
+    def line(self, path):
+        """The line of `path` (a tuple of keys and indexes), or of its nearest written parent."""
+        path = tuple(path)
+        while path and path not in self.lines:
+            path = path[:-1]
+        return self.lines.get(path, 1)
+
+    def problem(self, path, message, element=None):
+        """A problem at `path`, named by that path unless `element` names it better."""
+        return Problem(self.file, self.line(path), element or dotted(path) or None, message)
+
+
+def dotted(path):
+    """Write a key path the way the README does: `tasks.approve.due`, `searchable[0].field`."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
+    return text
+
+
+def _index_lines(node, path, lines):
+    """Record the 1-based line of every mapping key and sequence item below `node`."""
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            child = path + (key_node.value,)
+            lines[child] = key_node.start_mark.line + 1
+            _index_lines(value_node, child, lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            child = path + (index,)
+            lines[child] = item.start_mark.line + 1
+            _index_lines(item, child, lines)
+
+
+def _compose_and_construct(text):
+    """Parse once, keeping both the node tree (for lines) and the plain value."""
+    loader = _LOADER(text)
+    try:
+        node = loader.get_single_node()
+        return node, loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+
+
+def read_yaml(file, data):
+    """Parse YAML bytes, returning (YamlFile, None) or (None, Problem) for unreadable text."""
+    try:
+        node, value = _compose_and_construct(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        return None, Problem(file, None, None, f"not UTF-8 text: {exc.reason}")
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        reason = getattr(exc, "problem", None) or str(exc)
+        return None, Problem(file, line, None, f"not valid YAML: {reason}")
+    lines = {(): node.start_mark.line + 1} if node is not None else {}
+    if node is not None:
+        _index_lines(node, (), lines)
+    return YamlFile(file, value, lines), None
+
+
+def _error_message(error):
+    """Prefer the schema's own plain wording (`x-error`) over jsonschema's generic one."""
+    wording = error.schema.get("x-error") if isinstance(error.schema, dict) else None
+    if wording and error.validator in ("pattern", "format", "const", "enum"):
+        return f"{error.instance!r} {wording}"
+    return error.message
+
+
+def _error_path(error):
+    """Point an unexpected-key error at the first unexpected key rather than its parent."""
+    path = tuple(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = set(error.schema.get("properties", {}))
+        extra = [key for key in error.instance if key not in known]
+        if extra:
+            return path + (extra[0],)
+    return path
+
+
+def schema_problems(validator, document, prefix=()):
+    """Every jsonschema error of `document.data` (or its part at `prefix`) as a located problem."""
+    data = document.data
+    for part in prefix:
+        data = data[part]
+    errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+    return [
+        document.problem(prefix + _error_path(error), _error_message(error))
+        for error in errors
+    ]
