@@ -1,0 +1,77 @@
+# Two commands matter: `make run` (the demo on http://127.0.0.1:5000) and `make test`.
+# Both create .venv on first use and reinstall only when setup.cfg or pyproject.toml changed,
+# or a top-level package appeared (the editable install maps only the packages it saw).
+
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.opsflow-installed
+PACKAGE_LIST := $(VENV)/.opsflow-packages
+OPSFLOW := $(BIN)/opsflow
+ORG_FILE := processes/org.yaml
+
+# `opsflow serve` reads these; they are set here only so the URL printed below matches.
+OPSFLOW_HOST ?= 127.0.0.1
+OPSFLOW_PORT ?= 5000
+export OPSFLOW_HOST OPSFLOW_PORT
+
+.PHONY: help run test bench clean FORCE
+
+help:
+	@echo "make run    deploy the processes and serve the demo on http://$(OPSFLOW_HOST):$(OPSFLOW_PORT)"
+	@echo "make test   import contracts, ruff, then pytest in parallel"
+	@echo "make bench  engine throughput benchmark"
+	@echo "make clean  remove the demo database and caches (keeps .venv)"
+
+$(BIN)/python:
+	@for py in python3.11 python3; do \
+	  if $$py -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then \
+	    echo "creating $(VENV) with $$($$py --version)"; exec $$py -m venv $(VENV); \
+	  fi; \
+	done; \
+	echo "opsflow needs Python 3.11 or newer as python3.11 or python3" >&2; exit 1
+
+# Rewritten only when the list changes, so its age tells make whether a package appeared.
+$(PACKAGE_LIST): FORCE | $(BIN)/python
+	@echo '$(sort $(wildcard */__init__.py))' > $@.new
+	@if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
+
+$(STAMP): setup.cfg pyproject.toml $(PACKAGE_LIST) | $(BIN)/python
+	$(BIN)/python -m pip install --disable-pip-version-check -e '.[test,postgres]'
+	@touch $@
+
+# The demo database is instance/opsflow.db (engine/config.py) unless OPSFLOW_DATABASE_URL is set.
+run: $(STAMP)
+	$(OPSFLOW) init
+	$(OPSFLOW) deploy processes/
+	$(OPSFLOW) org load $(ORG_FILE)
+	@echo
+	@echo "opsflow on http://$(OPSFLOW_HOST):$(OPSFLOW_PORT)/ (database: $${OPSFLOW_DATABASE_URL:-instance/opsflow.db})"
+	@$(BIN)/python -c "$$DEMO_LOGIN_PY" $(ORG_FILE)
+	@echo
+	$(OPSFLOW) serve
+
+test: $(STAMP)
+	$(BIN)/lint-imports
+	$(BIN)/ruff check engine webui tests
+	$(BIN)/pytest -n auto tests $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(OPSFLOW) bench engine
+
+clean:
+	rm -rf instance build .pytest_cache .ruff_cache tests/artifacts *.egg-info
+	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +
+
+# Prints a plain employee (heads and manages no one) of the demo organisation.
+define DEMO_LOGIN_PY
+import sys, yaml
+with open(sys.argv[1], encoding="utf-8") as f:
+    org = yaml.safe_load(f) or {}
+users = [u for u in org.get("users", []) if u.get("active", True)]
+bosses = {u.get("manager") for u in users} | {d.get("head") for d in org.get("departments", [])}
+staff = sorted((u for u in users if u["username"] not in bosses), key=lambda u: len(u.get("roles", [])))
+username = (staff or users)[0]["username"]
+print(f"Demo login: {username} / demo-{username.replace('.', '-')}")
+print(f"(every user in {sys.argv[1]} signs in with demo-<username with the dot replaced by a dash>)")
+endef
+export DEMO_LOGIN_PY
