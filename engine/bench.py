@@ -18,7 +18,7 @@ from engine.runtime import spiff
 from engine.store.models import HumanTask
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIO = ROOT / "processes" / "procurement" / "scenarios" / "happy-path.yaml"
+SCENARIO = ROOT / "processes" / "procurement" / "scenarios" / "01-small-office-purchase-paid.yaml"
 
 
 def _completions(scenario):

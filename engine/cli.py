@@ -75,13 +75,14 @@ def init():
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @click.option("--by", "actor", default=None, help="Who deploys (recorded with the version).")
 @json_option
 @_reports_errors
 def deploy(paths, actor, as_json):
-    """Validate packages and store a new version of each one that changed."""
-    results = _runtime().deploy(paths, actor)
+    """Validate packages and store a new version of each one that changed (default: OPSFLOW_PROCESSES_PATH)."""
+    runtime = _runtime()
+    results = runtime.deploy(paths or (runtime.settings.processes_path,), actor)
     _emit(results, as_json, lambda rs: "\n".join(
         f"{r['key']}: version {r['version']} {'deployed' if r['created'] else 'unchanged'}" for r in rs))
 

@@ -34,6 +34,8 @@ def can_work_on(directory, username, task_row):
     """The assignee, or (while unclaimed) anyone holding the task's role."""
     if task_row["assignee"] is not None:
         return task_row["assignee"] == username
+    if "has_role" in task_row:
+        return bool(task_row["has_role"])
     return task_row["role"] in directory.roles_of(username)
 
 

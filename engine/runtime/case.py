@@ -2,12 +2,29 @@
 import threading
 from collections import OrderedDict
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, select
 
 from engine import sandbox
 from engine.errors import Conflict, ScriptError
 from engine.runtime import spiff
 from engine.store.models import Event, HumanTask, Instance, Timer
+
+INSTANCES, TASKS, TIMERS, EVENTS = (m.__table__ for m in (Instance, HumanTask, Timer, Event))
+
+# Built once: the hot path binds values instead of constructing statements per command.
+SAVE_CASE = (INSTANCES.update()
+             .where(INSTANCES.c.id == bindparam("b_id"), INSTANCES.c.lock_version == bindparam("b_lock"))
+             .values(lock_version=bindparam("b_next"), state=bindparam("state"), updated_at=bindparam("updated_at"),
+                     serializer_version=bindparam("serializer_version"), search=bindparam("search"),
+                     status=bindparam("status"), ended_at=bindparam("ended_at"), end_event=bindparam("end_event")))
+DELETE_TASKS = TASKS.delete().where(TASKS.c.id.in_(bindparam("ids", expanding=True)))
+DELETE_TIMERS = TIMERS.delete().where(TIMERS.c.instance_id == bindparam("b_id"),
+                                      TIMERS.c.task_id.in_(bindparam("ids", expanding=True)),
+                                      TIMERS.c.fired_at.is_(None))
+INSERT_TASKS, INSERT_TIMERS, INSERT_EVENTS = TASKS.insert(), TIMERS.insert(), EVENTS.insert()
+LOAD_ROW = select(INSTANCES.c.id, INSTANCES.c.definition_id, INSTANCES.c.status, INSTANCES.c.starter,
+                  INSTANCES.c.lock_version, INSTANCES.c.process_key).where(INSTANCES.c.id == bindparam("b_id"))
+LOAD_STATE = select(INSTANCES.c.state).where(INSTANCES.c.id == bindparam("b_id"))
 
 
 class InstanceCache:
@@ -51,6 +68,7 @@ class Case:
         self.tasks_before = {t.id for t in spiff.ready_human_tasks(workflow)} if row.get("id") else set()
         self.timers_before = spiff.waiting_timer_ids(workflow) if row.get("id") else set()
         self.new_task_rows = []
+        self.conn = session.connection()
 
     @property
     def package(self):
@@ -82,12 +100,13 @@ class Case:
         state = self.rt.codec.dumps(wf)
         data = spiff.case_data(wf)
         values = {"state": state, "updated_at": now, "serializer_version": self.rt.codec.version,
-                  "search": {f["field"]: data.get(f["field"]) for f in self.package.manifest["searchable"]}}
+                  "search": {f["field"]: data.get(f["field"]) for f in self.package.manifest["searchable"]},
+                  "status": self.row["status"], "ended_at": None, "end_event": None}
         if self.row["status"] == "running" and wf.completed:
             values.update(status="completed", ended_at=now, end_event=spiff.end_event(wf))
             self.event("instance_completed", data={"end_event": values["end_event"]})
         elif self.row["status"] != "running":
-            values.update(status=self.row["status"], ended_at=now)
+            values["ended_at"] = now
         if self.row.get("id") is None:
             self._insert(values)
         else:
@@ -99,25 +118,20 @@ class Case:
     def save_events_only(self):
         """Append the queued events (commands that leave the workflow untouched stop here)."""
         if self.events:
-            self.session.execute(insert(Event), [dict(e, instance_id=self.row["id"]) for e in self.events])
+            self.conn.execute(INSERT_EVENTS, [dict(e, instance_id=self.row["id"]) for e in self.events])
             self.events = []
 
     def _insert(self, values):
         """Insert a new instance row and learn its id."""
-        row = Instance(definition_id=self.loaded.definition_id, process_key=self.package.key,
-                       status=values.pop("status", "running"), starter=self.row["starter"],
-                       started_at=self.rt.clock.now(), lock_version=1, **values)
-        self.session.add(row)
-        self.session.flush()
-        self.row.update(id=row.id, lock_version=1)
+        result = self.conn.execute(INSTANCES.insert().values(
+            definition_id=self.loaded.definition_id, process_key=self.package.key, starter=self.row["starter"],
+            started_at=self.rt.clock.now(), lock_version=1, **values))
+        self.row.update(id=result.inserted_primary_key[0], lock_version=1)
 
     def _update(self, values):
         """Compare-and-set on the lock version: exactly one of two racing writers wins."""
-        result = self.session.execute(
-            update(Instance)
-            .where(Instance.id == self.row["id"], Instance.lock_version == self.row["lock_version"])
-            .values(lock_version=self.row["lock_version"] + 1, **values)
-            .execution_options(synchronize_session=False))
+        result = self.conn.execute(SAVE_CASE, dict(values, b_id=self.row["id"], b_lock=self.row["lock_version"],
+                                                   b_next=self.row["lock_version"] + 1))
         if result.rowcount != 1:
             raise Conflict(f"case {self.row['id']} was changed by someone else; reload it and try again")
         self.row["lock_version"] += 1
@@ -130,34 +144,29 @@ class Case:
             gone = [str(i) for i in self.tasks_before]
             ready = {}
         if gone:
-            self.session.execute(delete(HumanTask).where(HumanTask.id.in_(gone))
-                                 .execution_options(synchronize_session=False))
+            self.conn.execute(DELETE_TASKS, {"ids": gone})
         self._gone_timers = gone
         for task_id in set(ready) - self.tasks_before:
             self.new_task_rows.append(self.rt.assign(self, spiff.task_info(ready[task_id]), now))
         if self.new_task_rows:
-            self.session.execute(insert(HumanTask), [dict(r, instance_id=self.row["id"]) for r in self.new_task_rows])
+            self.conn.execute(INSERT_TASKS, [dict(r, instance_id=self.row["id"]) for r in self.new_task_rows])
 
     def _sync_timers(self, now):
         """Keep one pending timer row per waiting BPMN timer and per open task's SLA."""
         waiting = {} if self.row["status"] != "running" else spiff.waiting_timers(self.workflow, now)
         gone = self._gone_timers + [t for t in self.timers_before if t not in waiting]
         if gone:
-            self.session.execute(delete(Timer).where(Timer.instance_id == self.row["id"], Timer.task_id.in_(gone),
-                                                     Timer.fired_at.is_(None))
-                                 .execution_options(synchronize_session=False))
+            self.conn.execute(DELETE_TIMERS, {"b_id": self.row["id"], "ids": gone})
         rows = [{"kind": "bpmn", "task_id": tid, "due_at": due} for tid, due in waiting.items()
                 if tid not in self.timers_before]
         rows += [{"kind": "sla", "task_id": r["id"], "due_at": r["due_at"]} for r in self.new_task_rows if r["due_at"]]
         if rows:
-            self.session.execute(insert(Timer), [dict(r, instance_id=self.row["id"]) for r in rows])
+            self.conn.execute(INSERT_TIMERS, [dict(r, instance_id=self.row["id"], fired_at=None) for r in rows])
 
 
 def load_row(session, instance_id):
     """The facts of an instance row that commands need (no workflow blob)."""
-    found = session.execute(
-        select(Instance.id, Instance.definition_id, Instance.status, Instance.starter, Instance.lock_version,
-               Instance.process_key).where(Instance.id == instance_id)).first()
+    found = session.connection().execute(LOAD_ROW, {"b_id": instance_id}).first()
     return dict(found._mapping) if found else None
 
 
@@ -165,7 +174,7 @@ def load_workflow(runtime, session, row):
     """The workflow of a row: from the cache when current, else deserialized."""
     workflow = runtime.cache.take(row["id"], row["lock_version"])
     if workflow is None:
-        state = session.scalar(select(Instance.state).where(Instance.id == row["id"]))
+        state = session.connection().execute(LOAD_STATE, {"b_id": row["id"]}).scalar()
         try:
             workflow = runtime.codec.loads(state)
         except Exception as exc:

@@ -1,5 +1,5 @@
 """Read side: inboxes, task pages, case pages. Plain SQL rows; workflows only for case data."""
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, exists, func, or_, select
 
 from engine.errors import NotFound
 from engine.org import Directory
@@ -13,11 +13,15 @@ _TASK_COLUMNS = (HumanTask.id, HumanTask.instance_id, HumanTask.process_key, Hum
                  HumanTask.created_at, HumanTask.due_at, HumanTask.escalated_at)
 
 
-def open_task(session, task_id):
-    """An open task joined with its case facts, as a dict, or None."""
-    found = session.execute(
-        select(*_TASK_COLUMNS, Instance.definition_id, Instance.status, Instance.starter, Instance.lock_version)
-        .join(Instance, Instance.id == HumanTask.instance_id).where(HumanTask.id == str(task_id))).first()
+_HAS_ROLE = exists().where(UserRole.username == bindparam("b_user"), UserRole.role == HumanTask.role)
+_OPEN_TASK = (select(*_TASK_COLUMNS, Instance.definition_id, Instance.status, Instance.starter,
+                     Instance.lock_version, _HAS_ROLE.label("has_role"))
+              .join(Instance, Instance.id == HumanTask.instance_id).where(HumanTask.id == bindparam("b_task")))
+
+
+def open_task(session, task_id, user=None):
+    """An open task joined with its case facts and whether `user` holds its role, as a dict, or None."""
+    found = session.connection().execute(_OPEN_TASK, {"b_task": str(task_id), "b_user": user}).first()
     return dict(found._mapping) if found else None
 
 
@@ -83,6 +87,11 @@ class QueryMixin:
                     "path": spiff.completed_path(workflow),
                     "history": [{"at": e.at, "actor": e.actor, "kind": e.kind, "task_id": e.task_id,
                                  "task_key": e.task_key, "data": e.data} for e in events]}
+
+    def ping(self):
+        """Run a trivial query; raises when the database cannot be reached (health checks)."""
+        with self.db.read() as session:
+            session.execute(select(1))
 
     def users(self):
         """The organisation: every user with department, manager and roles."""

@@ -184,7 +184,7 @@ class Runtime(TimerMixin, queries.QueryMixin):
 
     def _task_row(self, session, directory, task_id, user):
         """An open task joined with its case, or an error that explains a stale page."""
-        task = queries.open_task(session, task_id)
+        task = queries.open_task(session, task_id, user)
         if task is None:
             raise self._why_not_open(session, directory, task_id, user)
         manifest = self.catalog.get(task["definition_id"], session).package.manifest

@@ -132,9 +132,22 @@ def _explain(exc):
     return f"{where}{inner} {notes}".strip()
 
 
+def all_tasks(workflow):
+    """Every task of the workflow and its subprocesses, from the flat task maps (no tree walk)."""
+    yield from workflow.tasks.values()
+    for subprocess in workflow.subprocesses.values():
+        yield from subprocess.tasks.values()
+
+
 def ready_human_tasks(workflow):
     """READY user/manual tasks (including those inside subprocesses)."""
-    return workflow.get_tasks(state=TaskState.READY, manual=True)
+    return [t for t in all_tasks(workflow) if t.state == TaskState.READY and t.task_spec.manual]
+
+
+def _waiting_timer_tasks(workflow):
+    """WAITING tasks whose spec is a timer event."""
+    return [t for t in all_tasks(workflow) if t.state == TaskState.WAITING
+            and isinstance(getattr(t.task_spec, "event_definition", None), TimerEventDefinition)]
 
 
 def find_task(workflow, task_id):
@@ -157,13 +170,10 @@ def waiting_timers(workflow, now):
     and keep ours (from the injectable clock), so only `fire_timer` makes a timer fire.
     """
     due = {}
-    for task in workflow.get_tasks(state=TaskState.WAITING):
-        definition = getattr(task.task_spec, "event_definition", None)
-        if not isinstance(definition, TimerEventDefinition):
-            continue
+    for task in _waiting_timer_tasks(workflow):
         pinned = task.internal_data.get("opsflow_due")
         if pinned is None:
-            pinned = _pin(task, definition, now)
+            pinned = _pin(task, task.task_spec.event_definition, now)
         due[str(task.id)] = datetime.fromisoformat(pinned)
     return due
 
@@ -204,15 +214,15 @@ def fire_timer(workflow, task_id):
 
 def completed_path(workflow):
     """BPMN ids of finished flow nodes in the order they finished."""
-    done = [t for t in workflow.get_tasks(state=TaskState.COMPLETED) if t.task_spec.bpmn_id]
+    done = [t for t in all_tasks(workflow) if t.state == TaskState.COMPLETED and t.task_spec.bpmn_id]
     done.sort(key=lambda t: t.last_state_change)
     return [t.task_spec.bpmn_id for t in done]
 
 
 def end_event(workflow):
     """BPMN id of the last end event reached by the top-level process, or None."""
-    ends = [t for t in workflow.get_tasks(state=TaskState.COMPLETED)
-            if isinstance(t.task_spec, EndEvent) and t.workflow is workflow]
+    ends = [t for t in workflow.tasks.values()
+            if t.state == TaskState.COMPLETED and isinstance(t.task_spec, EndEvent)]
     ends.sort(key=lambda t: t.last_state_change)
     return ends[-1].task_spec.bpmn_id if ends else None
 
@@ -233,7 +243,7 @@ def case_data(workflow):
     if workflow.completed:
         return dict(workflow.data)
     data = {}
-    open_tasks = workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)
+    open_tasks = [t for t in all_tasks(workflow) if t.state in (TaskState.READY, TaskState.WAITING)]
     for task in sorted(open_tasks, key=lambda t: t.last_state_change):
         data.update(task.data)
     if not data and workflow.last_task is not None:
@@ -250,8 +260,7 @@ def task_info(task):
 
 def waiting_timer_ids(workflow):
     """Ids of timers already pinned to our clock (their rows exist)."""
-    return {str(t.id) for t in workflow.get_tasks(state=TaskState.WAITING)
-            if "opsflow_due" in t.internal_data}
+    return {str(t.id) for t in _waiting_timer_tasks(workflow) if "opsflow_due" in t.internal_data}
 
 
 def cancel(workflow):
