@@ -190,6 +190,17 @@ def release(task_id, user):
 @main.command()
 @click.argument("task_id")
 @as_option
+@click.option("--to", "to_user", required=True, metavar="USER", help="The new assignee.")
+@_reports_errors
+def reassign(task_id, user, to_user):
+    """Hand a task to someone else (supervisors of the procedure)."""
+    _runtime().reassign(task_id, user, to_user)
+    click.echo(f"reassigned {task_id} to {to_user}")
+
+
+@main.command()
+@click.argument("task_id")
+@as_option
 @click.option("--data", default=None, help="Form data as JSON.")
 @_reports_errors
 def complete(task_id, user, data):

@@ -7,6 +7,16 @@ from engine.errors import ValidationFailed
 from engine.jsonsafe import json_safe
 
 _FORMATS = FormatChecker()
+_EMPTY = {"type": "object", "properties": {}}
+_VALIDATORS = {}
+
+
+def _validator(schema):
+    """One validator per schema object (schemas live as long as their cached package)."""
+    found = _VALIDATORS.get(id(schema))
+    if found is None or found.schema is not schema:
+        found = _VALIDATORS[id(schema)] = Draft202012Validator(schema, format_checker=_FORMATS)
+    return found
 
 
 def _field_path(error):
@@ -42,9 +52,9 @@ def validate_form(schema, data):
         data = json_safe(copy.deepcopy(data))
     except TypeError as exc:
         raise ValidationFailed({"": str(exc)}) from exc
-    schema = schema or {"type": "object", "properties": {}}
+    schema = schema or _EMPTY
     errors = {}
-    for error in Draft202012Validator(schema, format_checker=_FORMATS).iter_errors(data):
+    for error in _validator(schema).iter_errors(data):
         errors.setdefault(_field_path(error), _message(error))
     if errors:
         raise ValidationFailed(errors)

@@ -4,6 +4,7 @@ Diagrams come from process owners' browsers, so nothing in them may import, touc
 reach dunder attributes or run forever. RestrictedPython rewrites the code with guards;
 a trace function enforces a wall-clock budget.
 """
+import ast
 import functools
 import math
 import operator
@@ -85,6 +86,13 @@ def compile_expression(source):
 @functools.lru_cache(maxsize=1024)
 def compile_script(source):
     """Compile a script, raising ScriptError with the reason when it is not allowed."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        raise ScriptError(f"script: line {exc.lineno}: {exc.msg}") from exc
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            raise ScriptError(f"script: line {node.lineno}: imports are not allowed")
     result = compile_restricted_exec(source, "<script>")
     if result.errors or result.code is None:
         raise ScriptError(f"script: {'; '.join(result.errors)}")

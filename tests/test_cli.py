@@ -43,6 +43,7 @@ def test_commands_work_end_to_end(cli):
     tasks = json.loads(ok(cli("tasks", "--as", "sales.yeh", "--json")))
     assert [(t["instance_id"], t["task_key"]) for t in tasks] == [(case, "approve")]
     task_id = tasks[0]["id"]
+    assert "reassigned" in ok(cli("reassign", task_id, "--as", "ops.wang", "--to", "sales.yeh"))
     detail = json.loads(ok(cli("task", task_id, "--as", "sales.yeh", "--json")))
     assert detail["schema"]["properties"]["decision"]["enum"] == ["approve", "reject"]
     assert "300" in detail["instructions"]

@@ -200,3 +200,17 @@ def test_case_keeps_its_version_after_a_new_deploy(rt, tmp_path):
     rt.fire_due_timers()
     rt.complete(open_tasks(rt, old)["pay"].id, "fin.hsu", {"payment_ref": "P"})
     assert rt.describe_case(old)["version"] == 1 and rt.describe_case(old)["status"] == "completed"
+
+
+def test_supervisors_reassign_others_may_not(rt):
+    case = rt.start("expense", "sales.tseng", CLAIM)
+    task_id = open_tasks(rt, case)["approve"].id
+    with pytest.raises(Forbidden):
+        rt.reassign(task_id, "sales.yeh", "hr.liu")
+    with pytest.raises(NotFound):
+        rt.reassign(task_id, "ops.wang", "nobody")
+    rt.reassign(task_id, "ops.wang", "hr.liu")
+    assert [t["id"] for t in rt.inbox("hr.liu")] == [task_id] and rt.inbox("sales.yeh") == []
+    history = rt.describe_case(case)["history"]
+    assert history[-1]["kind"] == "task_reassigned" and history[-1]["data"] == {"assignee": "hr.liu",
+                                                                                "was": "sales.yeh"}

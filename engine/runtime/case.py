@@ -145,7 +145,6 @@ class Case:
             ready = {}
         if gone:
             self.conn.execute(DELETE_TASKS, {"ids": gone})
-        self._gone_timers = gone
         for task_id in set(ready) - self.tasks_before:
             self.new_task_rows.append(self.rt.assign(self, spiff.task_info(ready[task_id]), now))
         if self.new_task_rows:
@@ -154,12 +153,13 @@ class Case:
     def _sync_timers(self, now):
         """Keep one pending timer row per waiting BPMN timer and per open task's SLA."""
         waiting = {} if self.row["status"] != "running" else spiff.waiting_timers(self.workflow, now)
-        gone = self._gone_timers + [t for t in self.timers_before if t not in waiting]
+        gone = [t for t in self.timers_before if t not in waiting]
         if gone:
             self.conn.execute(DELETE_TIMERS, {"b_id": self.row["id"], "ids": gone})
-        rows = [{"kind": "bpmn", "task_id": tid, "due_at": due} for tid, due in waiting.items()
-                if tid not in self.timers_before]
-        rows += [{"kind": "sla", "task_id": r["id"], "due_at": r["due_at"]} for r in self.new_task_rows if r["due_at"]]
+        rows = [{"kind": "bpmn", "task_id": tid, "human_task_id": None, "due_at": due}
+                for tid, due in waiting.items() if tid not in self.timers_before]
+        rows += [{"kind": "sla", "task_id": r["id"], "human_task_id": r["id"], "due_at": r["due_at"]}
+                 for r in self.new_task_rows if r["due_at"]]
         if rows:
             self.conn.execute(INSERT_TIMERS, [dict(r, instance_id=self.row["id"], fired_at=None) for r in rows])
 

@@ -137,6 +137,8 @@ class Timer(Base):
     instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(10))
     task_id: Mapped[str] = mapped_column(String(36))
+    # SLA timers belong to their open task row and vanish with it (no second DELETE per completion).
+    human_task_id: Mapped[str | None] = mapped_column(ForeignKey("human_tasks.id", ondelete="CASCADE"), index=True)
     due_at: Mapped[datetime] = mapped_column(Stamp())
     fired_at: Mapped[datetime | None] = mapped_column(Stamp())
     __table_args__ = (

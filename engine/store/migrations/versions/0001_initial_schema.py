@@ -124,19 +124,23 @@ def upgrade():
     sa.Column('instance_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=10), nullable=False),
     sa.Column('task_id', sa.String(length=36), nullable=False),
+    sa.Column('human_task_id', sa.String(length=36), nullable=True),
     sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('fired_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['human_task_id'], ['human_tasks.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['instance_id'], ['instances.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('instance_id', 'kind', 'task_id', name='uq_timers_task')
     )
     with op.batch_alter_table('timers', schema=None) as batch_op:
+        batch_op.create_index('ix_timers_human_task_id', ['human_task_id'], unique=False)
         batch_op.create_index('ix_timers_pending_due', ['due_at'], unique=False, sqlite_where=sa.text('fired_at IS NULL'), postgresql_where=sa.text('fired_at IS NULL'))
 
 
 
 def downgrade():
     with op.batch_alter_table('timers', schema=None) as batch_op:
+        batch_op.drop_index('ix_timers_human_task_id')
         batch_op.drop_index('ix_timers_pending_due', sqlite_where=sa.text('fired_at IS NULL'), postgresql_where=sa.text('fired_at IS NULL'))
 
     op.drop_table('timers')
