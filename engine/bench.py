@@ -15,6 +15,7 @@ from engine.clock import ManualClock
 from engine.config import Settings
 from engine.definitions import build_specs, load_package
 from engine.runtime import spiff
+from engine.runtime.clocked_timers import use_our_clock
 from engine.store.models import HumanTask
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +30,7 @@ def _completions(scenario):
 def bare(package, scenario, count):
     """(a) SpiffWorkflow alone, in memory, no persistence: per-completion seconds and bytes per case."""
     spec, subprocess_specs = build_specs(package)
+    use_our_clock(spec, subprocess_specs)
     codec = spiff.WorkflowCodec(lambda _key: (spec, subprocess_specs))
     spec.opsflow_definition_id = 0
     start = dict(scenario["start"]["data"], starter=scenario["start"]["as"], starter_name="bench")

@@ -100,7 +100,8 @@ class ScenarioRun:
         self.case = None
 
     def run(self):
-        """Start, play every step, check the final expectations."""
+        """Start on a fresh clock (scenarios never see each other's time), play every step, check."""
+        self.rt.clock = ManualClock()
         start = self.scenario.get("start") or {}
         process = self.scenario.get("process") or self._only_process()
         self.case = self.rt.start(process, start.get("as"), start.get("data") or {})

@@ -214,3 +214,22 @@ def test_supervisors_reassign_others_may_not(rt):
     history = rt.describe_case(case)["history"]
     assert history[-1]["kind"] == "task_reassigned" and history[-1]["data"] == {"assignee": "hr.liu",
                                                                                 "was": "sales.yeh"}
+
+
+def test_an_assignee_expression_giving_none_leaves_the_task_to_its_role(rt):
+    case = rt.start("expense", "ceo.lee", CLAIM)
+    task = open_tasks(rt, case)["approve"]
+    assert (task.assignee, task.role) == (None, "department-head")
+    assert "assignment_failed" not in [e["kind"] for e in rt.describe_case(case)["history"]]
+    assert task.id in [t["id"] for t in rt.inbox("fin.kuo")]
+
+
+def test_each_action_records_the_case_data_it_changed(rt):
+    case = rt.start("expense", "sales.tseng", CLAIM)
+    approve(rt, case, "reject")
+    rt.complete(open_tasks(rt, case)["revise"].id, "sales.tseng", dict(CLAIM, amount=400))
+    history = {e["kind"] + ":" + (e["task_key"] or ""): e["data"] for e in rt.describe_case(case)["history"]}
+    assert history["instance_started:"]["changed"]["laps"] == 0
+    assert history["task_completed:approve"]["changed"] == {"decision": "reject"}
+    assert history["task_completed:revise"]["changed"] == {"amount": 400, "laps": 1}
+    assert history["task_completed:revise"]["removed"] == []

@@ -1,5 +1,5 @@
 """The schema: Alembic migrations produce exactly the models, and timestamps come back in UTC."""
-from datetime import timezone
+from datetime import UTC
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -23,5 +23,5 @@ def test_timestamps_are_utc_on_every_backend(runtime):
     runtime.deploy([PACKAGES / "expense"])
     case = runtime.start("expense", "sales.tseng", CLAIM)
     started = runtime.describe_case(case)["started_at"]
-    assert started.tzinfo is not None and started.utcoffset() == timezone.utc.utcoffset(None)
+    assert started.tzinfo is not None and started.utcoffset() == UTC.utcoffset(None)
     assert started == runtime.clock.now()

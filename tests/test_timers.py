@@ -55,3 +55,35 @@ def test_timers_ignore_the_real_clock(rt):
     rt.clock.advance(timedelta(minutes=30))
     assert rt.fire_due_timers() == 0
     assert list(open_tasks(rt, case)) == ["confirm"]
+
+
+@pytest.fixture
+def appointments(runtime):
+    """Runtime with the appointment package (a date timer from case data and a cycle timer)."""
+    runtime.deploy([PACKAGES / "appointment"])
+    return runtime
+
+
+def test_a_date_timer_waits_for_the_injected_clock_even_when_past_in_real_time(appointments):
+    rt = appointments
+    meet_at = rt.clock.now() + timedelta(days=1)
+    case = rt.start("appointment", "ops.chen", {"meet_at": meet_at.isoformat()})
+    assert pending(rt, case) == [("bpmn", meet_at)]
+    rt.clock.advance(timedelta(hours=23))
+    assert rt.fire_due_timers() == 0 and open_tasks(rt, case) == {}
+    rt.clock.advance(timedelta(hours=1))
+    assert rt.fire_due_timers() == 1 and list(open_tasks(rt, case)) == ["attend"]
+
+
+def test_a_cycle_timer_fires_each_lap_then_stops(appointments):
+    rt = appointments
+    case = rt.start("appointment", "ops.chen", {"meet_at": rt.clock.now().isoformat()})
+    rt.fire_due_timers()
+    for _ in range(2):
+        rt.clock.advance(timedelta(hours=1))
+        assert rt.fire_due_timers() == 1
+    rt.clock.advance(timedelta(hours=5))
+    rt.fire_due_timers()
+    view = rt.describe_case(case)
+    assert view["path"].count("end_reminded") == 2 and [t["task_key"] for t in view["tasks"]] == ["attend"]
+    assert [k for k, _ in pending(rt, case)] == ["sla"]

@@ -21,7 +21,8 @@ DELETE_TASKS = TASKS.delete().where(TASKS.c.id.in_(bindparam("ids", expanding=Tr
 DELETE_TIMERS = TIMERS.delete().where(TIMERS.c.instance_id == bindparam("b_id"),
                                       TIMERS.c.task_id.in_(bindparam("ids", expanding=True)),
                                       TIMERS.c.fired_at.is_(None))
-INSERT_TASKS, INSERT_TIMERS, INSERT_EVENTS = TASKS.insert(), TIMERS.insert(), EVENTS.insert()
+# inline(): no RETURNING of new keys, so the inserts can be batched (nobody reads them).
+INSERT_TASKS, INSERT_TIMERS, INSERT_EVENTS = (t.insert().inline() for t in (TASKS, TIMERS, EVENTS))
 LOAD_ROW = select(INSTANCES.c.id, INSTANCES.c.definition_id, INSTANCES.c.status, INSTANCES.c.starter,
                   INSTANCES.c.lock_version, INSTANCES.c.process_key).where(INSTANCES.c.id == bindparam("b_id"))
 LOAD_STATE = select(INSTANCES.c.state).where(INSTANCES.c.id == bindparam("b_id"))
@@ -69,17 +70,21 @@ class Case:
         self.timers_before = spiff.waiting_timer_ids(workflow) if row.get("id") else set()
         self.new_task_rows = []
         self.conn = session.connection()
+        self.data_before = spiff.case_data(workflow) if row.get("id") else {}
+        self.main_event = None
 
     @property
     def package(self):
         """The package of the case's definition version."""
         return self.loaded.package
 
-    def event(self, kind, actor=None, task=None, data=None):
-        """Queue an append-only history event for this command."""
-        self.events.append({"at": self.rt.clock.now(), "actor": actor, "kind": kind,
-                            "task_id": task and task["id"], "task_key": task and task["bpmn_id"],
-                            "data": data or {}})
+    def event(self, kind, actor=None, task=None, data=None, main=False):
+        """Queue an append-only history event; the command's `main` one also records the data it changed."""
+        event = {"at": self.rt.clock.now(), "actor": actor, "kind": kind, "task_id": task and task["id"],
+                 "task_key": task and task["bpmn_id"], "data": data or {}}
+        self.events.append(event)
+        if main:
+            self.main_event = event
 
     def names(self, task_data, **extra):
         """Names visible to assignee and escalation expressions."""
@@ -99,6 +104,7 @@ class Case:
         wf = self.workflow
         state = self.rt.codec.dumps(wf)
         data = spiff.case_data(wf)
+        self._record_changes(data)
         values = {"state": state, "updated_at": now, "serializer_version": self.rt.codec.version,
                   "search": {f["field"]: data.get(f["field"]) for f in self.package.manifest["searchable"]},
                   "status": self.row["status"], "ended_at": None, "end_event": None}
@@ -111,9 +117,22 @@ class Case:
             self._insert(values)
         else:
             self._update(values)
-        self._sync_tasks(now)
-        self._sync_timers(now)
-        self.save_events_only()
+        writes = self._task_writes(now)
+        writes += self._timer_writes(now)
+        with self.rt.db.batch(self.conn):
+            for statement, params in writes:
+                self.conn.execute(statement, params)
+            self.save_events_only()
+
+    def _record_changes(self, data):
+        """Put what the command changed in the case data (set and removed fields) on its main event."""
+        if self.main_event is None:
+            return
+        before = self.data_before
+        changed = {k: v for k, v in data.items() if k not in before or before[k] != v}
+        removed = sorted(k for k in before if k not in data)
+        if changed or removed:
+            self.main_event["data"] = dict(self.main_event["data"], changed=changed, removed=removed)
 
     def save_events_only(self):
         """Append the queued events (commands that leave the workflow untouched stop here)."""
@@ -136,32 +155,32 @@ class Case:
             raise Conflict(f"case {self.row['id']} was changed by someone else; reload it and try again")
         self.row["lock_version"] += 1
 
-    def _sync_tasks(self, now):
-        """Delete rows of tasks no longer open, insert rows (and SLA timers) for new ones."""
+    def _task_writes(self, now):
+        """Deletes of task rows no longer open, inserts for new ones (assignees picked now, before any write)."""
         ready = {t.id: t for t in spiff.ready_human_tasks(self.workflow)}
         gone = [str(i) for i in self.tasks_before - set(ready)]
         if self.row["status"] != "running" or self.workflow.completed:
             gone = [str(i) for i in self.tasks_before]
             ready = {}
-        if gone:
-            self.conn.execute(DELETE_TASKS, {"ids": gone})
         for task_id in set(ready) - self.tasks_before:
             self.new_task_rows.append(self.rt.assign(self, spiff.task_info(ready[task_id]), now))
+        writes = [(DELETE_TASKS, {"ids": gone})] if gone else []
         if self.new_task_rows:
-            self.conn.execute(INSERT_TASKS, [dict(r, instance_id=self.row["id"]) for r in self.new_task_rows])
+            writes.append((INSERT_TASKS, [dict(r, instance_id=self.row["id"]) for r in self.new_task_rows]))
+        return writes
 
-    def _sync_timers(self, now):
+    def _timer_writes(self, now):
         """Keep one pending timer row per waiting BPMN timer and per open task's SLA."""
-        waiting = {} if self.row["status"] != "running" else spiff.waiting_timers(self.workflow, now)
+        waiting = {} if self.row["status"] != "running" else spiff.waiting_timers(self.workflow)
         gone = [t for t in self.timers_before if t not in waiting]
-        if gone:
-            self.conn.execute(DELETE_TIMERS, {"b_id": self.row["id"], "ids": gone})
+        writes = [(DELETE_TIMERS, {"b_id": self.row["id"], "ids": gone})] if gone else []
         rows = [{"kind": "bpmn", "task_id": tid, "human_task_id": None, "due_at": due}
                 for tid, due in waiting.items() if tid not in self.timers_before]
         rows += [{"kind": "sla", "task_id": r["id"], "human_task_id": r["id"], "due_at": r["due_at"]}
                  for r in self.new_task_rows if r["due_at"]]
         if rows:
-            self.conn.execute(INSERT_TIMERS, [dict(r, instance_id=self.row["id"], fired_at=None) for r in rows])
+            writes.append((INSERT_TIMERS, [dict(r, instance_id=self.row["id"], fired_at=None) for r in rows]))
+        return writes
 
 
 def load_row(session, instance_id):

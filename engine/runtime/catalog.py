@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from engine.definitions import build_specs, find_packages, load_package, package_from_files
 from engine.errors import NotFound, PackageError
+from engine.runtime.clocked_timers import use_our_clock
 from engine.store.models import Definition
 
 
@@ -84,6 +85,7 @@ class Catalog:
         package = package_from_files({p: t.encode("utf-8") for p, t in row.files.items()},
                                      origin=f"{row.key} v{row.version}")
         spec, subprocess_specs = build_specs(package)
+        use_our_clock(spec, subprocess_specs)
         spec.opsflow_definition_id = definition_id
         return Loaded(package, spec, subprocess_specs, row.version, definition_id)
 

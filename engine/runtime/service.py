@@ -26,10 +26,20 @@ class Runtime(TimerMixin, queries.QueryMixin):
     def __init__(self, settings=None, *, database=None, clock=None):
         self.settings = settings or Settings.from_env()
         self.db = database or Database(self.settings.database_url)
-        self.clock = clock or SystemClock()
-        self.catalog = Catalog(self.db, self.clock)
+        self.catalog = Catalog(self.db, None)
         self.codec = spiff.WorkflowCodec(self.catalog.specs_for, self.settings.script_time_limit)
         self.cache = InstanceCache(self.settings.instance_cache_size)
+        self.clock = clock or SystemClock()
+
+    @property
+    def clock(self):
+        """The clock every command, timer and deployment reads."""
+        return self._clock
+
+    @clock.setter
+    def clock(self, clock):
+        """Swap the clock everywhere at once (scenarios give each run a fresh one)."""
+        self._clock = self.catalog.clock = self.codec.clock = clock
 
     def init(self):
         """Create or upgrade the database schema."""
@@ -60,7 +70,7 @@ class Runtime(TimerMixin, queries.QueryMixin):
                 task.data.update(copy.deepcopy(start_data))
             case = Case(self, session, directory, {"id": None, "status": "running", "starter": user},
                         loaded, workflow)
-            case.event("instance_started", actor=user, data={"version": loaded.version, "form": clean})
+            case.event("instance_started", actor=user, data={"version": loaded.version, "form": clean}, main=True)
             spiff.run_engine(workflow)
             case.save()
         self.cache.put(case.row["id"], case.row["lock_version"], workflow)
@@ -123,7 +133,8 @@ class Runtime(TimerMixin, queries.QueryMixin):
             info = spiff.task_info(spiff_task)
             if task["assignee"] is None:
                 case.event("task_claimed", actor=user, task=info)
-            case.event("task_completed", actor=user, task=info, data={"form": clean, "role": task["role"]})
+            case.event("task_completed", actor=user, task=info, data={"form": clean, "role": task["role"]},
+                       main=True)
             spiff_task.run()
             spiff.run_engine(workflow)
             case.save()
@@ -149,7 +160,7 @@ class Runtime(TimerMixin, queries.QueryMixin):
             case = Case(self, session, directory, row, loaded, workflow)
             spiff.cancel(workflow)
             row["status"] = "cancelled"
-            case.event("instance_cancelled", actor=user, data={"reason": reason or ""})
+            case.event("instance_cancelled", actor=user, data={"reason": reason or ""}, main=True)
             case.save()
         self.cache.put(instance_id, case.row["lock_version"], workflow)
 
@@ -170,11 +181,13 @@ class Runtime(TimerMixin, queries.QueryMixin):
                 "escalated_at": None}
 
     def _pick(self, case, expression, info, **extra):
-        """Evaluate an assignee expression to an active user, or None (the role's inbox gets it)."""
+        """Evaluate an assignee expression to an active user; None (by design or failure) leaves it to the role."""
         try:
             who = case.evaluate(expression, info["data"], **extra)
         except ScriptError as exc:
             case.event("assignment_failed", task=info, data={"expression": expression, "reason": str(exc)})
+            return None
+        if who is None:
             return None
         user = case.directory.user(who) if isinstance(who, str) else None
         if user is None or not user.active:

@@ -2,8 +2,9 @@
 
 The rest of the engine sees plain values (task ids, BPMN ids, data dicts) from here.
 """
+import functools
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
@@ -11,10 +12,8 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import (
     BasePythonScriptEngineEnvironment,
 )
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, TaskConverter
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
-    CycleTimerEventDefinition,
-    TimeDateEventDefinition,
     TimerEventDefinition,
 )
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
@@ -22,9 +21,11 @@ from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskIterator, TaskState
 
 from engine import sandbox
+from engine.clock import SystemClock
 from engine.errors import ScriptError
 
 # SpiffWorkflow's task iterator stops silently at depth 1000, about 250 laps of a small loop,
@@ -36,8 +37,18 @@ for _iterator in (TaskIterator, BpmnTaskIterator):
     _defaults[1] = UNBOUNDED_DEPTH
     _iterator.__init__.__defaults__ = tuple(_defaults)
 
-FAR_FUTURE = "9999-12-31T00:00:00+00:00"
-LONG_AGO = "2000-01-01T00:00:00+00:00"
+
+
+_SYSTEM_CLOCK = SystemClock()
+
+
+class _NoClock:
+    """Holder for workflows made outside a runtime: they run on the system clock."""
+
+    clock = None
+
+
+_NO_CLOCK = _NoClock()
 
 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
@@ -59,9 +70,22 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         return True
 
 
-def make_script_engine(time_limit=sandbox.DEFAULT_TIME_LIMIT):
-    """A SpiffWorkflow script engine bound to the sandbox."""
-    return PythonScriptEngine(environment=SandboxEnvironment(time_limit))
+class ClockedScriptEngine(PythonScriptEngine):
+    """SpiffWorkflow's script engine on the sandbox, telling timer events opsflow's current clock."""
+
+    def __init__(self, time_limit, holder):
+        super().__init__(environment=SandboxEnvironment(time_limit))
+        self._holder = holder
+
+    @property
+    def clock(self):
+        """The holder's clock now (a runtime may swap clocks while workflows stay cached)."""
+        return self._holder.clock or _SYSTEM_CLOCK
+
+
+def make_script_engine(time_limit=sandbox.DEFAULT_TIME_LIMIT, holder=None):
+    """A SpiffWorkflow script engine bound to the sandbox and to `holder.clock` (system clock if none)."""
+    return ClockedScriptEngine(time_limit, holder if holder is not None else _NO_CLOCK)
 
 
 class SpecKeyConverter(BpmnWorkflowConverter):
@@ -89,20 +113,45 @@ class SpecKeyConverter(BpmnWorkflowConverter):
         return workflow
 
 
+# Task ids are UUIDs and each one is turned into text several times per save (id, parent, children).
+_uuid_text = functools.lru_cache(maxsize=65536)(str)
+
+
+class LeanTaskConverter(TaskConverter):
+    """SpiffWorkflow's task converter, same output, a quarter cheaper: every save converts every task."""
+
+    def to_dict(self, task):
+        """The task as a dict: its data as a delta against its parent's (as the library writes it)."""
+        parent = task.workflow.tasks.get(task._parent) if task._parent is not None else None
+        data, delta = task.data, {}
+        if parent is not None:
+            above = parent.data
+            delta = {"updates": {k: v for k, v in data.items() if k not in above or v != above[k]},
+                     "deletions": [k for k in above if k not in data]}
+            data = {}
+        return {"id": _uuid_text(task.id), "parent": _uuid_text(task._parent) if parent is not None else None,
+                "children": [_uuid_text(child) for child in task._children],
+                "last_state_change": task.last_state_change, "state": task.state,
+                "task_spec": task.task_spec.name, "triggered": task.triggered,
+                "internal_data": self.registry.convert(task.internal_data), "data": data, "delta": delta}
+
+
 class WorkflowCodec:
     """Serialize and deserialize workflows whose specs come from `spec_loader(definition_id)`."""
 
-    def __init__(self, spec_loader, time_limit=sandbox.DEFAULT_TIME_LIMIT):
+    def __init__(self, spec_loader, time_limit=sandbox.DEFAULT_TIME_LIMIT, clock=None):
         config = dict(SPIFF_CONFIG)
         converter = type("BoundSpecKeyConverter", (SpecKeyConverter,), {"spec_loader": staticmethod(spec_loader)})
         config[BpmnWorkflow] = converter
+        config[Task] = LeanTaskConverter
         self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
         self.version = self.serializer.VERSION
         self.time_limit = time_limit
+        self.clock = clock
 
     def new(self, spec, subprocess_specs):
         """A fresh workflow on sandboxed scripts."""
-        return BpmnWorkflow(spec, subprocess_specs, script_engine=make_script_engine(self.time_limit))
+        return BpmnWorkflow(spec, subprocess_specs, script_engine=make_script_engine(self.time_limit, self))
 
     def dumps(self, workflow):
         """Serialize to JSON text."""
@@ -111,7 +160,7 @@ class WorkflowCodec:
     def loads(self, text):
         """Deserialize JSON text, re-attaching the sandboxed script engine."""
         workflow = self.serializer.deserialize_json(text)
-        workflow.script_engine = make_script_engine(self.time_limit)
+        workflow.script_engine = make_script_engine(self.time_limit, self)
         return workflow
 
 
@@ -163,37 +212,14 @@ def is_ready(task):
     return task is not None and task.state == TaskState.READY
 
 
-def waiting_timers(workflow, now):
-    """{task_id: due datetime} of every waiting timer, pinning each to our clock on first sight.
-
-    SpiffWorkflow compares timers with the real time; we move its own due value out of reach
-    and keep ours (from the injectable clock), so only `fire_timer` makes a timer fire.
-    """
+def waiting_timers(workflow):
+    """{task_id: due datetime} of every waiting timer, on opsflow's clock (see clocked_timers)."""
     due = {}
     for task in _waiting_timer_tasks(workflow):
         pinned = task.internal_data.get("opsflow_due")
-        if pinned is None:
-            pinned = _pin(task, task.task_spec.event_definition, now)
-        due[str(task.id)] = datetime.fromisoformat(pinned)
+        if pinned is not None:
+            due[str(task.id)] = datetime.fromisoformat(pinned)
     return due
-
-
-def _pin(task, definition, now):
-    """Record the timer's due time on our clock and stop SpiffWorkflow firing it by itself."""
-    value = task.internal_data.get("event_value")
-    real_now = datetime.now(UTC)
-    if isinstance(definition, CycleTimerEventDefinition):
-        at = now + (datetime.fromisoformat(value["next"]) - real_now)
-        value["next"] = FAR_FUTURE
-    elif isinstance(definition, TimeDateEventDefinition):
-        at = TimerEventDefinition.parse_time_or_duration(value)
-        task.internal_data["event_value"] = FAR_FUTURE
-    else:
-        at = now + (datetime.fromisoformat(value) - real_now)
-        task.internal_data["event_value"] = FAR_FUTURE
-    at = (at + timedelta(microseconds=500_000)).replace(microsecond=0)
-    task.internal_data["opsflow_due"] = at.isoformat()
-    return task.internal_data["opsflow_due"]
 
 
 def fire_timer(workflow, task_id):
@@ -201,12 +227,7 @@ def fire_timer(workflow, task_id):
     task = find_task(workflow, task_id)
     if task is None or task.state != TaskState.WAITING:
         return False
-    value = task.internal_data.get("event_value")
-    if isinstance(value, dict):
-        value["next"] = LONG_AGO
-    else:
-        task.internal_data["event_value"] = LONG_AGO
-    task.internal_data.pop("opsflow_due", None)
+    task.internal_data["opsflow_fire"] = True
     workflow.refresh_timers()
     run_engine(workflow)
     return True

@@ -80,7 +80,7 @@ class TimerMixin:
         info = spiff.task_info(task) if task is not None else None
         if spiff.fire_timer(workflow, timer.task_id):
             case.timers_before.discard(timer.task_id)
-            case.event("timer_fired", task=info, data={"due_at": timer.due_at.isoformat()})
+            case.event("timer_fired", task=info, data={"due_at": timer.due_at.isoformat()}, main=True)
             case.save()
             return case
         return None

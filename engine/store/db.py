@@ -5,7 +5,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from engine.errors import Conflict
@@ -63,6 +63,23 @@ class Database:
             yield session
         finally:
             session.close()
+
+    @contextmanager
+    def batch(self, connection):
+        """Writes that return nothing, sent in one round trip (PostgreSQL pipeline mode; SQLite as is).
+
+        Only statements whose results nobody reads may run inside; errors surface when the block
+        ends, as the same SQLAlchemy exceptions a plain execute raises.
+        """
+        if self.is_sqlite:
+            yield
+            return
+        dbapi = connection.dialect.loaded_dbapi
+        try:
+            with connection.connection.driver_connection.pipeline():
+                yield
+        except dbapi.Error as exc:
+            raise DBAPIError.instance(None, None, exc, dbapi.Error) from exc
 
     def dispose(self):
         """Close every pooled connection."""

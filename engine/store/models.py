@@ -142,7 +142,7 @@ class Timer(Base):
     due_at: Mapped[datetime] = mapped_column(Stamp())
     fired_at: Mapped[datetime | None] = mapped_column(Stamp())
     __table_args__ = (
-        UniqueConstraint("instance_id", "kind", "task_id", name="uq_timers_task"),
+        UniqueConstraint("instance_id", "kind", "task_id", "due_at", name="uq_timers_task"),
         Index("ix_timers_pending_due", "due_at", sqlite_where=fired_at.is_(None),
               postgresql_where=fired_at.is_(None)),
     )

@@ -130,7 +130,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['human_task_id'], ['human_tasks.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['instance_id'], ['instances.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('instance_id', 'kind', 'task_id', name='uq_timers_task')
+    sa.UniqueConstraint('instance_id', 'kind', 'task_id', 'due_at', name='uq_timers_task')
     )
     with op.batch_alter_table('timers', schema=None) as batch_op:
         batch_op.create_index('ix_timers_human_task_id', ['human_task_id'], unique=False)
