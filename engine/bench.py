@@ -47,7 +47,7 @@ def bare(package, scenario, count):
             task.run()
             spiff.run_engine(workflow)
             times.append(time.perf_counter() - began)
-        size = spiff.size_of(codec.dumps(workflow))
+        size = spiff.size_of(codec.to_blob(workflow))
     return times, size, None
 
 

@@ -102,7 +102,7 @@ class Case:
         """Write the workflow and everything derived from it; Conflict if someone saved first."""
         now = self.rt.clock.now()
         wf = self.workflow
-        state = self.rt.codec.dumps(wf)
+        state = self.rt.codec.to_blob(wf)
         data = spiff.case_data(wf)
         self._record_changes(data)
         values = {"state": state, "updated_at": now, "serializer_version": self.rt.codec.version,
@@ -195,7 +195,7 @@ def load_workflow(runtime, session, row):
     if workflow is None:
         state = session.connection().execute(LOAD_STATE, {"b_id": row["id"]}).scalar()
         try:
-            workflow = runtime.codec.loads(state)
+            workflow = runtime.codec.from_blob(state)
         except Exception as exc:
             raise ScriptError(f"case {row['id']} could not be loaded: {exc}") from exc
     return workflow

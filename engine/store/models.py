@@ -1,7 +1,7 @@
 """Tables of opsflow. Inbox and dashboard reads are plain SQL on these, never workflow blobs."""
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column
 
 
@@ -88,7 +88,7 @@ class Definition(Base):
 
 
 class Instance(Base):
-    """A running or finished case; `state` is the serialized SpiffWorkflow workflow."""
+    """A running or finished case; `state` is the serialized SpiffWorkflow workflow, zlib-compressed JSON."""
 
     __tablename__ = "instances"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -102,7 +102,7 @@ class Instance(Base):
     end_event: Mapped[str | None] = mapped_column(String(200))
     lock_version: Mapped[int] = mapped_column(Integer, default=1)
     serializer_version: Mapped[str] = mapped_column(String(20))
-    state: Mapped[str] = deferred(mapped_column(Text))
+    state: Mapped[bytes] = deferred(mapped_column(LargeBinary))
     search: Mapped[dict] = mapped_column(JSON, default=dict)
 
 

@@ -64,7 +64,7 @@ def upgrade():
     sa.Column('end_event', sa.String(length=200), nullable=True),
     sa.Column('lock_version', sa.Integer(), nullable=False),
     sa.Column('serializer_version', sa.String(length=20), nullable=False),
-    sa.Column('state', sa.Text(), nullable=True),
+    sa.Column('state', sa.LargeBinary(), nullable=True),
     sa.Column('search', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['definition_id'], ['definitions.id'], ),
     sa.PrimaryKeyConstraint('id')
