@@ -9,13 +9,14 @@ import time
 from pathlib import Path
 
 import yaml
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 
 from engine.clock import ManualClock
 from engine.config import Settings
 from engine.definitions import build_specs, load_package
 from engine.runtime import spiff
 from engine.runtime.clocked_timers import use_our_clock
+from engine.store.db import private_schema
 from engine.store.models import HumanTask
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,7 +102,7 @@ def run_engine_bench(count, postgres_url=None, echo=print, scenario_path=SCENARI
         echo(_row("(b) opsflow on SQLite (file, WAL)", *persisted(url, package_dir, scenario, count), limit)[1])
     postgres_url = postgres_url or _postgres_from_env()
     if postgres_url:
-        url, drop = _private_schema(postgres_url)
+        url, drop = private_schema(postgres_url, "bench")
         try:
             echo(_row("(c) opsflow on PostgreSQL", *persisted(url, package_dir, scenario, count), limit)[1])
         finally:
@@ -116,18 +117,3 @@ def _postgres_from_env():
     url = Settings.from_env().database_url
     return url if url.startswith("postgresql") else None
 
-
-def _private_schema(base_url):
-    """A throw-away schema so the benchmark never touches real data."""
-    schema = f"bench_{int(time.time() * 1000)}"
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{base_url}{'&' if '?' in base_url else '?'}options=-csearch_path%3D{schema}"
-
-    def drop():
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-    return url, drop

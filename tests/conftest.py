@@ -1,14 +1,13 @@
 """Shared fixtures: a runtime on SQLite and on PostgreSQL, a manual clock, the demo organisation."""
 import os
-import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from engine.clock import ManualClock
 from engine.config import Settings
 from engine.runtime.service import Runtime
+from engine.store.db import private_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 PROCESSES = ROOT / "processes"
@@ -28,20 +27,8 @@ def postgres_or_skip():
 
 
 def fresh_postgres_schema(base_url):
-    """Create a private schema and return (url pinned to it, drop function)."""
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in base_url else "?"
-    url = f"{base_url}{separator}options=-csearch_path%3D{schema}"
-
-    def drop():
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
-
-    return url, drop
+    """A private schema for one test or module: (url, drop)."""
+    return private_schema(base_url, "t")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -1,10 +1,11 @@
 """Database engine, the unit of work (one command = one transaction) and migrations."""
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -126,3 +127,23 @@ def migrate(database):
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
         connection.commit()
+
+
+def private_schema(base_url, prefix="opsflow"):
+    """A throw-away PostgreSQL schema: (URL whose search_path is that schema, function that drops it).
+
+    Tests and benchmarks use it so they never touch real tables and can run side by side.
+    """
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{base_url}{'&' if '?' in base_url else '?'}options=-csearch_path%3D{schema}"
+
+    def drop():
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+    return url, drop
+
