@@ -28,86 +28,129 @@ def _completions(scenario):
     return [(s["complete"], s["as"], s.get("data") or {}) for s in scenario["steps"] if "complete" in s]
 
 
-def bare(package, scenario, count):
-    """(a) SpiffWorkflow alone, in memory, no persistence: per-completion seconds and bytes per case."""
-    spec, subprocess_specs = build_specs(package)
-    use_our_clock(spec, subprocess_specs)
-    codec = spiff.WorkflowCodec(lambda _key: (spec, subprocess_specs))
-    spec.opsflow_definition_id = 0
-    start = dict(scenario["start"]["data"], starter=scenario["start"]["as"], starter_name="bench")
-    steps, times, size = _completions(scenario), [], 0
-    for _ in range(count):
-        workflow = codec.new(spec, subprocess_specs)
-        for task in workflow.get_tasks(state=spiff.TaskState.READY):
-            task.data.update(start)
-        spiff.run_engine(workflow)
-        for key, _user, data in steps:
-            began = time.perf_counter()
-            task = next(t for t in spiff.ready_human_tasks(workflow) if t.task_spec.bpmn_id == key)
-            task.data.update(data)
-            task.run()
+class Bare:
+    """(a) SpiffWorkflow alone, in memory, no persistence: the limit."""
+
+    label = "(a) SpiffWorkflow in memory"
+
+    def __init__(self, package, scenario):
+        self.spec, self.subprocess_specs = build_specs(package)
+        use_our_clock(self.spec, self.subprocess_specs)
+        self.spec.opsflow_definition_id = 0
+        self.codec = spiff.WorkflowCodec(lambda _key: (self.spec, self.subprocess_specs))
+        self.start = dict(scenario["start"]["data"], starter=scenario["start"]["as"], starter_name="bench")
+        self.steps, self.times, self.statements, self.size = _completions(scenario), [], None, 0
+
+    def run(self, count):
+        """Play `count` cases, timing each completion (finding the task, setting data, running)."""
+        for _ in range(count):
+            workflow = self.codec.new(self.spec, self.subprocess_specs)
+            for task in workflow.get_tasks(state=spiff.TaskState.READY):
+                task.data.update(self.start)
             spiff.run_engine(workflow)
-            times.append(time.perf_counter() - began)
-        size = spiff.size_of(codec.to_blob(workflow))
-    return times, size, None
+            for key, _user, data in self.steps:
+                began = time.perf_counter()
+                task = next(t for t in spiff.ready_human_tasks(workflow) if t.task_spec.bpmn_id == key)
+                task.data.update(data)
+                task.run()
+                spiff.run_engine(workflow)
+                self.times.append(time.perf_counter() - began)
+            self.size = spiff.size_of(self.codec.to_blob(workflow))
+
+    def close(self):
+        """Nothing to release."""
 
 
-def persisted(url, package_dir, scenario, count):
-    """(b)/(c) opsflow's runtime API on a database: per-completion seconds, bytes, statements."""
-    from engine.runtime.service import Runtime
+class Persisted:
+    """(b)/(c) opsflow's runtime API on a database, one command (transaction) per completion."""
 
-    runtime = Runtime(Settings(database_url=url, password_hash_cost=2**4), clock=ManualClock())
-    runtime.init()
-    runtime.load_org(package_dir.parent / "org.yaml")
-    runtime.deploy([package_dir])
-    steps, times, statements = _completions(scenario), [], []
-    for _ in range(count):
-        case = runtime.start(package_dir.name, scenario["start"]["as"], scenario["start"]["data"])
-        for key, user, data in steps:
-            with runtime.db.read() as session:
-                task_id = session.scalar(select(HumanTask.id).where(HumanTask.instance_id == case,
-                                                                    HumanTask.task_key == key).limit(1))
-            before = runtime.db.statements
-            began = time.perf_counter()
-            runtime.complete(task_id, user, data)
-            times.append(time.perf_counter() - began)
-            statements.append(runtime.db.statements - before)
-    with runtime.db.read() as session:
-        size = session.scalar(text("SELECT length(state) FROM instances ORDER BY id DESC LIMIT 1"))
-    runtime.db.dispose()
-    return times, size, statistics.mean(statements)
+    def __init__(self, label, url, package_dir, scenario):
+        from engine.runtime.service import Runtime
+
+        self.label, self.package_dir, self.scenario = label, package_dir, scenario
+        self.runtime = Runtime(Settings(database_url=url, password_hash_cost=2**4), clock=ManualClock())
+        self.runtime.init()
+        self.runtime.load_org(package_dir.parent / "org.yaml")
+        self.runtime.deploy([package_dir])
+        self.steps, self.times, self.counts = _completions(scenario), [], []
+
+    def run(self, count):
+        """Play `count` cases through start and complete, timing each completion and counting its SQL."""
+        runtime, start = self.runtime, self.scenario["start"]
+        for _ in range(count):
+            case = runtime.start(self.package_dir.name, start["as"], start["data"])
+            for key, user, data in self.steps:
+                with runtime.db.read() as session:
+                    task_id = session.scalar(select(HumanTask.id).where(HumanTask.instance_id == case,
+                                                                        HumanTask.task_key == key).limit(1))
+                before = runtime.db.statements
+                began = time.perf_counter()
+                runtime.complete(task_id, user, data)
+                self.times.append(time.perf_counter() - began)
+                self.counts.append(runtime.db.statements - before)
+
+    @property
+    def statements(self):
+        """Mean SQL statements per completion."""
+        return statistics.mean(self.counts)
+
+    @property
+    def size(self):
+        """Stored bytes of the newest case's state."""
+        with self.runtime.db.read() as session:
+            return session.scalar(text("SELECT length(state) FROM instances ORDER BY id DESC LIMIT 1"))
+
+    def close(self):
+        """Release the database connections."""
+        self.runtime.db.dispose()
 
 
-def _row(label, times, size, statements, limit):
-    """One printed line of figures."""
+def _row(config, limit):
+    """One printed line of figures: (completions per second, text)."""
+    times = config.times
     per_second = len(times) / sum(times)
     p50, p95 = (statistics.quantiles(times, n=100)[i] * 1000 for i in (49, 94))
     ratio = per_second / limit if limit else 1.0
-    sql = f"{statements:5.1f}" if statements is not None else "    -"
-    return per_second, (f"{label:<34} {per_second:9.0f} {p50:8.2f} {p95:8.2f} {size:9d} {sql:>6} "
+    sql = f"{config.statements:5.1f}" if config.statements is not None else "    -"
+    return per_second, (f"{config.label:<34} {per_second:9.0f} {p50:8.2f} {p95:8.2f} {config.size:9d} {sql:>6} "
                         f"{ratio:7.3f}")
 
 
-def run_engine_bench(count, postgres_url=None, echo=print, scenario_path=SCENARIO):
-    """Run the three configurations side by side and print the table."""
+def run_engine_bench(count, postgres_url=None, echo=print, scenario_path=SCENARIO, rounds=5):
+    """Run the configurations interleaved in rounds (noise hits all alike) and print the table."""
     scenario = yaml.safe_load(Path(scenario_path).read_text(encoding="utf-8"))
     package_dir = Path(scenario_path).parent.parent
-    package = load_package(package_dir)
-    echo(f"procurement happy path: {len(_completions(scenario))} completions per case, {count} cases each")
-    echo(f"{'configuration':<34} {'compl/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'bytes':>9} {'SQL':>6} {'ratio':>7}")
-    limit, line = _row("(a) SpiffWorkflow in memory", *bare(package, scenario, count), None)
-    echo(line)
-    with tempfile.TemporaryDirectory(prefix="opsflow-bench-") as folder:
-        url = f"sqlite:///{Path(folder) / 'bench.db'}"
-        echo(_row("(b) opsflow on SQLite (file, WAL)", *persisted(url, package_dir, scenario, count), limit)[1])
+    echo(f"procurement happy path: {len(_completions(scenario))} completions per case, {count} cases per "
+         f"configuration, interleaved in {rounds} rounds")
     postgres_url = postgres_url or _postgres_from_env()
-    if postgres_url:
-        url, drop = private_schema(postgres_url, "bench")
+    with tempfile.TemporaryDirectory(prefix="opsflow-bench-") as folder:
+        configs = [Bare(load_package(package_dir), scenario),
+                   Persisted("(b) opsflow on SQLite (file, WAL)", f"sqlite:///{Path(folder) / 'bench.db'}",
+                             package_dir, scenario)]
+        drop = None
+        if postgres_url:
+            url, drop = private_schema(postgres_url, "bench")
+            configs.append(Persisted("(c) opsflow on PostgreSQL", url, package_dir, scenario))
         try:
-            echo(_row("(c) opsflow on PostgreSQL", *persisted(url, package_dir, scenario, count), limit)[1])
+            for number in range(rounds):
+                for config in configs:
+                    config.run(count // rounds + (1 if number < count % rounds else 0))
+            _print(configs, echo, postgres_url)
         finally:
-            drop()
-    else:
+            for config in configs:
+                config.close()
+            if drop:
+                drop()
+
+
+def _print(configs, echo, postgres_url):
+    """The table, each throughput as a ratio to (a)."""
+    echo(f"{'configuration':<34} {'compl/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'bytes':>9} {'SQL':>6} {'ratio':>7}")
+    limit, line = _row(configs[0], None)
+    echo(line)
+    for config in configs[1:]:
+        echo(_row(config, limit)[1])
+    if not postgres_url:
         echo("(c) skipped: give --postgres URL or set OPSFLOW_DATABASE_URL to a PostgreSQL URL")
     echo("targets: (b) >= 0.25, (c) >= 0.15 of (a); p95 on SQLite <= 3 ms; <= 12 SQL statements per completion")
 
