@@ -84,6 +84,11 @@ class Directory:
             self._roles[username] = set(rows)
         return self._roles[username]
 
+    def is_active(self, username):
+        """True for a known user whose account is active."""
+        user = self.user(username)
+        return user is not None and user.active
+
     def manager_of(self, username):
         """The user's manager's username, or None."""
         user = self.user(username)

@@ -175,6 +175,8 @@ def test_cancel_closes_tasks_and_timers(rt):
     rt.cancel(case, "sales.tseng", "claimed twice")
     view = rt.describe_case(case)
     assert view["status"] == "cancelled" and view["tasks"] == [] and view["ended_at"] is not None
+    assert view["data"]["purpose"] == CLAIM["purpose"]
+    assert view["history"][-1]["data"] == {"reason": "claimed twice"}
     assert count(rt, Timer, Timer.instance_id == case, Timer.fired_at.is_(None)) == 0
     with pytest.raises(NotReady):
         rt.cancel(case, "sales.tseng")
@@ -233,3 +235,16 @@ def test_each_action_records_the_case_data_it_changed(rt):
     assert history["task_completed:approve"]["changed"] == {"decision": "reject"}
     assert history["task_completed:revise"]["changed"] == {"amount": 400, "laps": 1}
     assert history["task_completed:revise"]["removed"] == []
+
+
+def test_deactivated_users_can_neither_start_nor_act(rt):
+    from engine.store.models import User
+
+    case = rt.start("expense", "sales.tseng", CLAIM)
+    with rt.db.write() as s:
+        s.get(User, "sales.yeh").active = False
+        s.get(User, "sales.lu").active = False
+    with pytest.raises(Forbidden):
+        rt.complete(open_tasks(rt, case)["approve"].id, "sales.yeh", {"decision": "approve"})
+    with pytest.raises(Forbidden):
+        rt.start("expense", "sales.lu", CLAIM)

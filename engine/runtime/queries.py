@@ -14,13 +14,14 @@ _TASK_COLUMNS = (HumanTask.id, HumanTask.instance_id, HumanTask.process_key, Hum
 
 
 _HAS_ROLE = exists().where(UserRole.username == bindparam("b_user"), UserRole.role == HumanTask.role)
+_ACTIVE = exists().where(User.username == bindparam("b_user"), User.active.is_(True))
 _OPEN_TASK = (select(*_TASK_COLUMNS, Instance.definition_id, Instance.status, Instance.starter,
-                     Instance.lock_version, _HAS_ROLE.label("has_role"))
+                     Instance.lock_version, _HAS_ROLE.label("has_role"), _ACTIVE.label("user_active"))
               .join(Instance, Instance.id == HumanTask.instance_id).where(HumanTask.id == bindparam("b_task")))
 
 
 def open_task(session, task_id, user=None):
-    """An open task joined with its case facts and whether `user` holds its role, as a dict, or None."""
+    """An open task joined with its case facts, whether `user` is active and holds its role; or None."""
     found = session.connection().execute(_OPEN_TASK, {"b_task": str(task_id), "b_user": user}).first()
     return dict(found._mapping) if found else None
 

@@ -60,7 +60,7 @@ class Runtime(TimerMixin, queries.QueryMixin):
         with self.db.write() as session:
             directory = Directory(session)
             loaded = self.catalog.get(self.catalog.latest_id(session, process_key), session)
-            if directory.user(user) is None or not access.can_start(directory, user, loaded.package.manifest):
+            if not directory.is_active(user) or not access.can_start(directory, user, loaded.package.manifest):
                 raise Forbidden(f"{user} may not start {process_key}")
             form = loaded.package.start_form()
             clean = validate_form(form["schema"] if form else None, data)
@@ -200,6 +200,8 @@ class Runtime(TimerMixin, queries.QueryMixin):
         task = queries.open_task(session, task_id, user)
         if task is None:
             raise self._why_not_open(session, directory, task_id, user)
+        if not task["user_active"]:
+            raise Forbidden(f"{user} is not an active user")
         manifest = self.catalog.get(task["definition_id"], session).package.manifest
         if not access.can_see_task(directory, user, task, manifest):
             raise NotFound(f"no task {task_id}")

@@ -268,15 +268,19 @@ def parse_duration(text, start):
 
 
 def case_data(workflow):
-    """The case's current data: end data when finished, else the newest data of open branches."""
-    if workflow.completed:
+    """The case's current data: end data when finished, else the newest data of open branches.
+
+    A cancelled case has neither, so it shows the data of the task that changed last.
+    """
+    if workflow.completed and workflow.data:
         return dict(workflow.data)
+    tasks = list(all_tasks(workflow))
+    branches = [t for t in tasks if t.state in (TaskState.READY, TaskState.WAITING)]
+    if not branches and tasks:
+        branches = [max(tasks, key=lambda t: t.last_state_change)]
     data = {}
-    open_tasks = [t for t in all_tasks(workflow) if t.state in (TaskState.READY, TaskState.WAITING)]
-    for task in sorted(open_tasks, key=lambda t: t.last_state_change):
+    for task in sorted(branches, key=lambda t: t.last_state_change):
         data.update(task.data)
-    if not data and workflow.last_task is not None:
-        data.update(workflow.last_task.data)
     return data
 
 
