@@ -243,8 +243,14 @@ def instance(instance_id, user, as_json):
 @click.option("--once", is_flag=True, help="Fire what is due now, then exit.")
 @_reports_errors
 def worker(once):
-    """Fire due timers (BPMN timer events and task SLAs)."""
-    fired = _runtime().run_worker(once=once)
+    """Fire due timers (BPMN timer events and task SLAs); Ctrl-C stops it between timers."""
+    runtime = _runtime()
+    if not once:
+        click.echo(f"worker polling every {runtime.settings.worker_poll_seconds:g} s; Ctrl-C stops it")
+    try:
+        fired = runtime.run_worker(once=once)
+    except KeyboardInterrupt:
+        fired = runtime.fired_total
     click.echo(f"fired {fired} timers")
 
 

@@ -22,15 +22,21 @@ def rt(runtime):
     return runtime
 
 
-def _complete_in_process(url, task_id, decision, barrier, results):
-    """Child process: a brand-new runtime completes the task when the barrier opens."""
-    runtime = Runtime(Settings(database_url=url), clock=ManualClock())
+def _attempt(runtime, task_id, decision, barrier):
+    """Wait for the other racer, then try to complete: 'won' or 'conflict: reason'."""
     barrier.wait()
     try:
         runtime.complete(task_id, "sales.yeh", {"decision": decision})
-        results.put("won")
+        return "won"
     except Conflict as exc:
-        results.put(f"conflict: {exc}")
+        return f"conflict: {exc}"
+
+
+def _complete_in_process(url, task_id, decision, barrier, results):
+    """Child process: a brand-new runtime races to complete the task."""
+    runtime = Runtime(Settings(database_url=url), clock=ManualClock())
+    try:
+        results.put(_attempt(runtime, task_id, decision, barrier))
     finally:
         runtime.db.dispose()
 
@@ -45,15 +51,8 @@ def test_two_threads_completing_one_task_exactly_one_wins(rt):
     task_id = open_tasks(rt, case)["approve"].id
     barrier, outcomes = threading.Barrier(2), []
 
-    def attempt(decision):
-        barrier.wait()
-        try:
-            rt.complete(task_id, "sales.yeh", {"decision": decision})
-            outcomes.append("won")
-        except Conflict as exc:
-            outcomes.append(f"conflict: {exc}")
-
-    threads = [threading.Thread(target=attempt, args=(d,)) for d in ("approve", "reject")]
+    threads = [threading.Thread(target=lambda d=d: outcomes.append(_attempt(rt, task_id, d, barrier)))
+               for d in ("approve", "reject")]
     for t in threads:
         t.start()
     for t in threads:

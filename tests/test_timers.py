@@ -87,3 +87,17 @@ def test_a_cycle_timer_fires_each_lap_then_stops(appointments):
     view = rt.describe_case(case)
     assert view["path"].count("end_reminded") == 2 and [t["task_key"] for t in view["tasks"]] == ["attend"]
     assert [k for k, _ in pending(rt, case)] == ["sla"]
+
+
+def test_the_worker_loop_fires_what_falls_due_until_stopped(rt):
+    case = rt.start("deadline", "ops.chen", {})
+    polls = []
+
+    def stop():
+        polls.append(1)
+        if len(polls) == 2:
+            rt.clock.advance(timedelta(hours=3))
+        return len(polls) >= 4
+
+    assert rt.run_worker(stop=stop) == 2
+    assert rt.describe_case(case)["end_event"] == "end_expired"

@@ -15,6 +15,8 @@ MAX_BUSY_RETRIES = 20
 class TimerMixin:
     """The worker's side of the runtime."""
 
+    fired_total = 0  # timers fired by the running worker loop, readable after an interrupt
+
     def fire_due_timers(self, limit=None):
         """Fire timers that are due by the clock, one transaction each; return how many fired."""
         limit = limit or self.settings.worker_batch
@@ -37,12 +39,12 @@ class TimerMixin:
 
     def run_worker(self, once=False, stop=None):
         """Fire due timers until stopped (or once); sleep between empty polls."""
-        total = 0
+        self.fired_total = 0
         while True:
             count = self.fire_due_timers()
-            total += count
+            self.fired_total += count
             if once or (stop is not None and stop()):
-                return total
+                return self.fired_total
             if count == 0:
                 time.sleep(self.settings.worker_poll_seconds)
 
