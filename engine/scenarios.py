@@ -104,6 +104,9 @@ class ScenarioRun:
         self.rt.clock = ManualClock()
         start = self.scenario.get("start") or {}
         process = self.scenario.get("process") or self._only_process()
+        if "expect_error" in start:
+            self._expect_error({"start": process, **start, "error": start["expect_error"]})
+            return
         self.case = self.rt.start(process, start.get("as"), start.get("data") or {})
         for number, step in enumerate(self.scenario.get("steps") or [], start=1):
             try:
@@ -139,7 +142,9 @@ class ScenarioRun:
 
     def _step(self, step):
         """Apply one step."""
-        if "complete" in step:
+        if "start" in step:
+            self.rt.start(step["start"], step.get("as"), step.get("data") or {})
+        elif "complete" in step:
             self.rt.complete(self._find(step["complete"], step.get("as")), step.get("as"), step.get("data") or {})
         elif "claim" in step:
             self.rt.claim(self._find(step["claim"], step.get("as")), step.get("as"))
