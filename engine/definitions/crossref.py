@@ -103,3 +103,11 @@ def searchable_problems(model, manifest, forms):
         for index, item in enumerate(manifest.data.get("searchable") or [])
         if item["field"] not in names
     ]
+
+
+def confidential_problems(manifest):
+    """The expressions naming who may see a confidential case must compile."""
+    users = (manifest.data.get("confidential") or {}).get("users") or []
+    return [manifest.problem(("confidential", "users", index), f"does not compile: {error}")
+            for index, source in enumerate(users) if (error := expression_error(source))]
+

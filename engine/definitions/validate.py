@@ -45,6 +45,7 @@ def _manifest_problems(model, manifest, forms, forms_complete):
     problems = crossref.process_problems(model, manifest)
     problems += crossref.lane_problems(model, manifest)
     problems += crossref.task_problems(model, manifest)
+    problems += crossref.confidential_problems(manifest)
     if forms_complete:
         problems += crossref.searchable_problems(model, manifest, forms)
     return problems

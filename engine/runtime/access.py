@@ -7,9 +7,13 @@ ADMIN_ROLE = "admin"
 
 
 def is_supervisor(directory, username, manifest):
-    """Admins, the procedure's owner role and its supervisor roles see every case of it."""
+    """Admins, the owner role and supervisor roles see every case; a confidential procedure names its own."""
     roles = directory.roles_of(username)
-    watchers = set(manifest.get("supervisor_roles", [])) | {manifest.get("owner_role"), ADMIN_ROLE}
+    secret = manifest.get("confidential")
+    if secret is not None:
+        watchers = set(secret.get("roles") or [])
+    else:
+        watchers = set(manifest.get("supervisor_roles", [])) | {manifest.get("owner_role"), ADMIN_ROLE}
     return bool(roles & watchers)
 
 
@@ -20,9 +24,15 @@ def can_start(directory, username, manifest):
 
 
 def can_see_case(session, directory, username, row, manifest):
-    """Starter, supervisors, anyone with an open task for them, and anyone who acted on it."""
+    """Starter, supervisors, anyone with an open task for them, and anyone who acted on it.
+
+    A confidential procedure shows a case only to its starter, its roles and the users its
+    expressions name (row["viewers"]); doing one task of it shows that task, not the case.
+    """
     if row["starter"] == username or is_supervisor(directory, username, manifest):
         return True
+    if manifest.get("confidential") is not None:
+        return username in (row.get("viewers") or [])
     roles = directory.roles_of(username)
     open_for_me = exists().where(HumanTask.instance_id == row["id"], or_(
         HumanTask.assignee == username, (HumanTask.assignee.is_(None) & HumanTask.role.in_(roles or {""}))))

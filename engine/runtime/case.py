@@ -16,7 +16,8 @@ SAVE_CASE = (INSTANCES.update()
              .where(INSTANCES.c.id == bindparam("b_id"), INSTANCES.c.lock_version == bindparam("b_lock"))
              .values(lock_version=bindparam("b_next"), state=bindparam("state"), updated_at=bindparam("updated_at"),
                      serializer_version=bindparam("serializer_version"), search=bindparam("search"),
-                     status=bindparam("status"), ended_at=bindparam("ended_at"), end_event=bindparam("end_event")))
+                     status=bindparam("status"), ended_at=bindparam("ended_at"), end_event=bindparam("end_event"),
+                     viewers=bindparam("viewers")))
 DELETE_TASKS = TASKS.delete().where(TASKS.c.id.in_(bindparam("ids", expanding=True)))
 DELETE_TIMERS = TIMERS.delete().where(TIMERS.c.instance_id == bindparam("b_id"),
                                       TIMERS.c.task_id.in_(bindparam("ids", expanding=True)),
@@ -24,7 +25,8 @@ DELETE_TIMERS = TIMERS.delete().where(TIMERS.c.instance_id == bindparam("b_id"),
 # inline(): no RETURNING of new keys, so the inserts can be batched (nobody reads them).
 INSERT_TASKS, INSERT_TIMERS, INSERT_EVENTS = (t.insert().inline() for t in (TASKS, TIMERS, EVENTS))
 LOAD_ROW = select(INSTANCES.c.id, INSTANCES.c.definition_id, INSTANCES.c.status, INSTANCES.c.starter,
-                  INSTANCES.c.lock_version, INSTANCES.c.process_key).where(INSTANCES.c.id == bindparam("b_id"))
+                  INSTANCES.c.lock_version, INSTANCES.c.process_key, INSTANCES.c.viewers
+                  ).where(INSTANCES.c.id == bindparam("b_id"))
 LOAD_STATE = select(INSTANCES.c.state).where(INSTANCES.c.id == bindparam("b_id"))
 
 
@@ -107,7 +109,8 @@ class Case:
         self._record_changes(data)
         values = {"state": state, "updated_at": now, "serializer_version": self.rt.codec.version,
                   "search": {f["field"]: data.get(f["field"]) for f in self.package.manifest["searchable"]},
-                  "status": self.row["status"], "ended_at": None, "end_event": None}
+                  "status": self.row["status"], "ended_at": None, "end_event": None,
+                  "viewers": self._viewers(data)}
         if self.row["status"] == "running" and wf.completed:
             values.update(status="completed", ended_at=now, end_event=spiff.end_event(wf))
             self.event("instance_completed", data={"end_event": values["end_event"]})
@@ -123,6 +126,20 @@ class Case:
             for statement, params in writes:
                 self.conn.execute(statement, params)
             self.save_events_only()
+
+    def _viewers(self, data):
+        """Users a confidential procedure's expressions name for this case's data (None: not confidential)."""
+        rule = self.package.manifest.get("confidential")
+        if rule is None:
+            return None
+        named = set()
+        for expression in rule.get("users") or []:
+            try:
+                found = self.evaluate(expression, data)
+            except ScriptError:
+                continue
+            named.update(found if isinstance(found, (list, tuple, set)) else [found])
+        return sorted(n for n in named if isinstance(n, str))
 
     def _record_changes(self, data):
         """Put what the command changed in the case data (set and removed fields) on its main event."""

@@ -104,6 +104,8 @@ class Instance(Base):
     serializer_version: Mapped[str] = mapped_column(String(20))
     state: Mapped[bytes] = deferred(mapped_column(LargeBinary))
     search: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Confidential procedures: who may see this case, worked out from its data at every save.
+    viewers: Mapped[list | None] = mapped_column(JSON)
 
 
 class HumanTask(Base):

@@ -66,6 +66,7 @@ def upgrade():
     sa.Column('serializer_version', sa.String(length=20), nullable=False),
     sa.Column('state', sa.LargeBinary(), nullable=True),
     sa.Column('search', sa.JSON(), nullable=False),
+    sa.Column('viewers', sa.JSON(), nullable=True),
     sa.ForeignKeyConstraint(['definition_id'], ['definitions.id'], ),
     sa.PrimaryKeyConstraint('id')
     )

@@ -1,0 +1,63 @@
+"""A confidential procedure shows a case only to its roles and the users its expressions name."""
+import pytest
+
+from engine.errors import NotFound
+from tests.conftest import PACKAGES
+from tests.test_runtime import open_tasks
+
+
+@pytest.fixture
+def rt(runtime):
+    """Runtime with the confidential appraisal package deployed."""
+    runtime.deploy([PACKAGES / "appraisal"])
+    return runtime
+
+
+def sees(rt, case, user):
+    """Whether `user` may open the case."""
+    try:
+        rt.instance(case, user)
+    except NotFound:
+        return False
+    return True
+
+
+def test_only_hr_the_employee_and_the_manager_see_the_case(rt):
+    case = rt.start("appraisal", "hr.yang", {"employee": "sales.lu"})
+    rt.complete(open_tasks(rt, case)["self_assess"].id, "sales.lu", {"self_score": 4})
+    kpi = open_tasks(rt, case)["supply_kpis"]
+    assert rt.task(kpi.id, "ops.lin")["task_key"] == "supply_kpis"
+    rt.complete(kpi.id, "ops.lin", {"kpi_attainment": 96.5})
+    allowed = {u: sees(rt, case, u) for u in ("hr.yang", "hr.liu", "sales.lu", "sales.yeh", "ops.lin",
+                                              "ops.wang", "it.wu", "sales.tseng", "ceo.lee")}
+    assert allowed == {"hr.yang": True, "hr.liu": True, "sales.lu": True, "sales.yeh": True, "ops.lin": False,
+                       "ops.wang": False, "it.wu": False, "sales.tseng": False, "ceo.lee": False}
+
+
+def test_outsiders_cannot_reach_its_tasks_and_hr_supervises(rt):
+    case = rt.start("appraisal", "hr.yang", {"employee": "sales.lu"})
+    task_id = open_tasks(rt, case)["self_assess"].id
+    for outsider in ("ops.wang", "it.wu"):
+        with pytest.raises(NotFound):
+            rt.task(task_id, outsider)
+        with pytest.raises(NotFound):
+            rt.reassign(task_id, outsider, "sales.tseng")
+    rt.reassign(task_id, "hr.liu", "sales.lu")
+
+
+def test_a_viewer_expression_that_does_not_compile_is_located(tmp_path):
+    import shutil
+
+    from engine.definitions import load_package
+    from engine.errors import PackageError
+
+    package = tmp_path / "appraisal"
+    shutil.copytree(PACKAGES / "appraisal", package)
+    manifest = package / "process.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace("manager_of(employee)]", "employee.__class__]"),
+                        encoding="utf-8")
+    with pytest.raises(PackageError) as info:
+        load_package(package)
+    (problem,) = info.value.problems
+    assert (problem.file, problem.line, problem.element) == ("appraisal/process.yaml", 10, "confidential.users[1]")
+    assert "does not compile" in problem.message
