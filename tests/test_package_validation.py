@@ -304,3 +304,9 @@ def test_timer_values(kind, text, ok):
 def test_procurement_package_loads_without_problems():
     package = load_package(PROCUREMENT)
     assert build_specs(package)[0].name == package.process_id
+
+
+def test_due_expression_that_does_not_compile_is_located(tmp_path):
+    folder = altered(tmp_path, (YAML, "due: P2D", "due: {expression: \"'P2D' if __x else 'P1D'\"}"))
+    problems = [p for p in problems_of(folder) if p.element and p.element.endswith("due.expression")]
+    assert problems and "does not compile" in problems[0].message

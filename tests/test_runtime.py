@@ -248,3 +248,25 @@ def test_deactivated_users_can_neither_start_nor_act(rt):
         rt.complete(open_tasks(rt, case)["approve"].id, "sales.yeh", {"decision": "approve"})
     with pytest.raises(Forbidden):
         rt.start("expense", "sales.lu", CLAIM)
+
+
+@pytest.mark.parametrize("expression,amount,due", [
+    ("'PT4H' if amount < 1000 else 'P3D'", 420, timedelta(hours=4)),
+    ("'PT4H' if amount < 1000 else 'P3D'", 5000, timedelta(days=3)),
+    ("spent_on + 'T18:00:00+08:00'", 420, timedelta(hours=1)),
+    ("'soon'", 420, None),
+])
+def test_a_due_time_may_come_from_the_case_data(runtime, tmp_path, expression, amount, due):
+    import shutil
+
+    package = tmp_path / "expense"
+    shutil.copytree(PACKAGES / "expense", package)
+    manifest = package / "process.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(text.replace("    due: P2D", f"    due: {{expression: \"{expression}\"}}", 1), encoding="utf-8")
+    runtime.deploy([package])
+    case = runtime.start("expense", "sales.tseng", dict(CLAIM, amount=amount, spent_on="2026-01-05"))
+    task = open_tasks(runtime, case)["approve"]
+    assert task.due_at == (runtime.clock.now() + due if due is not None else None)
+    failed = [e for e in runtime.describe_case(case)["history"] if e["kind"] == "due_failed"]
+    assert len(failed) == (1 if due is None else 0)

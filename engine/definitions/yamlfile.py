@@ -79,7 +79,7 @@ def read_yaml(file, data):
 def _error_message(error):
     """Prefer the schema's own plain wording (`x-error`) over jsonschema's generic one."""
     wording = error.schema.get("x-error") if isinstance(error.schema, dict) else None
-    if wording and error.validator in ("pattern", "format", "const", "enum"):
+    if wording and error.validator in ("pattern", "format", "const", "enum", "oneOf"):
         return f"{error.instance!r} {wording}"
     return error.message
 

@@ -177,8 +177,19 @@ class Runtime(TimerMixin, queries.QueryMixin):
         return {"id": info["id"], "process_key": package.key, "task_key": info["bpmn_id"],
                 "title_en": title.get("en") or info["name"], "title_zh": title.get("zh-Hant") or info["name"],
                 "lane": info["lane"], "role": role, "assignee": assignee, "created_at": now,
-                "due_at": spiff.parse_duration(cfg["due"], now) if cfg.get("due") else None,
+                "due_at": self._due(case, cfg.get("due"), info, now),
                 "escalated_at": None}
+
+    def _due(self, case, due, info, now):
+        """When a new task is due: a fixed duration, or an expression giving a duration or a moment."""
+        if not isinstance(due, dict):
+            return spiff.parse_duration(due, now) if due else None
+        try:
+            value = str(case.evaluate(due["expression"], info["data"]))
+            return spiff.parse_duration(value, now) if value.upper().startswith("P") else spiff.parse_moment(value)
+        except (ScriptError, ValueError) as exc:
+            case.event("due_failed", task=info, data={"expression": due["expression"], "reason": str(exc)})
+            return None
 
     def _pick(self, case, expression, info, **extra):
         """Evaluate an assignee expression to an active user; None (by design or failure) leaves it to the role."""

@@ -4,7 +4,7 @@ The rest of the engine sees plain values (task ids, BPMN ids, data dicts) from h
 """
 import functools
 import zlib
-from datetime import datetime
+from datetime import UTC, datetime
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
@@ -263,8 +263,17 @@ def size_of(serialized):
 
 def parse_duration(text, start):
     """`start` plus an ISO 8601 duration such as P2D or PT4H (months and years included)."""
-    parsed = TimerEventDefinition.parse_iso_duration(text)
+    try:
+        parsed = TimerEventDefinition.parse_iso_duration(text)
+    except Exception as exc:  # the library raises a bare Exception
+        raise ValueError(f"{text!r} is not an ISO 8601 duration") from exc
     return start + TimerEventDefinition.get_timedelta_from_start(parsed, start)
+
+
+def parse_moment(text):
+    """An ISO 8601 date-time as an aware UTC datetime (a value without a zone is read as UTC)."""
+    moment = datetime.fromisoformat(text)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def case_data(workflow):
