@@ -91,10 +91,17 @@ def deploy(paths, actor, as_json):
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @_reports_errors
 def validate(paths):
-    """Validate packages without deploying them."""
+    """Validate packages without deploying them; every problem on a line of its own."""
+    from engine.errors import PackageError
     from engine.runtime.catalog import Catalog
 
-    packages = Catalog(None, None).load_paths(paths)
+    try:
+        packages = Catalog(None, None).load_paths(paths)
+    except PackageError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"{len(exc.problems)} problem(s) found", err=True)
+        sys.exit(2)
     for package in packages:
         click.echo(f"{package.key}: ok ({package.content_hash[:12]})")
 

@@ -54,6 +54,20 @@ def test_commands_work_end_to_end(cli):
     assert "cancelled" in ok(cli("cancel", case, "--as", "sales.tseng", "--reason", "test"))
 
 
+def test_validate_lists_every_problem_on_its_own_line(cli, tmp_path):
+    import shutil
+
+    broken = tmp_path / "expense"
+    shutil.copytree(PACKAGES / "expense", broken)
+    manifest = broken / "process.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace("due: P2D", "due: 2 days")
+                        .replace("due: P3D", "due: soon"), encoding="utf-8")
+    code, _, err = cli("validate", broken)
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 3 and lines[-1] == "2 problem(s) found"
+    assert all(line.startswith("expense/process.yaml:") for line in lines[:2])
+
+
 def test_errors_exit_non_zero_with_one_line(cli):
     ok(cli("init"))
     ok(cli("org", "load", ORG_FILE))
