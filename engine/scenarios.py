@@ -5,14 +5,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine.clock import ManualClock
 from engine.config import Settings
 from engine.definitions import find_packages
 from engine.errors import OpsflowError
 from engine.runtime import spiff
-from engine.store.models import HumanTask
+from engine.store.models import HumanTask, Instance, Timer
 
 
 @dataclass
@@ -107,7 +107,10 @@ class ScenarioRun:
         if "expect_error" in start:
             self._expect_error({"start": process, **start, "error": start["expect_error"]})
             return
-        self.case = self.rt.start(process, start.get("as"), start.get("data") or {})
+        if start.get("scheduled"):
+            self.case = self._scheduled_case(process)
+        else:
+            self.case = self.rt.start(process, start.get("as"), start.get("data") or {})
         for number, step in enumerate(self.scenario.get("steps") or [], start=1):
             try:
                 self._step(step)
@@ -116,6 +119,24 @@ class ScenarioRun:
             except OpsflowError as exc:
                 raise Mismatch(f"step {number} {_describe(step)}: {exc.code} error: {exc}") from None
         self._check_final(self.scenario.get("expect") or {})
+
+    def _scheduled_case(self, process):
+        """Move the clock to the procedure's next scheduled start, fire it, and follow the case it made."""
+        with self.rt.db.read() as session:
+            due = session.scalar(select(Timer.due_at).where(Timer.kind == "start", Timer.process_key == process,
+                                                            Timer.fired_at.is_(None)).order_by(Timer.due_at).limit(1))
+            newest = session.scalar(select(func.max(Instance.id))) or 0
+        if due is None:
+            raise Mismatch(f"{process} has no scheduled start pending")
+        if due > self.rt.clock.now():
+            self.rt.clock.advance(due - self.rt.clock.now())
+        self.rt.fire_due_timers(limit=100_000)
+        with self.rt.db.read() as session:
+            case = session.scalar(select(func.min(Instance.id)).where(Instance.process_key == process,
+                                                                      Instance.id > newest))
+        if case is None:
+            raise Mismatch(f"the scheduled start of {process} created no case")
+        return case
 
     def _only_process(self):
         """The process key when the database holds exactly one procedure."""

@@ -113,3 +113,27 @@ def confidential_problems(manifest):
     return [manifest.problem(("confidential", "users", index), f"does not compile: {error}")
             for index, source in enumerate(users) if (error := expression_error(source))]
 
+
+def schedule_problems(model, manifest):
+    """A timer start event needs `schedule:` (who scheduled cases start as) and a plain start event.
+
+    The timer start event declares when cases start; each case, scheduled or on demand, runs
+    from the plain start event, so a case never waits at its start nor repeats its cycle inside.
+    """
+    timer_starts = [(document, event) for document, event in model.elements("startEvent")
+                    if event.find(bpmn("timerEventDefinition")) is not None]
+    schedule = manifest.data.get("schedule")
+    if timer_starts and schedule is None:
+        return [document.problem(event, "a timer start event needs schedule: in process.yaml "
+                                        "(as: who scheduled cases are started as)") for document, event in timer_starts]
+    if schedule is not None and not timer_starts:
+        return [manifest.problem(("schedule",), "schedule: is given but the process has no timer start event")]
+    plain_starts = [event for _, event in model.elements("startEvent")
+                    if not any(etree.QName(child).localname.endswith("EventDefinition") for child in event)]
+    if timer_starts and not plain_starts:
+        document, event = timer_starts[0]
+        return [document.problem(event, "a process with a timer start event also needs a plain start event: "
+                                        "opsflow starts every case, scheduled ones too, through it")]
+    error = expression_error(schedule["as"]) if schedule else None
+    return [manifest.problem(("schedule", "as"), f"does not compile: {error}")] if error else []
+

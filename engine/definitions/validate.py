@@ -46,6 +46,7 @@ def _manifest_problems(model, manifest, forms, forms_complete):
     problems += crossref.lane_problems(model, manifest)
     problems += crossref.task_problems(model, manifest)
     problems += crossref.confidential_problems(manifest)
+    problems += crossref.schedule_problems(model, manifest)
     if forms_complete:
         problems += crossref.searchable_problems(model, manifest, forms)
     return problems

@@ -33,12 +33,23 @@ class Catalog:
             raise PackageError(problems)
         return packages
 
-    def deploy(self, paths, actor=None):
-        """Store a new version of each package whose content changed; return what happened."""
+    def deploy(self, paths, actor=None, on_new_version=None):
+        """Store a new version of each package whose content changed; return what happened.
+
+        `on_new_version(session, definition_id)` runs in the same transaction for each new version.
+        """
         results = []
-        with self.db.write() as session:
-            for package in self.load_paths(paths):
-                results.append(self._deploy_one(session, package, actor))
+        try:
+            with self.db.write() as session:
+                for package in self.load_paths(paths):
+                    result = self._deploy_one(session, package, actor)
+                    results.append(result)
+                    if result["created"] and on_new_version is not None:
+                        on_new_version(session, result["id"])
+        except BaseException:
+            for result in results:
+                self._loaded.pop(result["id"], None)
+            raise
         return results
 
     def _deploy_one(self, session, package, actor):

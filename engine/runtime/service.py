@@ -12,7 +12,7 @@ from engine.config import Settings
 from engine.errors import Conflict, Forbidden, NotFound, NotReady, ScriptError
 from engine.forms import validate_form
 from engine.org import Directory, load_org, read_org_file
-from engine.runtime import access, queries, spiff
+from engine.runtime import access, queries, schedules, spiff
 from engine.runtime.case import Case, InstanceCache, load_row, load_workflow
 from engine.runtime.catalog import Catalog
 from engine.runtime.timers import TimerMixin
@@ -46,8 +46,12 @@ class Runtime(TimerMixin, queries.QueryMixin):
         migrate(self.db)
 
     def deploy(self, paths, actor=None):
-        """Deploy packages; a new version only where content changed."""
-        return self.catalog.deploy(paths, actor)
+        """Deploy packages; a new version only where content changed (its scheduled starts re-armed)."""
+        return self.catalog.deploy(paths, actor, on_new_version=self._arm_schedules)
+
+    def _arm_schedules(self, session, definition_id):
+        """Arm the timer start events of a newly deployed version."""
+        schedules.arm(session, self.catalog.get(definition_id, session), self.clock.now())
 
     def load_org(self, path):
         """Replace the organisation with the one in an org file."""
@@ -60,21 +64,28 @@ class Runtime(TimerMixin, queries.QueryMixin):
         with self.db.write() as session:
             directory = Directory(session)
             loaded = self.catalog.get(self.catalog.latest_id(session, process_key), session)
-            if not directory.is_active(user) or not access.can_start(directory, user, loaded.package.manifest):
-                raise Forbidden(f"{user} may not start {process_key}")
-            form = loaded.package.start_form()
-            clean = validate_form(form["schema"] if form else None, data)
-            workflow = self.codec.new(loaded.spec, loaded.subprocess_specs)
-            start_data = dict(clean, starter=user, starter_name=directory.user(user).name)
-            for task in workflow.get_tasks(state=spiff.TaskState.READY):
-                task.data.update(copy.deepcopy(start_data))
-            case = Case(self, session, directory, {"id": None, "status": "running", "starter": user},
-                        loaded, workflow)
-            case.event("instance_started", actor=user, data={"version": loaded.version, "form": clean}, main=True)
-            spiff.run_engine(workflow)
-            case.save()
-        self.cache.put(case.row["id"], case.row["lock_version"], workflow)
+            case = self.start_case(session, directory, loaded, user, data)
+        self.cache.put(case.row["id"], case.row["lock_version"], case.workflow)
         return case.row["id"]
+
+    def start_case(self, session, directory, loaded, user, data, scheduled=None):
+        """Within a transaction: check, validate, create, run and save a new case (also for schedules)."""
+        if not directory.is_active(user) or not access.can_start(directory, user, loaded.package.manifest):
+            raise Forbidden(f"{user} may not start {loaded.package.key}")
+        form = loaded.package.start_form()
+        clean = validate_form(form["schema"] if form else None, data)
+        workflow = self.codec.new(loaded.spec, loaded.subprocess_specs)
+        start_data = dict(clean, starter=user, starter_name=directory.user(user).name)
+        for task in workflow.get_tasks(state=spiff.TaskState.READY):
+            task.data.update(copy.deepcopy(start_data))
+        case = Case(self, session, directory, {"id": None, "status": "running", "starter": user}, loaded, workflow)
+        details = {"version": loaded.version, "form": clean}
+        if scheduled:
+            details["scheduled_by"] = scheduled
+        case.event("instance_started", actor=user, data=details, main=True)
+        spiff.run_engine(workflow)
+        case.save()
+        return case
 
     def claim(self, task_id, user):
         """Take an unclaimed role task into one's own inbox."""

@@ -17,9 +17,10 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimerEventDefinition,
 )
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskIterator, TaskState
@@ -211,7 +212,7 @@ def find_task(workflow, task_id):
     """The task with this id, or None."""
     try:
         return workflow.get_task_from_id(UUID(str(task_id)))
-    except (KeyError, ValueError, TypeError):
+    except (KeyError, ValueError, TypeError, TaskNotFoundException):
         return None
 
 
@@ -228,6 +229,13 @@ def waiting_timers(workflow):
         if pinned is not None:
             due[str(task.id)] = datetime.fromisoformat(pinned)
     return due
+
+
+def timer_start_events(spec):
+    """(BPMN id, timer expression) of each timer start event of a process spec, sorted."""
+    return sorted((ts.bpmn_id, ts.event_definition.expression) for ts in spec.task_specs.values()
+                  if isinstance(ts, StartEvent) and isinstance(getattr(ts, "event_definition", None),
+                                                             TimerEventDefinition))
 
 
 def fire_timer(workflow, task_id):

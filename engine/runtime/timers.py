@@ -1,15 +1,18 @@
 """Firing due timers: BPMN timer events and task SLAs, each exactly once, from any number of workers."""
+import logging
 import time
 
 from sqlalchemy import select, update
 
-from engine.errors import Conflict, ScriptError
+from engine import sandbox
+from engine.errors import Conflict, OpsflowError, ScriptError
 from engine.org import Directory
-from engine.runtime import spiff
+from engine.runtime import schedules, spiff
 from engine.runtime.case import Case, load_row, load_workflow
 from engine.store.models import HumanTask, Timer
 
 MAX_BUSY_RETRIES = 20
+log = logging.getLogger(__name__)
 
 
 class TimerMixin:
@@ -22,15 +25,20 @@ class TimerMixin:
         limit = limit or self.settings.worker_batch
         fired, skipped, busy = 0, set(), 0
         while fired < limit and busy < MAX_BUSY_RETRIES:
+            timer_id = None
             try:
                 with self.db.write() as session:
                     timer = self._claim_due(session, skipped)
                     if timer is None:
                         break
-                    skipped.add(timer.id)
+                    timer_id = timer.id
+                    skipped.add(timer_id)
                     case = self._fire(session, timer)
             except Conflict:
                 busy += 1
+                continue
+            except OpsflowError as exc:
+                log.warning("timer %s could not fire and stays pending: %s", timer_id, exc)
                 continue
             fired += 1
             if case is not None:
@@ -68,6 +76,8 @@ class TimerMixin:
                                  .values(fired_at=now).execution_options(synchronize_session=False))
         if marked.rowcount != 1:
             raise Conflict("timer already fired")
+        if timer.kind == "start":
+            return self._scheduled_start(session, timer)
         row = load_row(session, timer.instance_id)
         if row is None or row["status"] != "running":
             return None
@@ -86,6 +96,16 @@ class TimerMixin:
             case.save()
             return case
         return None
+
+    def _scheduled_start(self, session, timer):
+        """A timer start event fell due: start a case as the manifest's schedule says, arm the next one."""
+        directory = Directory(session)
+        loaded = self.catalog.get(self.catalog.latest_id(session, timer.process_key), session)
+        rule = loaded.package.manifest.get("schedule") or {}
+        starter = sandbox.evaluate(rule.get("as") or "None", directory.functions(), self.settings.script_time_limit)
+        case = self.start_case(session, directory, loaded, starter, rule.get("data") or {}, scheduled=timer.task_id)
+        schedules.rearm(session, loaded, timer, self.clock.now())
+        return case
 
     def _breach(self, session, case, timer, now):
         """A task passed its due time: record it and escalate as the package says."""

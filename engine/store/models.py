@@ -132,13 +132,15 @@ class HumanTask(Base):
 
 
 class Timer(Base):
-    """A pending or fired timer: a BPMN timer event or a task's SLA."""
+    """A pending or fired timer: a BPMN timer event, a task's SLA, or a procedure's scheduled start."""
 
     __tablename__ = "timers"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"))
+    # None for kind "start": a scheduled start belongs to a procedure (process_key), not to a case.
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"))
+    process_key: Mapped[str | None] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(10))
-    task_id: Mapped[str] = mapped_column(String(36))
+    task_id: Mapped[str] = mapped_column(String(200))
     # SLA timers belong to their open task row and vanish with it (no second DELETE per completion).
     human_task_id: Mapped[str | None] = mapped_column(ForeignKey("human_tasks.id", ondelete="CASCADE"), index=True)
     due_at: Mapped[datetime] = mapped_column(Stamp())

@@ -122,9 +122,10 @@ def upgrade():
 
     op.create_table('timers',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('instance_id', sa.Integer(), nullable=False),
+    sa.Column('instance_id', sa.Integer(), nullable=True),
+    sa.Column('process_key', sa.String(length=100), nullable=True),
     sa.Column('kind', sa.String(length=10), nullable=False),
-    sa.Column('task_id', sa.String(length=36), nullable=False),
+    sa.Column('task_id', sa.String(length=200), nullable=False),
     sa.Column('human_task_id', sa.String(length=36), nullable=True),
     sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('fired_at', sa.DateTime(timezone=True), nullable=True),

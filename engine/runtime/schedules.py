@@ -1,0 +1,76 @@
+"""Scheduled starts: a process's timer start event starts cases by itself (a quarterly risk review).
+
+Each deployed procedure with a timer start event has one pending timer row of kind "start"
+(no case yet, only its process key). The worker fires it like any timer: it starts a case as
+the manifest's `schedule.as` user with `schedule.data`, then arms the next occurrence.
+"""
+from datetime import timedelta
+
+from sqlalchemy import delete, insert
+
+from engine import sandbox
+from engine.errors import ScriptError
+from engine.runtime import spiff
+from engine.store.models import Timer
+
+MAX_LAPS = 100_000
+
+
+def next_occurrence(value, after):
+    """The first moment after `after` at which a timer value (cycle, date or duration) falls due, or None."""
+    text = value.strip()
+    if not text.upper().startswith("R"):
+        moment = spiff.parse_duration(text, after) if text.upper().startswith("P") else spiff.parse_moment(text)
+        return moment if moment > after else None
+    count, *parts = text[1:].split("/")
+    laps = int(count) if count else None
+    if len(parts) == 2 and not parts[0].upper().startswith("P"):
+        moment, step = spiff.parse_moment(parts[0]), parts[1]
+    elif len(parts) == 1:
+        moment, step = spiff.parse_duration(parts[0], after), parts[0]
+    else:
+        raise ValueError(f"timer cycle {value!r} is not R[n]/start/duration or R[n]/duration")
+    done = 0
+    while moment <= after and done < MAX_LAPS:
+        moment, done = spiff.parse_duration(step, moment), done + 1
+    return None if laps is not None and done >= laps else moment
+
+
+def arm(session, loaded, now):
+    """Replace a procedure's pending scheduled starts with the next occurrence of each timer start event."""
+    key = loaded.package.key
+    session.execute(delete(Timer).where(Timer.kind == "start", Timer.process_key == key, Timer.fired_at.is_(None)))
+    rows = []
+    for bpmn_id, expression in spiff.timer_start_events(loaded.spec):
+        due = _next(expression, now)
+        if due is not None:
+            rows.append({"kind": "start", "process_key": key, "task_id": bpmn_id, "due_at": due,
+                         "instance_id": None, "human_task_id": None, "fired_at": None})
+    if rows:
+        session.execute(insert(Timer), rows)
+
+
+def rearm(session, loaded, timer, now):
+    """After a scheduled start fired, arm the next occurrence (cycles only).
+
+    Occurrences missed while no worker ran are not all started: the late one fired once, the
+    next is the first one after now.
+    """
+    for bpmn_id, expression in spiff.timer_start_events(loaded.spec):
+        if bpmn_id == timer.task_id:
+            due = _next(expression, max(timer.due_at, now) + timedelta(seconds=1), cycles_only=True)
+            if due is not None:
+                session.execute(insert(Timer), [{"kind": "start", "process_key": loaded.package.key,
+                                                 "task_id": bpmn_id, "due_at": due, "instance_id": None,
+                                                 "human_task_id": None, "fired_at": None}])
+
+
+def _next(expression, after, cycles_only=False):
+    """Evaluate a timer expression (sandboxed) and find its next occurrence."""
+    try:
+        value = str(sandbox.evaluate(expression, {}))
+    except ScriptError:
+        return None
+    if cycles_only and not value.strip().upper().startswith("R"):
+        return None
+    return next_occurrence(value, after)
