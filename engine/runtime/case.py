@@ -69,7 +69,7 @@ class Case:
         self.workflow = workflow
         self.events = []
         self.tasks_before = {t.id for t in spiff.ready_human_tasks(workflow)} if row.get("id") else set()
-        self.timers_before = spiff.waiting_timer_ids(workflow) if row.get("id") else set()
+        self.timers_before = set(spiff.waiting_timers(workflow)) if row.get("id") else set()
         self.new_task_rows = []
         self.conn = session.connection()
         self.data_before = spiff.case_data(workflow) if row.get("id") else {}

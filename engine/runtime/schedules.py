@@ -40,14 +40,8 @@ def arm(session, loaded, now):
     """Replace a procedure's pending scheduled starts with the next occurrence of each timer start event."""
     key = loaded.package.key
     session.execute(delete(Timer).where(Timer.kind == "start", Timer.process_key == key, Timer.fired_at.is_(None)))
-    rows = []
     for bpmn_id, expression in spiff.timer_start_events(loaded.spec):
-        due = _next(expression, now)
-        if due is not None:
-            rows.append({"kind": "start", "process_key": key, "task_id": bpmn_id, "due_at": due,
-                         "instance_id": None, "human_task_id": None, "fired_at": None})
-    if rows:
-        session.execute(insert(Timer), rows)
+        _insert_start(session, key, bpmn_id, _next(expression, now))
 
 
 def rearm(session, loaded, timer, now):
@@ -59,10 +53,13 @@ def rearm(session, loaded, timer, now):
     for bpmn_id, expression in spiff.timer_start_events(loaded.spec):
         if bpmn_id == timer.task_id:
             due = _next(expression, max(timer.due_at, now) + timedelta(seconds=1), cycles_only=True)
-            if due is not None:
-                session.execute(insert(Timer), [{"kind": "start", "process_key": loaded.package.key,
-                                                 "task_id": bpmn_id, "due_at": due, "instance_id": None,
-                                                 "human_task_id": None, "fired_at": None}])
+            _insert_start(session, loaded.package.key, bpmn_id, due)
+
+
+def _insert_start(session, key, bpmn_id, due):
+    """One pending scheduled start of a procedure's timer start event (none when it never falls due again)."""
+    if due is not None:
+        session.execute(insert(Timer).values(kind="start", process_key=key, task_id=bpmn_id, due_at=due))
 
 
 def _next(expression, after, cycles_only=False):

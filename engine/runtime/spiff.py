@@ -38,18 +38,7 @@ for _iterator in (TaskIterator, BpmnTaskIterator):
     _defaults[1] = UNBOUNDED_DEPTH
     _iterator.__init__.__defaults__ = tuple(_defaults)
 
-
-
 _SYSTEM_CLOCK = SystemClock()
-
-
-class _NoClock:
-    """Holder for workflows made outside a runtime: they run on the system clock."""
-
-    clock = None
-
-
-_NO_CLOCK = _NoClock()
 
 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
@@ -74,19 +63,14 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
 class ClockedScriptEngine(PythonScriptEngine):
     """SpiffWorkflow's script engine on the sandbox, telling timer events opsflow's current clock."""
 
-    def __init__(self, time_limit, holder):
-        super().__init__(environment=SandboxEnvironment(time_limit))
-        self._holder = holder
+    def __init__(self, codec):
+        super().__init__(environment=SandboxEnvironment(codec.time_limit))
+        self._codec = codec
 
     @property
     def clock(self):
-        """The holder's clock now (a runtime may swap clocks while workflows stay cached)."""
-        return self._holder.clock or _SYSTEM_CLOCK
-
-
-def make_script_engine(time_limit=sandbox.DEFAULT_TIME_LIMIT, holder=None):
-    """A SpiffWorkflow script engine bound to the sandbox and to `holder.clock` (system clock if none)."""
-    return ClockedScriptEngine(time_limit, holder if holder is not None else _NO_CLOCK)
+        """The codec's clock now (a runtime may swap clocks while workflows stay cached); else the system's."""
+        return self._codec.clock or _SYSTEM_CLOCK
 
 
 class SpecKeyConverter(BpmnWorkflowConverter):
@@ -152,7 +136,7 @@ class WorkflowCodec:
 
     def new(self, spec, subprocess_specs):
         """A fresh workflow on sandboxed scripts."""
-        return BpmnWorkflow(spec, subprocess_specs, script_engine=make_script_engine(self.time_limit, self))
+        return BpmnWorkflow(spec, subprocess_specs, script_engine=ClockedScriptEngine(self))
 
     def dumps(self, workflow):
         """Serialize to JSON text."""
@@ -161,7 +145,7 @@ class WorkflowCodec:
     def loads(self, text):
         """Deserialize JSON text, re-attaching the sandboxed script engine."""
         workflow = self.serializer.deserialize_json(text)
-        workflow.script_engine = make_script_engine(self.time_limit, self)
+        workflow.script_engine = ClockedScriptEngine(self)
         return workflow
 
     def to_blob(self, workflow):
@@ -306,11 +290,6 @@ def task_info(task):
     spec = task.task_spec
     return {"id": str(task.id), "bpmn_id": spec.bpmn_id, "name": spec.bpmn_name or spec.bpmn_id,
             "lane": spec.lane, "data": task.data}
-
-
-def waiting_timer_ids(workflow):
-    """Ids of timers already pinned to our clock (their rows exist)."""
-    return {str(t.id) for t in _waiting_timer_tasks(workflow) if "opsflow_due" in t.internal_data}
 
 
 def cancel(workflow):
