@@ -287,3 +287,15 @@ def bench_engine(count, postgres):
     from engine.bench import run_engine_bench
 
     run_engine_bench(count, postgres, echo=click.echo)
+
+
+@bench.command("inbox")
+@click.option("-n", "count", default=10_000, show_default=True, help="Open tasks of the role.")
+@click.option("--runs", default=30, show_default=True, help="Timed calls per page.")
+@click.option("--database-url", "--postgres", "postgres", default=None,
+              help="PostgreSQL URL to measure too (in a private schema).")
+def bench_inbox(count, runs, postgres):
+    """Inbox pages of a role holding many open tasks, on SQLite (and PostgreSQL)."""
+    from engine.bench_inbox import run_inbox_bench
+
+    run_inbox_bench(count, postgres, runs, echo=click.echo)

@@ -31,9 +31,22 @@ class Settings:
     secret_key: str = "opsflow-demo-secret-change-me"
     # scrypt cost of stored passwords (a power of two; lower it only for throw-away test databases).
     password_hash_cost: int = 2**14
+    # Folder where uploaded files are stored, each under its random id (relative to the working directory).
+    attachments_path: str = "instance/attachments"
+    # Largest file one upload may hold, in bytes (10 MiB).
+    max_attachment_bytes: int = 10 * 1024 * 1024
     # Host and port of `opsflow serve`.
     host: str = "127.0.0.1"
     port: int = 5000
+    # Time zone the web UI shows and reads times in (an IANA name).
+    timezone: str = "Asia/Taipei"
+    # Sign-in attempts allowed per client address and per username (Flask-Limiter syntax).
+    login_rate_limit: str = "10 per minute; 100 per hour"
+    # Where rate-limit counters live: memory:// for one process, redis://host:6379 for several.
+    ratelimit_storage_uri: str = "memory://"
+    # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0: none).
+    # Behind an HTTPS proxy this makes cookies Secure and redirects https.
+    proxy_count: int = 0
 
     @classmethod
     def from_env(cls, environ=None, **overrides):

@@ -19,13 +19,13 @@ def _validator(schema):
     return found
 
 
-def _field_path(error):
-    """The field a schema error belongs to, as 'items/0/quantity'."""
+def _field_paths(error):
+    """The fields a schema error belongs to, as 'items/0/quantity' (each missing one of a `required`)."""
     path = [str(p) for p in error.absolute_path]
-    if error.validator == "required":
-        missing = [name for name in error.validator_value if name not in (error.instance or {})]
-        path.append(missing[0] if missing else "")
-    return "/".join(p for p in path if p)
+    if error.validator != "required":
+        return ["/".join(path)]
+    missing = [name for name in error.validator_value if name not in (error.instance or {})] or [""]
+    return ["/".join(p for p in [*path, name] if p) for name in missing]
 
 
 def _message(error):
@@ -55,7 +55,8 @@ def validate_form(schema, data):
     schema = schema or _EMPTY
     errors = {}
     for error in _validator(schema).iter_errors(data):
-        errors.setdefault(_field_path(error), _message(error))
+        for path in _field_paths(error):
+            errors.setdefault(path, _message(error))
     if errors:
         raise ValidationFailed(errors)
     declared = schema.get("properties", {})

@@ -40,6 +40,11 @@ def can_see_case(session, directory, username, row, manifest):
     return bool(session.scalar(select(open_for_me | acted)))
 
 
+def can_cancel(directory, username, row, manifest):
+    """Who may cancel a case (while it runs): its starter and the procedure's supervisors."""
+    return row["starter"] == username or is_supervisor(directory, username, manifest)
+
+
 def can_work_on(directory, username, task_row):
     """The assignee, or (while unclaimed) anyone holding the task's role."""
     if task_row["assignee"] is not None:

@@ -1,21 +1,20 @@
 """Read side: inboxes, task pages, case pages. Plain SQL rows; workflows only for case data."""
 from sqlalchemy import and_, bindparam, exists, func, or_, select
 
-from engine.errors import NotFound
 from engine.org import Directory
-from engine.runtime import access, spiff
+from engine.runtime import spiff
 from engine.runtime.case import load_row, load_workflow
 from engine.store.models import Definition, Event, HumanTask, Instance, Role, User, UserRole
 from engine.templates import pick_language, render
 
-_TASK_COLUMNS = (HumanTask.id, HumanTask.instance_id, HumanTask.process_key, HumanTask.task_key,
+TASK_COLUMNS = (HumanTask.id, HumanTask.instance_id, HumanTask.process_key, HumanTask.task_key,
                  HumanTask.title_en, HumanTask.title_zh, HumanTask.lane, HumanTask.role, HumanTask.assignee,
-                 HumanTask.created_at, HumanTask.due_at, HumanTask.escalated_at)
+                 HumanTask.created_at, HumanTask.due_at, HumanTask.escalated_at, HumanTask.priority)
 
 
 _HAS_ROLE = exists().where(UserRole.username == bindparam("b_user"), UserRole.role == HumanTask.role)
 _ACTIVE = exists().where(User.username == bindparam("b_user"), User.active.is_(True))
-_OPEN_TASK = (select(*_TASK_COLUMNS, Instance.definition_id, Instance.status, Instance.starter,
+_OPEN_TASK = (select(*TASK_COLUMNS, Instance.definition_id, Instance.status, Instance.starter,
                      Instance.lock_version, _HAS_ROLE.label("has_role"), _ACTIVE.label("user_active"))
               .join(Instance, Instance.id == HumanTask.instance_id).where(HumanTask.id == bindparam("b_task")))
 
@@ -35,7 +34,7 @@ class QueryMixin:
             roles = Directory(session).roles_of(user)
             unclaimed = and_(HumanTask.assignee.is_(None), HumanTask.role.in_(roles or {""}))
             mine = or_(HumanTask.assignee == user, unclaimed)
-            query = (select(*_TASK_COLUMNS, Instance.starter, Instance.search)
+            query = (select(*TASK_COLUMNS, Instance.starter, Instance.search)
                      .join(Instance, Instance.id == HumanTask.instance_id).where(mine))
             if process_key:
                 query = query.where(HumanTask.process_key == process_key)
@@ -68,26 +67,26 @@ class QueryMixin:
     def describe_case(self, instance_id, viewer=None):
         """A case: status, version, open tasks, data, path and history (viewer None: trusted callers)."""
         with self.db.read() as session:
-            row = load_row(session, instance_id)
-            if row is None:
-                raise NotFound(f"no case {instance_id}")
-            loaded = self.catalog.get(row["definition_id"], session)
-            if viewer is not None and not access.can_see_case(session, Directory(session), viewer, row,
-                                                              loaded.package.manifest):
-                raise NotFound(f"no case {instance_id}")
-            facts = session.execute(select(Instance).where(Instance.id == instance_id)).scalar_one()
-            workflow = load_workflow(self, session, row)
-            self.cache.put(row["id"], row["lock_version"], workflow)
-            tasks = session.execute(select(*_TASK_COLUMNS).where(HumanTask.instance_id == instance_id)
-                                    .order_by(HumanTask.created_at)).all()
-            events = session.execute(select(Event).where(Event.instance_id == instance_id).order_by(Event.id)).scalars()
-            return {"id": row["id"], "process_key": row["process_key"], "version": loaded.version,
-                    "status": row["status"], "starter": row["starter"], "started_at": facts.started_at,
-                    "ended_at": facts.ended_at, "end_event": facts.end_event, "search": facts.search,
-                    "tasks": [dict(t._mapping) for t in tasks], "data": spiff.case_data(workflow),
-                    "path": spiff.completed_path(workflow),
-                    "history": [{"at": e.at, "actor": e.actor, "kind": e.kind, "task_id": e.task_id,
-                                 "task_key": e.task_key, "data": e.data} for e in events]}
+            return self._case_snapshot(session, Directory(session), instance_id, viewer)[0]
+
+    def _case_snapshot(self, session, directory, instance_id, viewer):
+        """(the case as describe_case gives it, its row, loaded version, workflow); NotFound for strangers."""
+        row, loaded = self._visible_case(session, directory, instance_id, viewer)
+        facts = session.execute(select(Instance).where(Instance.id == row["id"])).scalar_one()
+        workflow = load_workflow(self, session, row)
+        self.cache.put(row["id"], row["lock_version"], workflow)
+        tasks = session.execute(select(*TASK_COLUMNS).where(HumanTask.instance_id == row["id"])
+                                .order_by(HumanTask.created_at)).all()
+        events = session.execute(select(Event).where(Event.instance_id == row["id"]).order_by(Event.id)).scalars()
+        view = {"id": row["id"], "process_key": row["process_key"], "version": loaded.version,
+                "definition_id": row["definition_id"], "status": row["status"], "starter": row["starter"],
+                "started_at": facts.started_at, "ended_at": facts.ended_at, "end_event": facts.end_event,
+                "search": facts.search,
+                "tasks": [dict(t._mapping) for t in tasks], "data": spiff.case_data(workflow),
+                "path": spiff.completed_path(workflow),
+                "history": [{"at": e.at, "actor": e.actor, "kind": e.kind, "task_id": e.task_id,
+                             "task_key": e.task_key, "data": e.data} for e in events]}
+        return view, row, loaded, workflow
 
     def ping(self):
         """Run a trivial query; raises when the database cannot be reached (health checks)."""
@@ -112,11 +111,12 @@ class QueryMixin:
     def definitions(self):
         """The newest version of each deployed procedure."""
         with self.db.read() as session:
-            newest = (select(Definition.key, func.max(Definition.version).label("version"))
-                      .group_by(Definition.key).subquery())
-            rows = session.execute(select(Definition.id, Definition.key, Definition.version, Definition.manifest,
-                                          Definition.deployed_at)
-                                   .join(newest, and_(newest.c.key == Definition.key,
-                                                      newest.c.version == Definition.version))
-                                   .order_by(Definition.key)).all()
-            return [dict(r._mapping) for r in rows]
+            return [dict(r._mapping) for r in session.execute(newest_definitions())]
+
+
+def newest_definitions():
+    """Query: id, key, version, manifest and deployed_at of the newest version of each procedure, by key."""
+    newest = select(Definition.key, func.max(Definition.version).label("version")).group_by(Definition.key).subquery()
+    return (select(Definition.id, Definition.key, Definition.version, Definition.manifest, Definition.deployed_at)
+            .join(newest, and_(newest.c.key == Definition.key, newest.c.version == Definition.version))
+            .order_by(Definition.key))

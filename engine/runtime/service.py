@@ -12,15 +12,18 @@ from engine.config import Settings
 from engine.errors import Conflict, Forbidden, NotFound, NotReady, ScriptError
 from engine.forms import validate_form
 from engine.org import Directory, load_org, read_org_file
-from engine.runtime import access, queries, schedules, spiff
+from engine.runtime import access, files, queries, schedules, spiff
 from engine.runtime.case import Case, InstanceCache, load_row, load_workflow
 from engine.runtime.catalog import Catalog
 from engine.runtime.timers import TimerMixin
+from engine.runtime.workspace import WorkspaceMixin
 from engine.store import Database, migrate
 from engine.store.models import Event, HumanTask
 
+DEFAULT_PRIORITY = 3  # normal; 1 urgent, 2 high, 4 low
 
-class Runtime(TimerMixin, queries.QueryMixin):
+
+class Runtime(TimerMixin, queries.QueryMixin, WorkspaceMixin):
     """opsflow's engine: deploy, start, claim, release, complete, cancel, fire timers, read."""
 
     def __init__(self, settings=None, *, database=None, clock=None):
@@ -72,8 +75,9 @@ class Runtime(TimerMixin, queries.QueryMixin):
         """Within a transaction: check, validate, create, run and save a new case (also for schedules)."""
         if not directory.is_active(user) or not access.can_start(directory, user, loaded.package.manifest):
             raise Forbidden(f"{user} may not start {loaded.package.key}")
-        form = loaded.package.start_form()
-        clean = validate_form(form["schema"] if form else None, data)
+        schema = (loaded.package.start_form() or {}).get("schema")
+        clean = validate_form(schema, data)
+        uploads = files.check_form_files(session, schema, clean, user)
         workflow = self.codec.new(loaded.spec, loaded.subprocess_specs)
         start_data = dict(clean, starter=user, starter_name=directory.user(user).name)
         for task in workflow.get_tasks(state=spiff.TaskState.READY):
@@ -85,6 +89,7 @@ class Runtime(TimerMixin, queries.QueryMixin):
         case.event("instance_started", actor=user, data=details, main=True)
         spiff.run_engine(workflow)
         case.save()
+        files.link_form_files(session, uploads, case.row["id"])
         return case
 
     def claim(self, task_id, user):
@@ -116,9 +121,7 @@ class Runtime(TimerMixin, queries.QueryMixin):
         with self.db.write() as session:
             directory = Directory(session)
             task = self._task_row(session, directory, task_id, user)
-            manifest = self.catalog.get(task["definition_id"], session).package.manifest
-            if not access.is_supervisor(directory, user, manifest):
-                raise Forbidden(f"{user} does not supervise {task['process_key']}")
+            self._check_supervisor(session, directory, user, task)
             if directory.user(to_user) is None:
                 raise NotFound(f"no user {to_user!r}")
             self._set_assignee(session, task, to_user, "task_reassigned", user, expect=task["assignee"])
@@ -128,13 +131,13 @@ class Runtime(TimerMixin, queries.QueryMixin):
         with self.db.write() as session:
             directory = Directory(session)
             task = self._task_row(session, directory, task_id, user)
-            if not access.can_work_on(directory, user, task):
-                raise Forbidden(f"task {task_id} is assigned to {task['assignee'] or task['role']}, not {user}")
+            self._check_can_work_on(directory, user, task)
             row = {k: task[k] for k in ("definition_id", "status", "starter", "lock_version", "process_key")}
             row["id"] = task["instance_id"]
             loaded = self.catalog.get(row["definition_id"], session)
-            form = loaded.package.form_for(task["task_key"])
-            clean = validate_form(form["schema"] if form else None, data)
+            schema = (loaded.package.form_for(task["task_key"]) or {}).get("schema")
+            clean = validate_form(schema, data)
+            uploads = files.check_form_files(session, schema, clean, user, row["id"])
             workflow = load_workflow(self, session, row)
             case = Case(self, session, directory, row, loaded, workflow)
             spiff_task = spiff.find_task(workflow, task_id)
@@ -149,6 +152,7 @@ class Runtime(TimerMixin, queries.QueryMixin):
             spiff_task.run()
             spiff.run_engine(workflow)
             case.save()
+            files.link_form_files(session, uploads, row["id"], str(task_id))
         self.cache.put(row["id"], case.row["lock_version"], workflow)
         return {"instance_id": row["id"], "status": "completed" if workflow.completed else case.row["status"]}
 
@@ -156,14 +160,8 @@ class Runtime(TimerMixin, queries.QueryMixin):
         """Cancel a running case (its starter, or a supervisor of the procedure)."""
         with self.db.write() as session:
             directory = Directory(session)
-            row = load_row(session, instance_id)
-            if row is None:
-                raise NotFound(f"no case {instance_id}")
-            loaded = self.catalog.get(row["definition_id"], session)
-            manifest = loaded.package.manifest
-            if not access.can_see_case(session, directory, user, row, manifest):
-                raise NotFound(f"no case {instance_id}")
-            if row["starter"] != user and not access.is_supervisor(directory, user, manifest):
+            row, loaded = self._visible_case(session, directory, instance_id, user)
+            if not access.can_cancel(directory, user, row, loaded.package.manifest):
                 raise Forbidden(f"{user} may not cancel case {instance_id}")
             if row["status"] != "running":
                 raise NotReady(f"case {instance_id} is already {row['status']}")
@@ -189,7 +187,7 @@ class Runtime(TimerMixin, queries.QueryMixin):
                 "title_en": title.get("en") or info["name"], "title_zh": title.get("zh-Hant") or info["name"],
                 "lane": info["lane"], "role": role, "assignee": assignee, "created_at": now,
                 "due_at": self._due(case, cfg.get("due"), info, now),
-                "escalated_at": None}
+                "escalated_at": None, "priority": self._priority(case, cfg.get("priority"), info)}
 
     def _due(self, case, due, info, now):
         """When a new task is due: a fixed duration, or an expression giving a duration or a moment."""
@@ -201,6 +199,22 @@ class Runtime(TimerMixin, queries.QueryMixin):
         except (ScriptError, ValueError) as exc:
             case.event("due_failed", task=info, data={"expression": due["expression"], "reason": str(exc)})
             return None
+
+    def _priority(self, case, priority, info):
+        """A new task's priority (1 urgent .. 4 low): fixed, or an expression; a failing one falls back to 3."""
+        if not isinstance(priority, dict):
+            return int(priority) if priority else DEFAULT_PRIORITY
+        try:
+            value = case.evaluate(priority["expression"], info["data"])
+        except ScriptError as exc:
+            case.event("priority_failed", task=info, data={"expression": priority["expression"], "reason": str(exc)})
+            return DEFAULT_PRIORITY
+        level = priority_level(value)
+        if level is None:
+            case.event("priority_failed", task=info, data={"expression": priority["expression"],
+                                                           "result": repr(value)})
+            return DEFAULT_PRIORITY
+        return level
 
     def _pick(self, case, expression, info, **extra):
         """Evaluate an assignee expression to an active user; None (by design or failure) leaves it to the role."""
@@ -229,6 +243,27 @@ class Runtime(TimerMixin, queries.QueryMixin):
             raise NotFound(f"no task {task_id}")
         return task
 
+    def _visible_case(self, session, directory, instance_id, user):
+        """(row, loaded version) of a case `user` may see (None: a trusted caller); else NotFound."""
+        row = load_row(session, _case_id(instance_id))
+        if row is None:
+            raise NotFound(f"no case {instance_id}")
+        loaded = self.catalog.get(row["definition_id"], session)
+        if user is not None and not access.can_see_case(session, directory, user, row, loaded.package.manifest):
+            raise NotFound(f"no case {instance_id}")
+        return row, loaded
+
+    def _check_can_work_on(self, directory, user, task):
+        """Forbidden unless `user` may complete the task: its assignee, or a holder of its role while unclaimed."""
+        if not access.can_work_on(directory, user, task):
+            raise Forbidden(f"task {task['id']} is assigned to {task['assignee'] or task['role']}, not {user}")
+
+    def _check_supervisor(self, session, directory, user, task):
+        """Forbidden unless `user` supervises the task's procedure."""
+        manifest = self.catalog.get(task["definition_id"], session).package.manifest
+        if not access.is_supervisor(directory, user, manifest):
+            raise Forbidden(f"{user} does not supervise {task['process_key']}")
+
     def _why_not_open(self, session, directory, task_id, user):
         """Tell a stale page (task done, case cancelled) from a wrong id, to those who may know."""
         last = session.execute(select(Event.instance_id, Event.actor, Event.at, Event.kind, Event.data)
@@ -254,6 +289,26 @@ class Runtime(TimerMixin, queries.QueryMixin):
             raise Conflict(f"task {task['id']} changed meanwhile; reload it")
         session.add(Event(instance_id=task["instance_id"], at=self.clock.now(), actor=actor, kind=kind,
                           task_id=task["id"], task_key=task["task_key"], data={"assignee": new, "was": expect}))
+
+
+def priority_level(value):
+    """1..4 from an expression's result: an integer 1..4 or "P1".."P4"; None for anything else."""
+    if isinstance(value, str):
+        text = value.strip().upper()
+        value = int(text[1]) if len(text) == 2 and text[0] == "P" and text[1] in "1234" else None
+    elif isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 1 <= value <= 4 else None
+
+
+def _case_id(value):
+    """A case id as the integer the table holds (-1, which matches nothing, for text that is no number)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
 
 
 def _same(column, value):

@@ -240,6 +240,22 @@ def completed_path(workflow):
     return [t.task_spec.bpmn_id for t in done]
 
 
+def node_states(workflow):
+    """Sorted BPMN ids of flow nodes by state, for drawing a case on its diagram.
+
+    done: completed at least once; current: ready or started; waiting: timers, messages, joins.
+    """
+    states = {"done": (TaskState.COMPLETED,), "current": (TaskState.READY, TaskState.STARTED),
+              "waiting": (TaskState.WAITING,)}
+    found = {name: set() for name in states}
+    for task in all_tasks(workflow):
+        bpmn_id = task.task_spec.bpmn_id
+        for name, wanted in states.items():
+            if bpmn_id and task.state in wanted:
+                found[name].add(bpmn_id)
+    return {name: sorted(ids) for name, ids in found.items()}
+
+
 def end_event(workflow):
     """BPMN id of the last end event reached by the top-level process, or None."""
     ends = [t for t in workflow.tasks.values()

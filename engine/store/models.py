@@ -1,7 +1,18 @@
 """Tables of opsflow. Inbox and dashboard reads are plain SQL on these, never workflow blobs."""
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column
 
 
@@ -20,7 +31,6 @@ class Stamp(TypeDecorator):
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value
-
 
 
 class Base(DeclarativeBase):
@@ -124,9 +134,14 @@ class HumanTask(Base):
     created_at: Mapped[datetime] = mapped_column(Stamp())
     due_at: Mapped[datetime | None] = mapped_column(Stamp())
     escalated_at: Mapped[datetime | None] = mapped_column(Stamp())
+    # 1 urgent, 2 high, 3 normal, 4 low: from the manifest's `priority` when the task became ready.
+    priority: Mapped[int] = mapped_column(Integer, server_default=text("3"))
     __table_args__ = (
         Index("ix_human_tasks_assignee_due", "assignee", "due_at"),
         Index("ix_human_tasks_role_assignee", "role", "assignee"),
+        # Covers the inbox page's sort (due time, then creation and id) for a role's unclaimed tasks, so
+        # paging a crowded shared inbox reads this index only, never the task rows.
+        Index("ix_human_tasks_role_assignee_due", "role", "assignee", "due_at", "created_at", "id"),
         Index("ix_human_tasks_instance", "instance_id"),
     )
 
@@ -165,3 +180,44 @@ class Event(Base):
     task_key: Mapped[str | None] = mapped_column(String(200))
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     __table_args__ = (Index("ix_events_instance", "instance_id", "id"),)
+
+
+class TaskDraft(Base):
+    """What a user typed into an open task's form but has not submitted; vanishes with the task row."""
+
+    __tablename__ = "task_drafts"
+    task_id: Mapped[str] = mapped_column(ForeignKey("human_tasks.id", ondelete="CASCADE"), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[dict] = mapped_column(JSON)
+    saved_at: Mapped[datetime] = mapped_column(Stamp())
+
+
+class Attachment(Base):
+    """An uploaded file: stored on disk under its random id, described here.
+
+    `instance_id` is None while the upload waits for the form it belongs to to be submitted.
+    """
+
+    __tablename__ = "attachments"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    field: Mapped[str | None] = mapped_column(String(200))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(Stamp())
+
+
+class SavedFilter(Base):
+    """A user's named inbox filter (the query string of the inbox page)."""
+
+    __tablename__ = "saved_filters"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(100))
+    query: Mapped[str] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column(Stamp())
+    __table_args__ = (UniqueConstraint("username", "name", name="uq_saved_filters_username_name"),)

@@ -1,0 +1,77 @@
+"""Accounts for the web UI: sign-in, the signed-in user's profile, changing one's password, the people list."""
+import secrets
+
+from sqlalchemy import select, update
+
+from engine.errors import NotFound, ValidationFailed
+from engine.passwords import hash_password, verify_password
+from engine.store.models import User, UserRole
+
+MIN_PASSWORD, MAX_PASSWORD = 10, 200
+
+
+class AccountMixin:
+    """Who is signing in, and who else there is."""
+
+    _decoy_hash = None
+
+    def authenticate(self, username, password):
+        """The account of an active user whose password matches, else None (the same None for every reason).
+
+        A password is always hashed, for unknown and inactive users too, so the time taken
+        does not tell which usernames exist.
+        """
+        with self.db.read() as session:
+            user = session.get(User, username) if isinstance(username, str) and username else None
+            usable = user is not None and user.active
+            stored = user.password_hash if usable else self._decoy()
+            matches = verify_password(password if isinstance(password, str) else "", stored)
+            if not (usable and matches and isinstance(password, str)):
+                return None
+            return _account(session, user)
+
+    def _decoy(self):
+        """A hash of a random password at the configured cost, to verify against when there is no user."""
+        if self._decoy_hash is None:
+            self._decoy_hash = hash_password(secrets.token_hex(16), n=self.settings.password_hash_cost)
+        return self._decoy_hash
+
+    def account(self, username):
+        """The account of an active user (no password check), or None: the web UI's per-request user loader."""
+        with self.db.read() as session:
+            user = session.get(User, username) if isinstance(username, str) and username else None
+            return _account(session, user) if user is not None and user.active else None
+
+    def change_password(self, username, old, new):
+        """Replace an active user's password after checking the current one."""
+        with self.db.write() as session:
+            user = session.get(User, username) if isinstance(username, str) and username else None
+            if user is None or not user.active:
+                raise NotFound(f"no active user {username!r}")
+            if not isinstance(old, str) or not verify_password(old, user.password_hash):
+                raise ValidationFailed({"old_password": "is not your current password"})
+            _check_new_password(old, new)
+            session.execute(update(User).where(User.username == user.username)
+                            .values(password_hash=hash_password(new, n=self.settings.password_hash_cost)))
+
+    def people(self):
+        """Active users by name, for pickers: [{username, name, department}]."""
+        with self.db.read() as session:
+            rows = session.execute(select(User.username, User.name, User.department)
+                                   .where(User.active.is_(True)).order_by(User.name, User.username)).all()
+        return [dict(r._mapping) for r in rows]
+
+
+def _account(session, user):
+    """The dict the web UI keeps for a signed-in user."""
+    roles = session.scalars(select(UserRole.role).where(UserRole.username == user.username).order_by(UserRole.role))
+    return {"username": user.username, "name": user.name, "email": user.email, "department": user.department,
+            "roles": list(roles), "language": None}
+
+
+def _check_new_password(old, new):
+    """A new password is 10 to 200 characters and differs from the old one."""
+    if not isinstance(new, str) or not MIN_PASSWORD <= len(new) <= MAX_PASSWORD:
+        raise ValidationFailed({"new_password": f"must be {MIN_PASSWORD} to {MAX_PASSWORD} characters"})
+    if new == old:
+        raise ValidationFailed({"new_password": "must differ from your current password"})

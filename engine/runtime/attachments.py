@@ -1,0 +1,91 @@
+"""Uploads: files attached to a case, or waiting for the form they were uploaded with to be submitted."""
+from sqlalchemy import select
+
+from engine.errors import Forbidden, NotFound, NotReady, ValidationFailed
+from engine.org import Directory
+from engine.runtime import files
+from engine.store.models import Attachment, Event
+
+METADATA = ("id", "instance_id", "task_id", "field", "filename", "content_type", "size", "sha256", "uploaded_by",
+            "uploaded_at")
+
+
+class AttachmentMixin:
+    """Store, describe and hand out uploaded files; who may read one follows who may see its case."""
+
+    def add_attachment(self, user, filename, content_type, stream, *, instance_id=None, task_id=None, field=None):
+        """Store a binary stream as a new attachment; return its metadata.
+
+        With `instance_id` it is added to that running case (and its history); without, it waits for
+        the form it was uploaded with, and only its uploader may use it.
+        """
+        names = {"task_id": _optional_text(task_id, "task_id", 36), "field": _optional_text(field, "field", 200),
+                 "filename": files.clean_filename(filename), "content_type": files.clean_content_type(content_type)}
+        with self.db.read() as session:
+            self._check_upload(session, user, instance_id)
+        attachment_id, size, digest, path = files.store_stream(self.settings.attachments_path, stream,
+                                                               self.settings.max_attachment_bytes)
+        try:
+            with self.db.write() as session:
+                row = self._check_upload(session, user, instance_id)
+                attachment = Attachment(id=attachment_id, instance_id=row and row["id"], size=size, sha256=digest,
+                                        uploaded_by=user, uploaded_at=self.clock.now(), **names)
+                session.add(attachment)
+                if row is not None:
+                    session.add(Event(instance_id=row["id"], at=attachment.uploaded_at, actor=user,
+                                      kind="attachment_added", task_id=names["task_id"],
+                                      data={"id": attachment_id, "filename": names["filename"], "size": size}))
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        return attachment_metadata(attachment)
+
+    def _check_upload(self, session, user, instance_id):
+        """The running case an upload goes to (None for a pending upload), if `user` may add to it."""
+        directory = Directory(session)
+        if instance_id is None:
+            if not directory.is_active(user):
+                raise Forbidden(f"{user} is not an active user")
+            return None
+        if not directory.is_active(user):
+            raise NotFound(f"no case {instance_id}")
+        row, _loaded = self._visible_case(session, directory, instance_id, user)
+        if row["status"] != "running":
+            raise NotReady(f"case {row['id']} is {row['status']}; files can no longer be added")
+        return row
+
+    def attachment(self, attachment_id, user):
+        """(metadata, absolute path of the stored file) of an attachment `user` may read; else NotFound."""
+        if not isinstance(attachment_id, str) or not files.ID_PATTERN.match(attachment_id):
+            raise NotFound(f"no attachment {attachment_id!r}")
+        with self.db.read() as session:
+            found = session.get(Attachment, attachment_id)
+            if found is None or (found.instance_id is None and found.uploaded_by != user):
+                raise NotFound(f"no attachment {attachment_id}")
+            if found.instance_id is not None:
+                self._visible_case(session, Directory(session), found.instance_id, user)
+        path = files.stored_path(self.settings.attachments_path, attachment_id)
+        if not path.is_file():
+            raise NotFound(f"the file of attachment {attachment_id} is missing from the attachments folder")
+        return attachment_metadata(found), path
+
+
+def case_attachments(session, instance_id):
+    """Metadata of a case's attachments, oldest first."""
+    rows = session.scalars(select(Attachment).where(Attachment.instance_id == instance_id)
+                           .order_by(Attachment.uploaded_at, Attachment.id))
+    return [attachment_metadata(r) for r in rows]
+
+
+def attachment_metadata(row):
+    """An attachment row as the plain dict callers get."""
+    return {name: getattr(row, name) for name in METADATA}
+
+
+def _optional_text(value, name, limit):
+    """An optional short text (a task id, a field path) that must fit its column."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > limit:
+        raise ValidationFailed({name: f"must be text of at most {limit} characters"})
+    return value

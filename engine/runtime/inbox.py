@@ -1,0 +1,266 @@
+"""The employee's inbox page: filtered, sorted and paged task rows with the counts of the tabs, and saved filters.
+
+Every read is plain SQL on indexed columns: counts are COUNT queries, a page is found by task id
+first (sorted and cut on the task table alone) and only its rows are joined to their cases.
+"""
+import math
+import re
+from datetime import timedelta
+
+from sqlalchemy import and_, case, delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from engine.errors import Conflict, NotFound, ValidationFailed
+from engine.org import Directory
+from engine.runtime.queries import TASK_COLUMNS
+from engine.store.models import Definition, HumanTask, Instance, SavedFilter
+
+SCOPES = ("all", "mine", "unclaimed")
+_DUE_ORDER = (HumanTask.due_at.is_(None), HumanTask.due_at)
+SORTS = {
+    "due": _DUE_ORDER,
+    "-due": (HumanTask.due_at.is_(None), HumanTask.due_at.desc()),
+    "created": (HumanTask.created_at,),
+    "-created": (HumanTask.created_at.desc(),),
+    "priority": (HumanTask.priority,) + _DUE_ORDER,
+    "procedure": (HumanTask.process_key,) + _DUE_ORDER,
+    "title": (HumanTask.title_en,) + _DUE_ORDER,
+}
+TIE_BREAK = (HumanTask.created_at, HumanTask.id)  # equal sort keys keep one order, so pages never overlap
+DUE_SOON = timedelta(hours=24)
+MAX_PER_PAGE = 200
+MAX_PAGE = 1_000_000  # a page number past this would overflow the OFFSET; the page is clamped anyway
+FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+WHOLE = re.compile(r"^-?[0-9]+$")
+MAX_FILTER_NAME, MAX_FILTER_QUERY = 100, 2000
+
+
+class InboxMixin:
+    """The inbox page, the searchable fields it filters on, and each user's saved filters."""
+
+    def inbox_page(self, user, *, scope="all", process_key=None, overdue=False, due_within_hours=None,
+                   priority=None, search=None, sort="due", page=1, per_page=50):
+        """One page of the user's open tasks (theirs and their roles' unclaimed ones) with the tabs' counts."""
+        if scope not in SCOPES:
+            raise ValidationFailed({"scope": f"is not one of {', '.join(SCOPES)}"})
+        if sort not in SORTS:
+            raise ValidationFailed({"sort": f"is not one of {', '.join(SORTS)}"})
+        task_filters = self._task_filters(process_key, overdue, due_within_hours, priority)
+        case_filters = self._search_filters(search)
+        per_page, page = page_size(per_page), whole_number(page, "page")
+        with self.db.read() as session:
+            roles = Directory(session).roles_of(user)
+            counts = self._inbox_counts(session, user, roles)
+            pick = _Page([_scope(user, roles, scope), *task_filters], case_filters, SORTS[sort], per_page)
+            known = None if task_filters or case_filters else counts[scope]
+            ids, total, page = pick.ids(session, page, known)
+            rows = _task_rows(session, ids)
+        return {"tasks": rows, "total": total, "page": page, "pages": page_count(total, per_page),
+                "per_page": per_page, "counts": counts}
+
+    def _task_filters(self, process_key, overdue, due_within_hours, priority):
+        """WHERE clauses of the filters on the task row itself."""
+        now = self.clock.now()
+        filters = [HumanTask.process_key == process_key] if process_key else []
+        if overdue:
+            filters.append(HumanTask.due_at < now)
+        if due_within_hours not in (None, ""):
+            hours = _number(due_within_hours, "due_within_hours")
+            if hours < 0:
+                raise ValidationFailed({"due_within_hours": "must not be negative"})
+            filters.append(HumanTask.due_at <= now + timedelta(hours=hours))
+        if priority not in (None, ""):
+            level = whole_number(priority, "priority")
+            if not 1 <= level <= 4:
+                raise ValidationFailed({"priority": "is not a priority from 1 (urgent) to 4 (low)"})
+            filters.append(HumanTask.priority == level)
+        return filters
+
+    def _search_filters(self, search):
+        """Clauses on the case's searchable fields: text contains (any case), numbers within min/max."""
+        if not search:
+            return []
+        if not isinstance(search, dict):
+            raise ValidationFailed({"search": "must map field names to values"})
+        clauses = []
+        for field, value in search.items():
+            if not isinstance(field, str) or not FIELD_NAME.match(field):
+                raise ValidationFailed({"search": f"{field!r} is not a field name"})
+            if isinstance(value, str):
+                if value.strip():
+                    clauses.append(Instance.search[field].as_string().icontains(value.strip(), autoescape=True))
+            elif isinstance(value, dict):
+                clauses += self._range(field, value)
+            elif value is not None:
+                raise ValidationFailed({f"search.{field}": "give text, or a range {min, max}"})
+        return clauses
+
+    def _range(self, field, bounds):
+        """min/max clauses on a numeric field; a case whose value is no number matches no range."""
+        unknown = set(bounds) - {"min", "max"}
+        if unknown:
+            raise ValidationFailed({f"search.{field}": f"unknown bound {sorted(unknown)[0]!r}; use min and max"})
+        number = self._json_number(field)
+        clauses = []
+        for key, compare in (("min", number.__ge__), ("max", number.__le__)):
+            if bounds.get(key) not in (None, ""):
+                clauses.append(compare(_number(bounds[key], f"search.{field}.{key}")))
+        return clauses
+
+    def _json_number(self, field):
+        """SQL for the numeric value of a case field, NULL when it holds no number (never a cast error)."""
+        if self.db.is_sqlite:
+            numeric = func.json_type(Instance.search, f'$."{field}"').in_(("integer", "real"))
+        else:
+            numeric = func.json_typeof(Instance.search[field]) == "number"
+        return case((numeric, Instance.search[field].as_float()))
+
+    def _inbox_counts(self, session, user, roles):
+        """Tab counts over the user's whole inbox, filters ignored: one COUNT query."""
+        now = self.clock.now()
+        row = session.execute(select(
+            func.count(),
+            func.count(case((HumanTask.assignee == user, 1))),
+            func.count(case((HumanTask.assignee.is_(None), 1))),
+            func.count(case((HumanTask.due_at < now, 1))),
+            func.count(case((and_(HumanTask.due_at >= now, HumanTask.due_at <= now + DUE_SOON), 1))),
+        ).where(_scope(user, roles, "all"))).one()
+        return dict(zip(("all", "mine", "unclaimed", "overdue", "due_soon"), row, strict=True))
+
+    def search_fields(self, process_key):
+        """The newest version's searchable fields: [{field, type, label: {en, zh-Hant}}]; NotFound if unknown."""
+        with self.db.read() as session:
+            manifest = session.scalar(select(Definition.manifest).where(Definition.key == process_key)
+                                      .order_by(Definition.version.desc()).limit(1))
+        if manifest is None:
+            raise NotFound(f"no procedure {process_key!r} is deployed")
+        return list(manifest.get("searchable") or [])
+
+    def saved_filters(self, user):
+        """The user's saved inbox filters, by name: [{id, name, query}]."""
+        with self.db.read() as session:
+            rows = session.execute(select(SavedFilter.id, SavedFilter.name, SavedFilter.query)
+                                   .where(SavedFilter.username == user).order_by(SavedFilter.name)).all()
+        return [dict(r._mapping) for r in rows]
+
+    def save_filter(self, user, name, query):
+        """Save an inbox filter under a name (the same name replaces its query); return its id."""
+        name, query = _filter_fields(name, query)
+        try:
+            with self.db.write() as session:
+                found = session.scalar(select(SavedFilter.id).where(SavedFilter.username == user,
+                                                                    SavedFilter.name == name))
+                if found is not None:
+                    session.execute(update(SavedFilter).where(SavedFilter.id == found).values(query=query))
+                    return found
+                row = SavedFilter(username=user, name=name, query=query, created_at=self.clock.now())
+                session.add(row)
+                session.flush()
+                return row.id
+        except IntegrityError as exc:
+            raise Conflict(f"a filter named {name!r} was saved meanwhile; try again") from exc
+
+    def delete_filter(self, user, filter_id):
+        """Delete one of the user's saved filters (NotFound for anyone else's)."""
+        try:
+            filter_id = int(filter_id)
+        except (TypeError, ValueError):
+            raise NotFound(f"no saved filter {filter_id!r}") from None
+        with self.db.write() as session:
+            gone = session.execute(delete(SavedFilter).where(SavedFilter.id == filter_id,
+                                                             SavedFilter.username == user))
+            if gone.rowcount != 1:
+                raise NotFound(f"no saved filter {filter_id}")
+
+
+class _Page:
+    """Finds one page of task ids: sorted and cut on human_tasks, joined to the cases only to filter on them."""
+
+    def __init__(self, task_where, case_where, order, per_page):
+        self.task_where, self.case_where = task_where, case_where
+        self.order, self.per_page = (*order, *TIE_BREAK), per_page
+
+    def _query(self, *columns):
+        """SELECT columns FROM human_tasks [JOIN instances] WHERE every clause."""
+        query = select(*columns).select_from(HumanTask)
+        if self.case_where:
+            query = query.join(Instance, Instance.id == HumanTask.instance_id)
+        return query.where(*self.task_where, *self.case_where)
+
+    def ids(self, session, page, total=None):
+        """(ids, total, page within range): with a known total one query; else the total rides along
+        (COUNT(*) OVER ()), and a page past the end costs one COUNT more."""
+        if total is not None:
+            page = clamp_page(page, total, self.per_page)
+            return session.scalars(self._cut(self._query(HumanTask.id), page)).all(), total, page
+        page = min(max(page, 1), MAX_PAGE)
+        rows = session.execute(self._cut(self._query(HumanTask.id, func.count().over()), page)).all()
+        if rows or page == 1:
+            return [r[0] for r in rows], rows[0][1] if rows else 0, page
+        return self.ids(session, page, session.scalar(self._query(func.count())))
+
+    def _cut(self, query, page):
+        """The query sorted (ties broken by creation and id, so pages never overlap) and cut to one page."""
+        return query.order_by(*self.order).limit(self.per_page).offset((page - 1) * self.per_page)
+
+
+def _task_rows(session, ids):
+    """The inbox rows of these task ids, in this order, with their case's starter and search fields."""
+    if not ids:
+        return []
+    rows = session.execute(select(*TASK_COLUMNS, Instance.starter, Instance.search)
+                           .join(Instance, Instance.id == HumanTask.instance_id).where(HumanTask.id.in_(ids))).all()
+    by_id = {r.id: dict(r._mapping) for r in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def _scope(user, roles, scope):
+    """Tasks assigned to the user, unclaimed tasks of their roles, or both."""
+    mine = HumanTask.assignee == user
+    unclaimed = and_(HumanTask.assignee.is_(None), HumanTask.role.in_(roles or {""}))
+    return {"mine": mine, "unclaimed": unclaimed}.get(scope, or_(mine, unclaimed))
+
+
+def page_size(per_page):
+    """Rows per page: a whole number, held within 1..200."""
+    return min(max(whole_number(per_page, "per_page"), 1), MAX_PER_PAGE)
+
+
+def page_count(total, per_page):
+    """How many pages `total` rows fill; an empty result still has one page."""
+    return max(1, math.ceil(total / per_page))
+
+
+def clamp_page(page, total, per_page):
+    """The page number held within 1..pages."""
+    return min(max(page, 1), page_count(total, per_page))
+
+
+def whole_number(value, name):
+    """An integer from an int or digit text, else ValidationFailed."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and WHOLE.match(value.strip()):
+        return int(value)
+    raise ValidationFailed({name: "is not a whole number"})
+
+
+def _number(value, name):
+    """A finite number from a number or numeric text, else ValidationFailed."""
+    try:
+        number = float(value) if not isinstance(value, bool) else float("nan")
+    except (TypeError, ValueError):
+        number = float("nan")
+    if not math.isfinite(number):
+        raise ValidationFailed({name: "is not a number"})
+    return number
+
+
+def _filter_fields(name, query):
+    """A saved filter's name (stripped, 1..100 characters) and query (text up to 2000 characters)."""
+    name = name.strip() if isinstance(name, str) else ""
+    if not 1 <= len(name) <= MAX_FILTER_NAME:
+        raise ValidationFailed({"name": f"must be 1 to {MAX_FILTER_NAME} characters"})
+    if not isinstance(query, str) or len(query) > MAX_FILTER_QUERY:
+        raise ValidationFailed({"query": f"must be text of at most {MAX_FILTER_QUERY} characters"})
+    return name, query

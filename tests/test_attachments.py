@@ -1,0 +1,228 @@
+"""Uploads: stored under random ids, size-limited, readable by whoever sees the case, linked by form fields."""
+import hashlib
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import select
+
+from engine.errors import Forbidden, NotFound, NotReady, ValidationFailed
+from engine.runtime.files import clean_content_type, clean_filename
+from engine.store.models import Attachment, Event, HumanTask
+from tests.conftest import PACKAGES, PROCESSES, make_runtime
+from tests.test_runtime import CLAIM, open_tasks
+
+PDF = b"%PDF-1.4\n" + bytes(range(256)) * 8
+FILE_FIELDS = """    receipt: {type: string, x-widget: file, x-label: {en: Receipt, zh-Hant: 收據}}
+    extras:
+      type: array
+      items: {type: string}
+      x-widget: file
+      x-label: {en: Other documents, zh-Hant: 其他文件}
+"""
+
+
+@pytest.fixture
+def rt(db_url, clock, tmp_path):
+    """A runtime whose uploads go to tmp_path/files (at most 4 KiB each), with a file-field expense package."""
+    runtime = make_runtime(db_url, clock, attachments_path=str(tmp_path / "files"), max_attachment_bytes=4096)
+    package = tmp_path / "expense"
+    shutil.copytree(PACKAGES / "expense", package)
+    form = package / "forms" / "claim.yaml"
+    form.write_text(form.read_text(encoding="utf-8") + FILE_FIELDS, encoding="utf-8")
+    runtime.deploy([package])
+    yield runtime
+    runtime.db.dispose()
+
+
+def upload(rt, user, data=PDF, name="receipt.pdf", **where):
+    """Upload bytes as `user`; return the metadata."""
+    return rt.add_attachment(user, name, "application/pdf", io.BytesIO(data), **where)
+
+
+def stored_files(rt):
+    """Every file below the attachments folder (temporary ones included)."""
+    root = rt.settings.attachments_path
+    return sorted(p.relative_to(root).as_posix() for p in Path(root).rglob("*") if p.is_file())
+
+
+def row(rt, attachment_id):
+    """(instance_id, task_id, field) of an attachment row."""
+    with rt.db.read() as s:
+        found = s.get(Attachment, attachment_id)
+        return found.instance_id, found.task_id, found.field
+
+
+def test_a_pending_upload_is_stored_under_its_id_and_only_its_uploader_reads_it(rt):
+    meta = upload(rt, "sales.tseng")
+    assert len(meta["id"]) == 32 and meta["instance_id"] is None and meta["task_id"] is None
+    assert (meta["filename"], meta["content_type"], meta["size"]) == ("receipt.pdf", "application/pdf", len(PDF))
+    assert meta["sha256"] == hashlib.sha256(PDF).hexdigest()
+    assert (meta["uploaded_by"], meta["uploaded_at"]) == ("sales.tseng", rt.clock.now())
+    assert stored_files(rt) == [f"{meta['id'][:2]}/{meta['id']}"]
+    got, path = rt.attachment(meta["id"], "sales.tseng")
+    assert got == meta and path.is_absolute() and path.read_bytes() == PDF
+    for other in ("sales.yeh", "ops.wang", "it.wu"):
+        with pytest.raises(NotFound):
+            rt.attachment(meta["id"], other)
+    for bad_id in ("../../etc/passwd", "0" * 32, meta["id"].upper(), None):
+        with pytest.raises(NotFound):
+            rt.attachment(bad_id, "sales.tseng")
+
+
+def test_too_large_and_empty_files_are_refused_and_leave_nothing(rt):
+    with pytest.raises(ValidationFailed) as info:
+        upload(rt, "sales.tseng", b"x" * 4097)
+    assert info.value.errors == {"file": "is larger than 0.00391 MB"}
+    with pytest.raises(ValidationFailed) as info:
+        upload(rt, "sales.tseng", b"")
+    assert info.value.errors == {"file": "is empty"}
+    assert stored_files(rt) == []
+    upload(rt, "sales.tseng", b"x" * 4096)
+    with rt.db.read() as s:
+        assert len(s.scalars(select(Attachment)).all()) == 1
+
+
+def test_the_limit_reads_in_megabytes(db_url, clock, tmp_path):
+    runtime = make_runtime(db_url, clock, attachments_path=str(tmp_path / "files"))
+    assert runtime.settings.max_attachment_bytes == 10 * 1024 * 1024
+    big = io.BytesIO(b"\0" * (10 * 1024 * 1024 + 1))
+    with pytest.raises(ValidationFailed, match="is larger than 10 MB"):
+        runtime.add_attachment("sales.tseng", "scan.tif", "image/tiff", big)
+    assert [p for p in (tmp_path / "files").rglob("*") if p.is_file()] == []
+    runtime.db.dispose()
+
+
+@pytest.mark.parametrize("given,kept", [
+    ("../../etc/passwd", "passwd"),
+    ("..\\..\\windows\\win.ini", "win.ini"),
+    ("C:\\Users\\chen\\Desktop\\發票.pdf", "發票.pdf"),
+    ("evil\x00name\r\n.pdf", "evilname.pdf"),
+    ("invoice\u202egpj.exe", "invoicegpj.exe"),
+    ("..", "file"),
+    ("   ", "file"),
+    ("", "file"),
+    (None, "file"),
+    ("a" * 300 + ".pdf", "a" * 251 + ".pdf"),
+    ("b" * 300, "b" * 255),
+])
+def test_file_names_are_cleaned(given, kept):
+    assert clean_filename(given) == kept
+
+
+@pytest.mark.parametrize("given,kept", [
+    ("application/pdf", "application/pdf"), ("Image/PNG; charset=binary", "image/png"),
+    ("text/html\r\nX-Evil: 1", "application/octet-stream"), ("", "application/octet-stream"),
+    (None, "application/octet-stream"), ("pdf", "application/octet-stream"),
+])
+def test_content_types_are_cleaned(given, kept):
+    assert clean_content_type(given) == kept
+
+
+def test_a_traversing_name_stays_in_the_row_never_in_the_path(rt):
+    meta = upload(rt, "sales.tseng", name="../../../../tmp/owned.pdf")
+    assert meta["filename"] == "owned.pdf"
+    _, path = rt.attachment(meta["id"], "sales.tseng")
+    assert path.parent.parent == Path(rt.settings.attachments_path).resolve()
+    assert path.name == meta["id"]
+
+
+def test_uploads_to_a_case_follow_who_sees_it_and_are_in_its_history(rt):
+    case = rt.start("expense", "sales.tseng", CLAIM)
+    meta = upload(rt, "sales.yeh", name="bank-slip.pdf", instance_id=case)
+    assert meta["instance_id"] == case
+    history = rt.describe_case(case)["history"]
+    assert (history[-1]["kind"], history[-1]["actor"]) == ("attachment_added", "sales.yeh")
+    assert history[-1]["data"] == {"id": meta["id"], "filename": "bank-slip.pdf", "size": len(PDF)}
+    for reader in ("sales.tseng", "sales.yeh", "ops.wang"):
+        assert rt.attachment(meta["id"], reader)[0]["id"] == meta["id"]
+    with pytest.raises(NotFound):
+        rt.attachment(meta["id"], "wh.kao")
+    assert [a["id"] for a in rt.case_view(case, "sales.tseng")["attachments"]] == [meta["id"]]
+    with pytest.raises(NotFound):
+        upload(rt, "wh.kao", instance_id=case)
+    with pytest.raises(NotFound):
+        upload(rt, "sales.tseng", instance_id=999_999)
+    with pytest.raises(Forbidden):
+        upload(rt, "nobody")
+    rt.cancel(case, "sales.tseng")
+    with pytest.raises(NotReady, match="cancelled"):
+        upload(rt, "sales.tseng", instance_id=case)
+    assert len(stored_files(rt)) == 1
+
+
+def test_file_fields_link_pending_uploads_on_start(rt):
+    receipt = upload(rt, "sales.tseng")
+    first, second = upload(rt, "sales.tseng", name="a.pdf"), upload(rt, "sales.tseng", name="b.pdf")
+    case = rt.start("expense", "sales.tseng", dict(CLAIM, receipt=receipt["id"], extras=[first["id"], second["id"]]))
+    assert row(rt, receipt["id"]) == (case, None, "receipt")
+    assert row(rt, first["id"]) == row(rt, second["id"]) == (case, None, "extras")
+    assert rt.describe_case(case)["data"]["receipt"] == receipt["id"]
+    assert rt.attachment(receipt["id"], "sales.yeh")[0]["instance_id"] == case
+    with pytest.raises(NotFound):
+        rt.attachment(receipt["id"], "wh.kao")
+    view = rt.case_view(case, "sales.tseng")
+    assert {a["id"]: a["field"] for a in view["attachments"]} == {receipt["id"]: "receipt", first["id"]: "extras",
+                                                                   second["id"]: "extras"}
+
+
+def test_file_fields_refuse_what_is_not_the_submitters_own_pending_upload(rt):
+    someone_elses = upload(rt, "sales.lu")
+    mine = upload(rt, "sales.tseng")
+    used = rt.start("expense", "sales.tseng", dict(CLAIM, receipt=mine["id"]))
+    for data, field in ((dict(CLAIM, receipt="f" * 32), "receipt"), (dict(CLAIM, receipt=someone_elses["id"]),
+                                                                      "receipt"),
+                        (dict(CLAIM, receipt=mine["id"]), "receipt"),
+                        (dict(CLAIM, extras=[someone_elses["id"], "nonsense"]), "extras")):
+        with pytest.raises(ValidationFailed) as info:
+            rt.start("expense", "sales.tseng", data)
+        assert info.value.errors == {field: "unknown attachment"}
+    assert row(rt, someone_elses["id"]) == (None, None, None)
+    assert row(rt, mine["id"]) == (used, None, "receipt")
+    with rt.db.read() as s:
+        assert s.scalar(select(Event.instance_id).where(Event.kind == "instance_started").order_by(Event.id.desc())
+                        .limit(1)) == used
+
+
+def test_file_fields_on_completion_keep_linked_files_and_link_new_ones(rt):
+    first = upload(rt, "sales.tseng")
+    case = rt.start("expense", "sales.tseng", dict(CLAIM, receipt=first["id"]))
+    rt.complete(open_tasks(rt, case)["approve"].id, "sales.yeh", {"decision": "reject"})
+    revise = open_tasks(rt, case)["revise"].id
+    stray = upload(rt, "sales.yeh")
+    with pytest.raises(ValidationFailed) as info:
+        rt.complete(revise, "sales.tseng", dict(CLAIM, receipt=first["id"], extras=[stray["id"]]))
+    assert info.value.errors == {"extras": "unknown attachment"}
+    second = upload(rt, "sales.tseng", name="corrected.pdf")
+    rt.complete(revise, "sales.tseng", dict(CLAIM, receipt=first["id"], extras=[second["id"]]))
+    assert row(rt, first["id"]) == (case, None, "receipt")
+    assert row(rt, second["id"]) == (case, revise, "extras")
+    other = rt.start("expense", "sales.tseng", CLAIM)
+    rt.complete(open_tasks(rt, other)["approve"].id, "sales.yeh", {"decision": "reject"})
+    with pytest.raises(ValidationFailed) as info:
+        rt.complete(open_tasks(rt, other)["revise"].id, "sales.tseng", dict(CLAIM, receipt=first["id"]))
+    assert info.value.errors == {"receipt": "unknown attachment"}
+
+
+def test_procurement_invoice_scan_is_linked_to_the_invoice_task(rt):
+    rt.deploy([PROCESSES / "procurement"])
+    scenario = yaml.safe_load((PROCESSES / "procurement" / "scenarios" / "01-small-office-purchase-paid.yaml")
+                              .read_text(encoding="utf-8"))
+    case = rt.start("procurement", scenario["start"]["as"], scenario["start"]["data"])
+    scan = None
+    for step in (s for s in scenario["steps"] if "complete" in s):
+        data = dict(step["data"])
+        task = open_tasks(rt, case)[step["complete"]]
+        if step["complete"] == "match_invoice":
+            scan = upload(rt, step["as"], name="KT48201937.pdf")
+            data["invoice_scan"] = scan["id"]
+        rt.complete(task.id, step["as"], data)
+        if scan and step["complete"] == "match_invoice":
+            assert row(rt, scan["id"]) == (case, task.id, "invoice_scan")
+    view = rt.case_view(case, "ops.chen")
+    assert view["status"] == "completed" and view["data"]["invoice_scan"] == scan["id"]
+    assert [a["filename"] for a in view["attachments"]] == ["KT48201937.pdf"]
+    with rt.db.read() as s:
+        assert s.scalar(select(HumanTask.id).where(HumanTask.instance_id == case)) is None
