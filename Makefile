@@ -14,12 +14,13 @@ OPSFLOW_HOST ?= 127.0.0.1
 OPSFLOW_PORT ?= 5000
 export OPSFLOW_HOST OPSFLOW_PORT
 
-.PHONY: help run test bench clean FORCE
+.PHONY: help run test bench translations clean FORCE
 
 help:
 	@echo "make run    deploy the processes and serve the demo on http://$(OPSFLOW_HOST):$(OPSFLOW_PORT)"
 	@echo "make test   import contracts, ruff, then pytest in parallel"
 	@echo "make bench  engine throughput benchmark"
+	@echo "make translations  extract the UI's words, update the zh_Hant catalogue, compile it"
 	@echo "make clean  remove the demo database and caches (keeps .venv)"
 
 $(BIN)/python:
@@ -57,6 +58,13 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(OPSFLOW) bench engine
+
+# Extract the UI's words into messages.pot, merge them into each catalogue, compile the .mo files
+# the app reads (both are committed, so running opsflow needs no build step).
+translations: $(STAMP)
+	$(BIN)/pybabel extract --no-location --sort-output -F webui/babel.cfg -k _l -o webui/translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching -i webui/translations/messages.pot -d webui/translations
+	$(BIN)/pybabel compile --statistics -d webui/translations
 
 clean:
 	rm -rf instance build .pytest_cache .ruff_cache tests/artifacts *.egg-info

@@ -1,4 +1,4 @@
-"""Pages everyone sees: the start page and the health check."""
+"""The health check, open to load balancers without signing in."""
 from webui.main.routes import bp
 
 __all__ = ["bp"]

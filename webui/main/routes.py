@@ -1,16 +1,10 @@
-"""The start page lists deployed procedures; /healthz tells a load balancer the app can reach its database."""
-from flask import Blueprint, current_app, render_template
+"""/healthz tells a load balancer the app can reach its database."""
+from flask import Blueprint, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from webui import current_runtime
 
 bp = Blueprint("main", __name__)
-
-
-@bp.get("/")
-def index():
-    """Show the newest version of each deployed procedure."""
-    return render_template("main/index.html", definitions=current_runtime().definitions())
 
 
 @bp.get("/healthz")

@@ -1,0 +1,92 @@
+"""Account pages. Sign-in is rate-limited per client address and per username."""
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from engine.errors import ValidationFailed
+from webui import current_runtime
+from webui.auth.forms import LoginForm, PasswordChangeForm
+from webui.i18n import COOKIE, COOKIE_MAX_AGE, LANGUAGES
+from webui.security import Account, limiter
+
+bp = Blueprint("auth", __name__)
+
+
+def safe_next(target, default="work.inbox"):
+    """A local path to go back to; anything pointing elsewhere falls back to the inbox."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for(default)
+
+
+def _login_limit():
+    """The configured sign-in limit (OPSFLOW_LOGIN_RATE_LIMIT)."""
+    return current_runtime().settings.login_rate_limit
+
+
+def _username_key():
+    """Rate-limit key of the username being tried, so spreading over addresses does not help."""
+    return "user:" + (request.form.get("username") or "").strip().lower()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=_username_key)
+def login():
+    """Sign in with a local account."""
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        facts = current_runtime().authenticate(form.username.data.strip(), form.password.data)
+        if facts is None:
+            current_app.logger.info("failed sign-in for %r from %s", form.username.data, request.remote_addr)
+            form.password.errors.append(_("Wrong username or password."))
+        else:
+            # A fresh session on sign-in: nothing from before (or planted) carries over.
+            session.clear()
+            login_user(Account(facts))
+            return redirect(safe_next(form.next.data))
+    status = 401 if form.is_submitted() and not form.errors.get("csrf_token") and form.errors else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out and forget the session."""
+    logout_user()
+    session.clear()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change one's own password (the current one is asked again)."""
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            current_runtime().change_password(current_user.username, form.old_password.data, form.new_password.data)
+        except ValidationFailed as exc:
+            for name, message in exc.errors.items():
+                getattr(form, name, form.new_password).errors.append(message)
+        else:
+            flash(_("Your password is changed."), "success")
+            return redirect(url_for("work.inbox"))
+    return render_template("auth/password.html", form=form), 422 if form.errors else 200
+
+
+@bp.post("/language")
+def language():
+    """Switch the UI language; the choice is kept in a cookie for a year."""
+    chosen = request.form.get("lang")
+    response = redirect(safe_next(request.form.get("next")))
+    if chosen in LANGUAGES:
+        response.set_cookie(COOKIE, chosen, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True,
+                            secure=request.is_secure)
+    return response

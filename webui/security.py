@@ -1,0 +1,89 @@
+"""Sign-in sessions, CSRF, rate limits and security headers for every response."""
+from flask import g, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager, UserMixin
+from flask_wtf.csrf import CSRFProtect
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address)
+
+# Scripts and styles come only from our own static files; frames, plugins and other sites' forms are refused.
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+class Account(UserMixin):
+    """The signed-in user as the engine describes them (runtime.account)."""
+
+    def __init__(self, facts):
+        self.facts = facts
+        self.username = facts["username"]
+        self.name = facts["name"]
+        self.roles = set(facts.get("roles") or [])
+
+    def get_id(self):
+        """Flask-Login keeps the username in the session."""
+        return self.username
+
+
+class HttpsAwareSessionInterface(SecureCookieSessionInterface):
+    """Mark the session cookie Secure whenever the request came over HTTPS (directly or via a trusted proxy)."""
+
+    def get_cookie_secure(self, app):
+        """Secure when configured so, or when this request is HTTPS."""
+        return bool(app.config["SESSION_COOKIE_SECURE"] or (request and request.is_secure))
+
+
+def _load_user(username):
+    """Flask-Login's loader: an active account, or None (signed out) once deactivated."""
+    from webui import current_runtime
+
+    if "account" not in g:
+        facts = current_runtime().account(username)
+        g.account = Account(facts) if facts else None
+    return g.account
+
+
+def _add_headers(response):
+    """Security headers on every response; pages that show case data are never cached."""
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if response.mimetype == "text/html" or request.endpoint not in (None, "static"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def init_app(app, settings):
+    """Wire Flask-Login, Flask-WTF's CSRF protection, Flask-Limiter and the headers into `app`."""
+    app.session_interface = HttpsAwareSessionInterface()
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(_load_user)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    app.after_request(_add_headers)

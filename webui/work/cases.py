@@ -1,0 +1,173 @@
+"""Starting a procedure, my requests, and the case page (diagram, history, comments, attachments)."""
+from pathlib import Path
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from engine.errors import ValidationFailed
+from webui import current_runtime
+from webui.i18n import STATUS, package_language, pick
+from webui.schema_forms import apply_row_action, format_value, merge_errors
+from webui.work import bp
+from webui.work.formflow import fields_for, read_posted
+from webui.work.history import timeline
+
+# Content types a browser may show inline; everything else is downloaded, so an uploaded page cannot run.
+INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp", "text/plain"}
+
+
+@bp.get("/start")
+def catalogue():
+    """The procedures my roles may start."""
+    return render_template("work/catalogue.html", procedures=current_runtime().startable(current_user.username))
+
+
+def render_start(key, values=None, errors=None, status=200):
+    """The start form of a procedure (404 when it is unknown or not mine to start)."""
+    form = current_runtime().start_form(key, current_user.username, package_language())
+    fields = fields_for(form["schema"], values, errors) if form["schema"] else []
+    return render_template("work/start.html", form=form, fields=fields, errors=errors or {}), status
+
+
+@bp.get("/start/<key>")
+def start(key):
+    """Show a start form."""
+    return render_start(key)
+
+
+@bp.post("/start/<key>")
+def submit_start(key):
+    """Start a case; errors come back per field with everything typed kept."""
+    runtime = current_runtime()
+    form = runtime.start_form(key, current_user.username, package_language())
+    submission = read_posted(form["schema"] or {})
+    for action in ("_add", "_remove"):
+        if request.form.get(action):
+            return render_start(key, apply_row_action(submission.raw, action, request.form[action]),
+                                submission.errors or None)
+    if submission.errors:
+        return render_start(key, submission.raw, submission.errors, 422)
+    try:
+        case_id = runtime.start(key, current_user.username, submission.data)
+    except ValidationFailed as exc:
+        return render_start(key, submission.raw, merge_errors(submission.errors, exc.errors), 422)
+    return redirect(url_for("work.started", instance_id=case_id))
+
+
+@bp.get("/cases/<int:instance_id>/started")
+def started(instance_id):
+    """The confirmation: the case number and where it goes next."""
+    case = current_runtime().case_view(instance_id, current_user.username, package_language())
+    return render_template("work/started.html", case=case)
+
+
+@bp.get("/requests")
+def requests():
+    """Cases I started: status, where each waits and since when."""
+    status = request.args.get("status") if request.args.get("status") in STATUS else None
+    try:
+        page = max(int(request.args.get("page", 1)), 1)
+    except ValueError:
+        page = 1
+    runtime = current_runtime()
+    found = runtime.requests(current_user.username, status=status, page=page)
+    names = {d["key"]: d["manifest"]["name"] for d in runtime.definitions()}
+    for found_case in found["cases"]:
+        found_case["name"] = names.get(found_case["process_key"])
+    return render_template("work/requests.html", found=found, status=status, now=runtime.clock.now(),
+                           page_link=lambda n: url_for("work.requests", status=status, page=n))
+
+
+def _summary(case):
+    """(label, value) of the procedure's searchable fields: what the case is about at a glance."""
+    runtime = current_runtime()
+    start_form = runtime.catalog.get(case["definition_id"]).package.start_form() or {}
+    declared = (start_form.get("schema") or {}).get("properties") or {}
+    shown = []
+    for spec in runtime.search_fields(case["process_key"]):
+        value = (case.get("search") or {}).get(spec["field"])
+        if value in (None, ""):
+            continue
+        prop = declared.get(spec["field"]) or ({"type": "number"} if spec.get("type") == "number" else {})
+        shown.append((pick(spec.get("label")) or spec["field"], format_value(value, prop, package_language())))
+    return shown
+
+
+def render_case(instance_id, comment="", comment_error=None, status=200):
+    """The case page; a refused comment is shown again with its reason."""
+    runtime = current_runtime()
+    case = runtime.case_view(instance_id, current_user.username, package_language())
+    return render_template("work/case.html", case=case, history=timeline(case), summary=_summary(case), comment=comment,
+                           comment_error=comment_error, now=runtime.clock.now()), status
+
+
+@bp.get("/cases/<int:instance_id>")
+def case(instance_id):
+    """A case as the user may see it."""
+    return render_case(instance_id)
+
+
+@bp.get("/cases/<int:instance_id>/diagram.json")
+def diagram(instance_id):
+    """The case's BPMN diagram with done, current and waiting steps, for the bpmn-js viewer."""
+    shown = current_runtime().case_view(instance_id, current_user.username, package_language())["diagram"]
+    return {"xml": shown["xml"], "done": shown["done"], "current": shown["current"], "waiting": shown["waiting"],
+            "labels": {"done": _("Done"), "current": _("Waiting for a person"),
+                       "waiting": _("Waiting for a time or event")}}
+
+
+@bp.post("/cases/<int:instance_id>/comments")
+def comment(instance_id):
+    """Add a comment to the case's history."""
+    text = request.form.get("text", "")
+    try:
+        current_runtime().add_comment(instance_id, current_user.username, text)
+    except ValidationFailed as exc:
+        return render_case(instance_id, text, exc.errors.get("text"), 422)
+    flash(_("Comment added."), "success")
+    back = request.form.get("back")
+    if back and back.startswith("/tasks/"):
+        return redirect(back + "#history")
+    return redirect(url_for("work.case", instance_id=instance_id) + "#history")
+
+
+@bp.post("/cases/<int:instance_id>/attachments")
+def upload(instance_id):
+    """Attach a file to a running case."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        flash(_("Choose a file to attach."), "error")
+    else:
+        try:
+            current_runtime().add_attachment(current_user.username, upload.filename, upload.mimetype or "",
+                                             upload.stream, instance_id=instance_id)
+        except ValidationFailed as exc:
+            flash(_("The file was not attached: %(reason)s", reason="; ".join(exc.errors.values())), "error")
+        else:
+            flash(_("File attached."), "success")
+    return redirect(url_for("work.case", instance_id=instance_id) + "#attachments")
+
+
+@bp.get("/attachments/<attachment_id>")
+def attachment(attachment_id):
+    """Download a file, only for who may see its case (or its uploader, before it joins one)."""
+    meta, path = current_runtime().attachment(attachment_id, current_user.username)
+    path = Path(path)
+    if not path.is_file():
+        abort(404)
+    inline = meta["content_type"] in INLINE_TYPES and request.args.get("download") != "1"
+    return send_file(path, mimetype=meta["content_type"] if inline else "application/octet-stream",
+                     as_attachment=not inline, download_name=meta["filename"], max_age=0)
+
+
+@bp.route("/cases/<int:instance_id>/cancel", methods=["GET", "POST"])
+def cancel(instance_id):
+    """Confirm, then cancel a case (its starter or a supervisor)."""
+    runtime = current_runtime()
+    if request.method == "POST":
+        runtime.cancel(instance_id, current_user.username, request.form.get("reason", "").strip())
+        flash(_("Case #%(id)d is cancelled.", id=instance_id), "success")
+        return redirect(url_for("work.case", instance_id=instance_id))
+    case = runtime.case_view(instance_id, current_user.username, package_language())
+    return render_template("work/cancel.html", case=case)

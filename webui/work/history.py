@@ -1,0 +1,69 @@
+"""A case's history as a timeline people read: who did what, when, with the values they entered."""
+from flask_babel import lazy_gettext as _l
+
+from webui import current_runtime
+from webui.i18n import package_language, pick
+from webui.schema_forms import format_value
+
+# Event kind -> sentence; %(actor)s is the person, %(task)s the step's title.
+SENTENCES = {
+    "instance_started": _l("%(actor)s started the case"),
+    "task_claimed": _l("%(actor)s claimed “%(task)s”"),
+    "task_released": _l("%(actor)s released “%(task)s” to its role"),
+    "task_reassigned": _l("%(actor)s assigned “%(task)s” to %(target)s"),
+    "task_completed": _l("%(actor)s completed “%(task)s”"),
+    "task_escalated": _l("“%(task)s” was overdue and went to %(target)s"),
+    "sla_breached": _l("“%(task)s” passed its due time"),
+    "timer_fired": _l("A timer fired: %(task)s"),
+    "instance_completed": _l("The case ended"),
+    "instance_cancelled": _l("%(actor)s cancelled the case"),
+    "comment": _l("%(actor)s commented"),
+    "attachment_added": _l("%(actor)s attached a file"),
+    "assignment_failed": _l("“%(task)s” could not be given to a person and waits in its role's inbox"),
+    "due_failed": _l("The due time of “%(task)s” could not be worked out"),
+    "priority_failed": _l("The priority of “%(task)s” could not be worked out"),
+}
+SYSTEM = _l("opsflow")
+
+
+def _form_of(package, event):
+    """The form an event's values came from: the start form, or its task's form."""
+    if event["kind"] == "instance_started":
+        return package.start_form() or {}
+    return package.form_for(event["task_key"]) if event["task_key"] else {}
+
+
+def _values(form, values, attachments):
+    """(label, shown value) pairs of a submitted form, in the form's order."""
+    declared = ((form or {}).get("schema") or {}).get("properties") or {}
+    language = package_language()
+    shown = []
+    for name, prop in declared.items():
+        if name in values and values[name] not in (None, "", []):
+            label = pick(prop.get("x-label")) or name
+            shown.append((label, format_value(values[name], prop, language, attachments)))
+    return shown
+
+
+def timeline(case):
+    """Entries newest last: {at, actor, kind, sentence, shown, text, file} for the template."""
+    runtime = current_runtime()
+    package = runtime.catalog.get(case["definition_id"]).package
+    people = {u["username"]: u["name"] for u in runtime.users()}
+    attachments = {a["id"]: a for a in case.get("attachments", [])}
+    entries = []
+    for event in case["history"]:
+        data = event.get("data") or {}
+        form = _form_of(package, event)
+        task = pick((form or {}).get("title")) or event.get("task_key") or ""
+        target = data.get("assignee") or data.get("to") or ""
+        sentence = SENTENCES.get(event["kind"], event["kind"])
+        entries.append({
+            "at": event["at"], "actor": event["actor"], "kind": event["kind"],
+            "sentence": sentence % {"actor": people.get(event["actor"], event["actor"]) or SYSTEM, "task": task,
+                                    "target": people.get(target, target)},
+            "shown": _values(form, data.get("form") or {}, attachments) if "form" in data else [],
+            "text": data.get("text") or data.get("reason") or "",
+            "file": attachments.get(data.get("id")) if event["kind"] == "attachment_added" else None,
+        })
+    return entries

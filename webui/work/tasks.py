@@ -1,0 +1,119 @@
+"""The task page: instructions, the form, drafts, claim/release/reassign, and the case around it."""
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+
+from engine.errors import NotFound, ValidationFailed
+from webui import current_runtime
+from webui.auth.routes import safe_next
+from webui.i18n import package_language, task_title
+from webui.schema_forms import apply_row_action, merge_errors
+from webui.work import bp
+from webui.work.formflow import fields_for, read_posted
+from webui.work.history import timeline
+
+
+def _prefill(schema, data):
+    """The case data a form already has values for (a revision form shows what was sent before)."""
+    declared = (schema or {}).get("properties") or {}
+    return {name: data[name] for name in declared if name in data}
+
+
+def _case_for(instance_id):
+    """The case around a task when the user may see it (confidential cases show only the task)."""
+    try:
+        return current_runtime().case_view(instance_id, current_user.username, package_language())
+    except NotFound:
+        return None
+
+
+def render_task(task_id, values=None, errors=None, status=200):
+    """The task page; `values`/`errors` re-show a submitted form."""
+    runtime = current_runtime()
+    user = current_user.username
+    task = runtime.task(task_id, user, package_language())
+    actions = runtime.task_actions(task_id, user)
+    draft = runtime.draft(task_id, user)
+    if values is None:
+        values = draft["data"] if draft else _prefill(task["schema"], task["data"])
+    case = _case_for(task["instance_id"])
+    known = {a["id"]: a for a in case["attachments"]} if case else {}
+    candidates = runtime.candidates(task_id, user) if actions["can_reassign"] else []
+    # The package template was rendered autoescaped in the sandbox: its output is safe markup.
+    task["instructions"] = Markup(task["instructions"])
+    return render_template(
+        "work/task.html", task=task, actions=actions, draft=draft, case=case, candidates=candidates,
+        history=timeline(case) if case else [],
+        fields=fields_for(task["schema"], values, errors, known) if task["schema"] else [],
+        errors=errors or {}, now=runtime.clock.now()), status
+
+
+@bp.get("/tasks/<task_id>")
+def task(task_id):
+    """Show a task (404 for anyone the engine does not let see it; a clear message when it is done)."""
+    return render_task(task_id)
+
+
+@bp.post("/tasks/<task_id>")
+def submit_task(task_id):
+    """Complete the task, save a draft, or add/remove a row of a repeating group (without JavaScript)."""
+    runtime = current_runtime()
+    user = current_user.username
+    task = runtime.task(task_id, user, package_language())
+    submission = read_posted(task["schema"] or {})
+    for action in ("_add", "_remove"):
+        if request.form.get(action):
+            return render_task(task_id, apply_row_action(submission.raw, action, request.form[action]),
+                               submission.errors or None)
+    if request.form.get("action") == "draft":
+        runtime.save_draft(task_id, user, submission.raw)
+        flash(_("Draft saved. Nothing is sent until you complete the task."), "success")
+        return redirect(url_for("work.task", task_id=task_id))
+    if submission.errors:
+        return render_task(task_id, submission.raw, submission.errors, 422)
+    try:
+        outcome = runtime.complete(task_id, user, submission.data)
+    except ValidationFailed as exc:
+        return render_task(task_id, submission.raw, merge_errors(submission.errors, exc.errors), 422)
+    flash(_("Done: %(task)s (case %(case)s).", task=task_title(task), case=f"#{outcome['instance_id']}"),
+          "success")
+    return redirect(url_for("work.inbox"))
+
+
+@bp.post("/tasks/<task_id>/claim")
+def claim(task_id):
+    """Take a role task into my inbox."""
+    current_runtime().claim(task_id, current_user.username)
+    flash(_("The task is yours now."), "success")
+    if request.form.get("next"):
+        return redirect(safe_next(request.form["next"]))
+    return redirect(url_for("work.task", task_id=task_id))
+
+
+@bp.post("/tasks/<task_id>/release")
+def release(task_id):
+    """Give a claimed task back to its role."""
+    current_runtime().release(task_id, current_user.username)
+    flash(_("The task is back in the role's shared inbox."), "success")
+    return redirect(url_for("work.inbox"))
+
+
+@bp.post("/tasks/<task_id>/reassign")
+def reassign(task_id):
+    """A supervisor hands the task to someone else."""
+    to_user = request.form.get("to_user", "").strip()
+    if not to_user:
+        flash(_("Choose who should do the task."), "error")
+        return redirect(url_for("work.task", task_id=task_id))
+    current_runtime().reassign(task_id, current_user.username, to_user)
+    flash(_("The task is now assigned to %(user)s.", user=to_user), "success")
+    return redirect(url_for("work.task", task_id=task_id))
+
+
+@bp.post("/tasks/<task_id>/draft/discard")
+def discard_draft(task_id):
+    """Throw the draft away and start from the case data again."""
+    current_runtime().discard_draft(task_id, current_user.username)
+    flash(_("Draft discarded."), "info")
+    return redirect(url_for("work.task", task_id=task_id))
