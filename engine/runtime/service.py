@@ -167,6 +167,12 @@ class Runtime(TimerMixin, queries.QueryMixin, WorkspaceMixin):
                 raise NotReady(f"case {instance_id} is already {row['status']}")
             workflow = load_workflow(self, session, row)
             case = Case(self, session, directory, row, loaded, workflow)
+            # Each open task's people are recorded, so a page they left open can say the case was cancelled.
+            for task_id, task_key, assignee, role in session.execute(
+                    select(HumanTask.id, HumanTask.task_key, HumanTask.assignee, HumanTask.role)
+                    .where(HumanTask.instance_id == row["id"])):
+                case.event("task_withdrawn", actor=user, task={"id": task_id, "bpmn_id": task_key},
+                           data={"assignee": assignee, "role": role})
             spiff.cancel(workflow)
             row["status"] = "cancelled"
             case.event("instance_cancelled", actor=user, data={"reason": reason or ""}, main=True)
@@ -272,7 +278,8 @@ class Runtime(TimerMixin, queries.QueryMixin, WorkspaceMixin):
         if row is None:
             return NotFound(f"no open task {task_id}")
         manifest = self.catalog.get(row["definition_id"], session).package.manifest
-        was_candidate = (last.data or {}).get("role") in directory.roles_of(user)
+        facts = last.data or {}
+        was_candidate = facts.get("assignee") == user or facts.get("role") in directory.roles_of(user)
         if not was_candidate and not access.can_see_case(session, directory, user, row, manifest):
             return NotFound(f"no open task {task_id}")
         if row["status"] == "cancelled":
