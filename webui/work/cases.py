@@ -1,4 +1,5 @@
 """Starting a procedure, my requests, and the case page (diagram, history, comments, attachments)."""
+import io
 from pathlib import Path
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
@@ -10,7 +11,7 @@ from webui import current_runtime
 from webui.i18n import STATUS, package_language, pick
 from webui.schema_forms import apply_row_action, format_value, merge_errors
 from webui.work import bp
-from webui.work.formflow import fields_for, read_posted
+from webui.work.formflow import every_error, fields_for, read_posted
 from webui.work.history import timeline
 
 # Content types a browser may show inline; everything else is downloaded, so an uploaded page cannot run.
@@ -47,7 +48,7 @@ def submit_start(key):
             return render_start(key, apply_row_action(submission.raw, action, request.form[action]),
                                 submission.errors or None)
     if submission.errors:
-        return render_start(key, submission.raw, submission.errors, 422)
+        return render_start(key, submission.raw, every_error(form["schema"], submission), 422)
     try:
         case_id = runtime.start(key, current_user.username, submission.data)
     except ValidationFailed as exc:
@@ -136,16 +137,17 @@ def comment(instance_id):
 def upload(instance_id):
     """Attach a file to a running case."""
     upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        flash(_("Choose a file to attach."), "error")
+    chosen = upload is not None and bool(upload.filename)
+    try:
+        # Without a file the engine still checks the case (404 for strangers), then refuses the empty upload.
+        current_runtime().add_attachment(current_user.username, upload.filename if chosen else "",
+                                         (upload.mimetype or "") if chosen else "",
+                                         upload.stream if chosen else io.BytesIO(), instance_id=instance_id)
+    except ValidationFailed as exc:
+        reason = "; ".join(exc.errors.values()) if chosen else _("choose a file first")
+        flash(_("The file was not attached: %(reason)s", reason=reason), "error")
     else:
-        try:
-            current_runtime().add_attachment(current_user.username, upload.filename, upload.mimetype or "",
-                                             upload.stream, instance_id=instance_id)
-        except ValidationFailed as exc:
-            flash(_("The file was not attached: %(reason)s", reason="; ".join(exc.errors.values())), "error")
-        else:
-            flash(_("File attached."), "success")
+        flash(_("File attached."), "success")
     return redirect(url_for("work.case", instance_id=instance_id) + "#attachments")
 
 

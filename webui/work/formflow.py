@@ -4,10 +4,11 @@ from zoneinfo import ZoneInfo
 from flask import request
 from flask_login import current_user
 
-from engine.errors import NotFound
+from engine.errors import NotFound, ValidationFailed
+from engine.forms import validate_form
 from webui import current_runtime
 from webui.i18n import package_language
-from webui.schema_forms import build_fields, parse_submission
+from webui.schema_forms import build_fields, merge_errors, parse_submission
 
 
 def _walk_widgets(schema, widget):
@@ -64,6 +65,15 @@ def read_posted(schema):
         return meta["id"]
 
     return parse_submission(schema, request.form, request.files, store_file=store_file, tz=user_zone())
+
+
+def every_error(schema, submission):
+    """The typing errors of a submission plus what the schema says about the rest, so one round trip shows all."""
+    try:
+        validate_form(schema, submission.data)
+    except ValidationFailed as exc:
+        return merge_errors(submission.errors, exc.errors)
+    return submission.errors
 
 
 def fields_for(schema, values=None, errors=None, known_files=None):

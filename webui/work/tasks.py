@@ -10,7 +10,7 @@ from webui.auth.routes import safe_next
 from webui.i18n import package_language, task_title
 from webui.schema_forms import apply_row_action, merge_errors
 from webui.work import bp
-from webui.work.formflow import fields_for, read_posted
+from webui.work.formflow import every_error, fields_for, read_posted
 from webui.work.history import timeline
 
 
@@ -71,7 +71,7 @@ def submit_task(task_id):
         flash(_("Draft saved. Nothing is sent until you complete the task."), "success")
         return redirect(url_for("work.task", task_id=task_id))
     if submission.errors:
-        return render_task(task_id, submission.raw, submission.errors, 422)
+        return render_task(task_id, submission.raw, every_error(task["schema"], submission), 422)
     try:
         outcome = runtime.complete(task_id, user, submission.data)
     except ValidationFailed as exc:
@@ -104,6 +104,7 @@ def reassign(task_id):
     """A supervisor hands the task to someone else."""
     to_user = request.form.get("to_user", "").strip()
     if not to_user:
+        current_runtime().task_actions(task_id, current_user.username)  # strangers get 404, not a hint
         flash(_("Choose who should do the task."), "error")
         return redirect(url_for("work.task", task_id=task_id))
     current_runtime().reassign(task_id, current_user.username, to_user)
@@ -114,6 +115,7 @@ def reassign(task_id):
 @bp.post("/tasks/<task_id>/draft/discard")
 def discard_draft(task_id):
     """Throw the draft away and start from the case data again."""
+    current_runtime().task_actions(task_id, current_user.username)  # strangers get 404, not a hint
     current_runtime().discard_draft(task_id, current_user.username)
     flash(_("Draft discarded."), "info")
     return redirect(url_for("work.task", task_id=task_id))
