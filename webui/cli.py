@@ -1,7 +1,7 @@
 """The `opsflow` console script: the engine's commands plus `serve`, which needs the web app."""
 import click
 
-from engine.cli import main
+from engine.cli import bench, main
 from engine.config import Settings
 
 
@@ -14,6 +14,18 @@ def serve(host, port):
 
     settings = Settings.from_env()
     create_app().run(host=host or settings.host, port=port or settings.port)
+
+
+@bench.command("web")
+@click.option("-n", "count", default=10_000, show_default=True, help="Open tasks of the role.")
+@click.option("--runs", default=30, show_default=True, help="Timed requests per page (after warm-up).")
+@click.option("--database-url", "--postgres", "postgres", default=None,
+              help="PostgreSQL URL to measure too (in a private schema).")
+def bench_web(count, runs, postgres):
+    """Full inbox and task pages (Flask test client) of a role holding many open tasks."""
+    from webui.bench import run_web_bench
+
+    run_web_bench(count, postgres, runs, echo=click.echo)
 
 
 __all__ = ["main"]
