@@ -28,14 +28,34 @@ def _field_paths(error):
     return ["/".join(p for p in [*path, name] if p) for name in missing]
 
 
+_FORMAT_HINTS = {"date": "enter a date (YYYY-MM-DD)", "date-time": "enter a date and a time",
+                 "email": "enter an e-mail address"}
+_TYPE_HINTS = {"integer": "enter a whole number", "number": "enter a number", "string": "enter text",
+               "boolean": "answer yes or no", "array": "give a list", "object": "fill in the group"}
+# Validator -> a plain reason; {n} is the schema's limit. Anything else keeps jsonschema's own wording.
+_LIMIT_HINTS = {"minLength": "must be at least {n} characters", "maxLength": "must be at most {n} characters",
+                "minimum": "must be at least {n}", "maximum": "must be at most {n}",
+                "exclusiveMinimum": "must be more than {n}", "exclusiveMaximum": "must be less than {n}",
+                "minItems": "needs at least {n} entries", "maxItems": "takes at most {n} entries"}
+
+
 def _message(error):
-    """A short, plain reason."""
-    if error.validator == "required":
+    """A short, plain reason a person can act on (the web UI translates these sentences)."""
+    kind, limit = error.validator, error.validator_value
+    if kind == "required":
         return "this field is required"
-    if error.validator == "enum":
+    if kind in ("enum", "const"):
         return "choose one of the offered values"
-    if error.validator == "format":
-        return f"not a valid {error.validator_value}"
+    if kind == "format":
+        return _FORMAT_HINTS.get(limit, f"not a valid {limit}")
+    if kind == "type" and isinstance(limit, str):
+        return _TYPE_HINTS.get(limit, error.message)
+    if kind in _LIMIT_HINTS:
+        return _LIMIT_HINTS[kind].format(n=f"{limit:g}" if isinstance(limit, float) else limit)
+    if kind == "pattern":
+        return "does not have the expected form"
+    if kind == "uniqueItems":
+        return "lists the same entry twice"
     return error.message
 
 

@@ -367,10 +367,13 @@ def test_drafts_follow_who_may_complete(rt):
     rt.save_draft(task_id, "sales.yeh", {"blob": "x" * (250 * 1024)})
     rt.cancel(case, "sales.tseng")
     assert count(rt, TaskDraft) == 0
-    with pytest.raises(NotFound):
+    # The assignee of a withdrawn task learns why it is gone; a stranger still learns nothing.
+    with pytest.raises(NotReady, match="was cancelled"):
         rt.complete(task_id, "sales.yeh", {"decision": "approve"})
-    with pytest.raises(NotFound):
+    with pytest.raises(NotReady, match="was cancelled"):
         rt.save_draft(task_id, "sales.yeh", {})
+    with pytest.raises(NotFound):
+        rt.save_draft(task_id, "wh.kao", {})
 
 
 def test_a_draft_of_a_cancelled_case_says_so(rt, crowd):
