@@ -20,12 +20,16 @@ babel = Babel()
 
 
 def _from_browser():
-    """The best of our languages for the Accept-Language header; any Chinese but zh-CN picks zh_Hant."""
+    """The best of our languages for the Accept-Language header; any Chinese but Simplified picks zh_Hant."""
+    simplified = False
     for tag, _quality in request.accept_languages:
         tag = tag.lower().replace("_", "-")
         if tag.startswith("en"):
             return "en"
-        if tag.startswith("zh") and tag not in ("zh-cn", "zh-sg", "zh-hans"):
+        if tag.startswith(("zh-cn", "zh-sg", "zh-hans")):
+            # A Simplified Chinese reader: we have no such catalogue, and a plain "zh" after it means the same.
+            simplified = True
+        elif tag.startswith("zh") and not (tag == "zh" and simplified):
             return "zh_Hant"
     return "en"
 

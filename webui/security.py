@@ -1,6 +1,7 @@
 """Sign-in sessions, CSRF, rate limits and security headers for every response."""
 from flask import g, request
 from flask.sessions import SecureCookieSessionInterface
+from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin
@@ -82,6 +83,9 @@ def init_app(app, settings):
     app.session_interface = HttpsAwareSessionInterface()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    # A lazy text, made a plain string in the request's language before Flask-Login flashes it.
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.localize_callback = str
     login_manager.session_protection = "basic"
     login_manager.user_loader(_load_user)
     csrf.init_app(app)

@@ -101,7 +101,7 @@ def test_bulk_claim_claims_what_it_can_and_names_the_rest(rt, login):
     response = client.post("/inbox/claim", data={"task": [first, second, third], "next": "/inbox?scope=mine"})
     assert response.location == "/inbox?scope=mine"
     body = client.get("/inbox?scope=mine").get_data(as_text=True)
-    assert "Claimed 2 task(s)." in body and "already claimed by proc.chou" in body
+    assert "Claimed 2 task(s)." in body and "Not claimed: Chou Hsin-yi has already claimed this task." in body
     assert {rt.task(i, "proc.lai")["assignee"] for i in (first, second)} == {"proc.lai"}
     nothing = client.post("/inbox/claim", data={}, follow_redirects=True)
     assert "Tick the tasks to claim first." in nothing.get_data(as_text=True)

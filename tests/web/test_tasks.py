@@ -112,7 +112,7 @@ def test_someone_else_completed_it_first(rt, login):
     stale = client.post(f"/tasks/{task_id}", data={"action": "complete", "head_decision": "reject",
                                                    "head_comment": "no"})
     assert stale.status_code == 409
-    assert "was already completed by ops.wang" in stale.get_data(as_text=True)
+    assert "This task was already completed by Wang Mei-ling at" in stale.get_data(as_text=True)
     assert [e["kind"] for e in rt.describe_case(case_id)["history"]].count("task_completed") == 1
 
 
@@ -125,7 +125,7 @@ def test_a_task_of_a_cancelled_case(rt, login):
                      client.post(f"/tasks/{task_id}", data={"action": "complete", "head_decision": "approve"}),
                      client.post(f"/tasks/{task_id}", data={"action": "draft", "head_comment": "x"})):
         assert response.status_code == 409
-        assert f"case {case_id} was cancelled" in response.get_data(as_text=True)
+        assert f"Case #{case_id} was cancelled, so this task can no longer be done" in response.get_data(as_text=True)
 
 
 def test_claim_release_and_reassign(rt, login):
@@ -137,7 +137,7 @@ def test_claim_release_and_reassign(rt, login):
     assert rt.task(task_id, "proc.lai")["assignee"] == "proc.lai"
     assert f'action="/tasks/{task_id}/release"' in officer.get(f"/tasks/{task_id}").get_data(as_text=True)
     taken = login("proc.chou").post(f"/tasks/{task_id}/claim")
-    assert taken.status_code == 409 and "already claimed by proc.lai" in taken.get_data(as_text=True)
+    assert taken.status_code == 409 and "Lai Po-wei has already claimed this task." in taken.get_data(as_text=True)
     assert officer.post(f"/tasks/{task_id}/release").status_code == 302
     assert rt.task(task_id, "proc.lai")["assignee"] is None
     # ops.wang supervises procurement: may hand it over, only to a holder of the role.

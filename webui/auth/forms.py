@@ -4,13 +4,18 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+# Our own words: WTForms' catalogue for "zh_Hant" falls back to its Simplified Chinese one.
+REQUIRED = DataRequired(message=_l("Fill this in."))
+TOO_LONG = _l("This is too long.")
+PASSWORD_LENGTH = Length(min=10, max=200, message=_l("Use 10 to 200 characters."))
+
 
 class LoginForm(FlaskForm):
     """Username and password."""
 
-    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)],
+    username = StringField(_l("Username"), validators=[REQUIRED, Length(max=64, message=TOO_LONG)],
                            render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"})
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)],
+    password = PasswordField(_l("Password"), validators=[REQUIRED, Length(max=200, message=TOO_LONG)],
                              render_kw={"autocomplete": "current-password"})
     next = HiddenField()
 
@@ -18,11 +23,10 @@ class LoginForm(FlaskForm):
 class PasswordChangeForm(FlaskForm):
     """The current password, then the new one twice."""
 
-    old_password = PasswordField(_l("Current password"), validators=[DataRequired()],
+    old_password = PasswordField(_l("Current password"), validators=[REQUIRED],
                                  render_kw={"autocomplete": "current-password"})
-    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=10, max=200)],
-                                 render_kw={"autocomplete": "new-password"},
+    new_password = PasswordField(_l("New password"), render_kw={"autocomplete": "new-password"},
+                                 validators=[REQUIRED, PASSWORD_LENGTH],
                                  description=_l("At least 10 characters."))
     confirm = PasswordField(_l("New password again"), render_kw={"autocomplete": "new-password"},
-                            validators=[DataRequired(),
-                                        EqualTo("new_password", message=_l("The two new passwords differ."))])
+                            validators=[REQUIRED, EqualTo("new_password", message=_l("The two new passwords differ."))])

@@ -9,6 +9,7 @@ from engine.errors import ValidationFailed
 from webui import current_runtime
 from webui.auth.forms import LoginForm, PasswordChangeForm
 from webui.i18n import COOKIE, COOKIE_MAX_AGE, LANGUAGES
+from webui.messages import localize
 from webui.security import Account, limiter
 
 bp = Blueprint("auth", __name__)
@@ -74,7 +75,7 @@ def change_password():
             current_runtime().change_password(current_user.username, form.old_password.data, form.new_password.data)
         except ValidationFailed as exc:
             for name, message in exc.errors.items():
-                getattr(form, name, form.new_password).errors.append(message)
+                getattr(form, name, form.new_password).errors.append(localize(message))
         else:
             flash(_("Your password is changed."), "success")
             return redirect(url_for("work.inbox"))

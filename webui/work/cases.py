@@ -9,6 +9,7 @@ from flask_login import current_user
 from engine.errors import ValidationFailed
 from webui import current_runtime
 from webui.i18n import STATUS, package_language, pick
+from webui.messages import localize
 from webui.schema_forms import apply_row_action, format_value, merge_errors
 from webui.work import bp
 from webui.work.formflow import every_error, fields_for, read_posted
@@ -125,7 +126,7 @@ def comment(instance_id):
     try:
         current_runtime().add_comment(instance_id, current_user.username, text)
     except ValidationFailed as exc:
-        return render_case(instance_id, text, exc.errors.get("text"), 422)
+        return render_case(instance_id, text, localize(exc.errors.get("text", "")), 422)
     flash(_("Comment added."), "success")
     back = request.form.get("back")
     if back and back.startswith("/tasks/"):
@@ -144,7 +145,7 @@ def upload(instance_id):
                                          (upload.mimetype or "") if chosen else "",
                                          upload.stream if chosen else io.BytesIO(), instance_id=instance_id)
     except ValidationFailed as exc:
-        reason = "; ".join(exc.errors.values()) if chosen else _("choose a file first")
+        reason = "; ".join(map(localize, exc.errors.values())) if chosen else _("choose a file first")
         flash(_("The file was not attached: %(reason)s", reason=reason), "error")
     else:
         flash(_("File attached."), "success")

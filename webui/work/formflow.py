@@ -8,6 +8,7 @@ from engine.errors import NotFound, ValidationFailed
 from engine.forms import validate_form
 from webui import current_runtime
 from webui.i18n import package_language
+from webui.messages import localize_errors
 from webui.schema_forms import build_fields, merge_errors, parse_submission
 
 
@@ -80,5 +81,5 @@ def fields_for(schema, values=None, errors=None, known_files=None):
     """The form's fields ready for the template, in the current language."""
     runtime = current_runtime()
     people = runtime.people() if _walk_widgets(schema, "user") else None
-    return build_fields(schema, package_language(), values=values, errors=errors, people=people,
+    return build_fields(schema, package_language(), values=values, errors=localize_errors(errors), people=people,
                         attachments=attachment_names(schema, values, known_files), tz=user_zone())

@@ -9,6 +9,7 @@ from flask_login import current_user
 from engine.errors import Conflict, Forbidden, NotFound, NotReady, ValidationFailed
 from webui import current_runtime
 from webui.auth.routes import safe_next
+from webui.messages import localize
 from webui.work import bp
 
 SCOPES = {"all": _l("All"), "mine": _l("Mine"), "unclaimed": _l("Unclaimed")}
@@ -118,12 +119,15 @@ def bulk_claim():
     if not chosen:
         flash(_("Tick the tasks to claim first."), "warning")
     claimed, refused = 0, []
+    people = {u["username"]: u["name"] for u in runtime.users()}
     for task_id in chosen:
         try:
             runtime.claim(task_id, current_user.username)
             claimed += 1
-        except (Conflict, NotReady, Forbidden, NotFound) as exc:
-            refused.append(str(exc) if not isinstance(exc, NotFound) else _("a task no longer exists"))
+        except NotFound:
+            refused.append(_("a task no longer exists"))
+        except (Conflict, NotReady, Forbidden) as exc:
+            refused.append(localize(str(exc), people))
     if claimed:
         flash(_("Claimed %(n)d task(s).", n=claimed), "success")
     for reason in refused:
@@ -138,7 +142,8 @@ def save_filter():
     try:
         current_runtime().save_filter(current_user.username, request.form.get("name", ""), query)
     except ValidationFailed as exc:
-        flash(_("The filter was not saved: %(reason)s", reason="; ".join(exc.errors.values())), "error")
+        flash(_("The filter was not saved: %(reason)s", reason="; ".join(map(localize, exc.errors.values()))),
+              "error")
     else:
         flash(_("Filter saved."), "success")
     return redirect(url_for("work.inbox") + ("?" + query if query else ""))

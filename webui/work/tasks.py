@@ -76,8 +76,7 @@ def submit_task(task_id):
         outcome = runtime.complete(task_id, user, submission.data)
     except ValidationFailed as exc:
         return render_task(task_id, submission.raw, merge_errors(submission.errors, exc.errors), 422)
-    flash(_("Done: %(task)s (case %(case)s).", task=task_title(task), case=f"#{outcome['instance_id']}"),
-          "success")
+    flash(_("Done: %(task)s (case #%(case)s).", task=task_title(task), case=outcome["instance_id"]), "success")
     return redirect(url_for("work.inbox"))
 
 

@@ -1,0 +1,82 @@
+"""The engine's sentences (form errors, refusals) in the user's language.
+
+The engine speaks plain English so the CLI and logs read well; the web UI matches each known
+sentence here and shows its translation, with the names and numbers it carries. A sentence not
+listed is shown as the engine wrote it.
+"""
+import re
+
+from flask_babel import lazy_gettext as _l
+
+_ID = r"(?P<{}>[\w.:-]+)"
+_SENTENCES = [
+    (r"this field is required", _l("this field is required")),
+    (r"choose one of the offered values", _l("choose one of the offered values")),
+    (r"enter a date \(YYYY-MM-DD\)", _l("enter a date (YYYY-MM-DD)")),
+    (r"enter a date and a time", _l("enter a date and a time")),
+    (r"enter an e-mail address", _l("enter an e-mail address")),
+    (r"enter a whole number", _l("enter a whole number")),
+    (r"enter a number", _l("enter a number")),
+    (r"enter text", _l("enter text")),
+    (r"must be at least (?P<n>[\d.]+) characters", _l("must be at least %(n)s characters")),
+    (r"must be at most (?P<n>[\d.]+) characters", _l("must be at most %(n)s characters")),
+    (r"must be at least (?P<n>[\d.-]+)", _l("must be at least %(n)s")),
+    (r"must be at most (?P<n>[\d.-]+)", _l("must be at most %(n)s")),
+    (r"must be more than (?P<n>[\d.-]+)", _l("must be more than %(n)s")),
+    (r"must be less than (?P<n>[\d.-]+)", _l("must be less than %(n)s")),
+    (r"needs at least (?P<n>\d+) entries", _l("needs at least %(n)s entries")),
+    (r"takes at most (?P<n>\d+) entries", _l("takes at most %(n)s entries")),
+    (r"does not have the expected form", _l("does not have the expected form")),
+    (r"lists the same entry twice", _l("lists the same entry twice")),
+    (r"unknown attachment", _l("unknown attachment: upload the file again")),
+    (r"is larger than (?P<mb>[\d.]+) MB", _l("is larger than %(mb)s MB")),
+    (r"is empty", _l("is empty")),
+    (r"write a comment first", _l("write a comment first")),
+    (r"is not your current password", _l("is not your current password")),
+    (r"must differ from your current password", _l("must differ from your current password")),
+    (r"must be (?P<low>\d+) to (?P<high>\d+) characters", _l("must be %(low)s to %(high)s characters")),
+    (rf"task {_ID.format('task')} was already completed by {_ID.format('user')} at (?P<at>[\d: -]+)",
+     _l("This task was already completed by %(user)s at %(at)s. Nothing you entered was saved.")),
+    (rf"case {_ID.format('case')} was cancelled; task {_ID.format('task')} can no longer be done",
+     _l("Case #%(case)s was cancelled, so this task can no longer be done. Nothing you entered was saved.")),
+    (rf"task {_ID.format('task')} is already claimed by {_ID.format('user')}",
+     _l("%(user)s has already claimed this task.")),
+    (rf"task {_ID.format('task')} is no longer waiting; reload the case",
+     _l("This task is no longer waiting; reload the case.")),
+    (rf"task {_ID.format('task')} of case {_ID.format('case')} is no longer open",
+     _l("This task of case #%(case)s is no longer open.")),
+    (rf"case {_ID.format('case')} is already (?P<status>\w+)", _l("Case #%(case)s is already %(status)s.")),
+    (rf"case {_ID.format('case')} was changed by someone else; reload it and try again",
+     _l("Someone changed case #%(case)s at the same moment; reload it and try again.")),
+    (rf"task {_ID.format('task')} changed meanwhile; reload it", _l("The task changed meanwhile; reload it.")),
+    (rf"{_ID.format('user')} may not cancel case {_ID.format('case')}",
+     _l("Only the person who started case #%(case)s or a supervisor of the procedure may cancel it.")),
+    (rf"{_ID.format('user')} does not supervise {_ID.format('procedure')}",
+     _l("Only a supervisor of the procedure may reassign its tasks.")),
+    (rf"{_ID.format('user')} does not hold role {_ID.format('role')} of this task",
+     _l("This task belongs to a role you do not hold.")),
+    (rf"{_ID.format('user')} has not claimed task {_ID.format('task')}", _l("You have not claimed this task.")),
+    (rf"task {_ID.format('task')} is assigned to {_ID.format('user')} by the procedure and has no role to return to",
+     _l("The procedure gave this task to you; it has no shared inbox to return to.")),
+    (rf"task {_ID.format('task')} is assigned to {_ID.format('owner')}, not {_ID.format('user')}",
+     _l("This task is assigned to someone else.")),
+]
+_COMPILED = [(re.compile(f"^{pattern}$"), text) for pattern, text in _SENTENCES]
+
+
+def localize(sentence, people=None):
+    """The engine's sentence in the current language (unknown ones unchanged); `people` names usernames."""
+    text = str(sentence)
+    for pattern, translated in _COMPILED:
+        found = pattern.match(text)
+        if found:
+            values = found.groupdict()
+            if people and values.get("user"):
+                values["user"] = people.get(values["user"], values["user"])
+            return str(translated) % values
+    return text
+
+
+def localize_errors(errors):
+    """A field -> message mapping with each message localized."""
+    return {path: localize(message) for path, message in (errors or {}).items()}
