@@ -28,7 +28,7 @@ HTTP_HEADLINES = {
 
 HTTP_ADVICE = {
     404: _l("The page or item does not exist, or you may not see it."),
-    413: _l("Files may be at most 10 MB; nothing was saved. Go back and choose a smaller file."),
+    413: _l("Files may be at most %(mb)s MB; nothing was saved. Go back and choose a smaller file."),
     429: _l("Wait a minute before trying again."),
     500: _l("Nothing was changed. Try again; if it keeps happening, tell the process owner."),
 }
@@ -68,8 +68,13 @@ def _http_error(exc):
     """Werkzeug's HTTP errors in our layout."""
     if exc.code is None or request.blueprint == "static":
         return exc
+    from webui import current_runtime
+
     headline = HTTP_HEADLINES.get(exc.code, exc.name)
-    return error_page(exc.code, headline, advice=HTTP_ADVICE.get(exc.code, ""))
+    advice = HTTP_ADVICE.get(exc.code, "")
+    if exc.code == 413:
+        advice = str(advice) % {"mb": current_runtime().settings.max_attachment_bytes // 2**20}
+    return error_page(exc.code, headline, advice=advice)
 
 
 def init_app(app):

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from engine.errors import ValidationFailed
 from webui import current_runtime
-from webui.i18n import STATUS, package_language, pick
+from webui.i18n import STATUS, number, package_language, pick
 from webui.messages import localize
 from webui.schema_forms import apply_row_action, format_value, merge_errors
 from webui.work import bp
@@ -91,8 +91,11 @@ def _summary(case):
         value = (case.get("search") or {}).get(spec["field"])
         if value in (None, ""):
             continue
-        prop = declared.get(spec["field"]) or ({"type": "number"} if spec.get("type") == "number" else {})
-        shown.append((pick(spec.get("label")) or spec["field"], format_value(value, prop, package_language())))
+        label = pick(spec.get("label")) or spec["field"]
+        if spec["field"] in declared:
+            shown.append((label, format_value(value, declared[spec["field"]], package_language())))
+        else:  # worked out by the procedure (a total, say): shown as a number with the language's grouping
+            shown.append((label, number(value) if spec.get("type") == "number" else value))
     return shown
 
 
