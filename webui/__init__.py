@@ -41,13 +41,14 @@ def create_app(test_config=None):
                                 x_host=settings.proxy_count)
     app.extensions["opsflow"] = Runtime(settings)
 
-    from webui import errors, i18n, security
+    from webui import errors, i18n, names, security
     from webui.auth import bp as auth_bp
     from webui.main import bp as main_bp
     from webui.work import bp as work_bp
 
     security.init_app(app, settings)
     i18n.init_app(app)
+    names.init_app(app)
     errors.init_app(app)
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)

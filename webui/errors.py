@@ -6,6 +6,7 @@ from werkzeug.exceptions import HTTPException
 
 from engine.errors import Conflict, Forbidden, NotFound, NotReady, ScriptError, ValidationFailed
 from webui.messages import localize
+from webui.names import people
 
 # Engine error -> HTTP status and a headline in the user's language; the engine's own sentence follows it.
 ENGINE_ERRORS = {
@@ -39,19 +40,12 @@ def error_page(status, headline, detail="", advice=""):
     return render_template("error.html", status=status, headline=headline, detail=detail, advice=advice), status
 
 
-def _people():
-    """username -> full name, to name people in the engine's sentences."""
-    from webui import current_runtime
-
-    return {u["username"]: u["name"] for u in current_runtime().users()}
-
-
 def _engine_error(exc):
     """An engine refusal as a page: its kind as the headline, its reason as the detail."""
     for kind, (status, headline) in ENGINE_ERRORS.items():
         if isinstance(exc, kind):
             # A stranger's 404 says nothing about what exists.
-            detail = "" if isinstance(exc, NotFound) else localize(str(exc), _people())
+            detail = "" if isinstance(exc, NotFound) else localize(str(exc), people())
             advice = HTTP_ADVICE[404] if isinstance(exc, NotFound) else ""
             return error_page(status, headline, detail, advice)
     raise exc

@@ -4,7 +4,7 @@ from sqlalchemy import and_, bindparam, exists, func, or_, select
 from engine.org import Directory
 from engine.runtime import spiff
 from engine.runtime.case import load_row, load_workflow
-from engine.store.models import Definition, Event, HumanTask, Instance, Role, User, UserRole
+from engine.store.models import Definition, Department, Event, HumanTask, Instance, Role, User, UserRole
 from engine.templates import pick_language, render
 
 TASK_COLUMNS = (HumanTask.id, HumanTask.instance_id, HumanTask.process_key, HumanTask.task_key,
@@ -102,6 +102,13 @@ class QueryMixin:
             users = session.execute(select(User.username, User.name, User.email, User.department, User.manager,
                                            User.active).order_by(User.username)).all()
             return [dict(u._mapping, roles=sorted(roles.get(u.username, []))) for u in users]
+
+    def departments(self):
+        """Every department with its names and head."""
+        with self.db.read() as session:
+            rows = session.execute(select(Department.key, Department.name_en, Department.name_zh, Department.head)
+                                   .order_by(Department.key))
+            return [dict(r._mapping) for r in rows]
 
     def roles(self):
         """Every role with its names."""

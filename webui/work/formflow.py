@@ -9,6 +9,7 @@ from engine.forms import validate_form
 from webui import current_runtime
 from webui.i18n import package_language
 from webui.messages import localize_errors
+from webui.names import with_department_names
 from webui.schema_forms import build_fields, merge_errors, parse_submission
 
 
@@ -80,6 +81,6 @@ def every_error(schema, submission):
 def fields_for(schema, values=None, errors=None, known_files=None):
     """The form's fields ready for the template, in the current language."""
     runtime = current_runtime()
-    people = runtime.people() if _walk_widgets(schema, "user") else None
+    people = with_department_names(runtime.people()) if _walk_widgets(schema, "user") else None
     return build_fields(schema, package_language(), values=values, errors=localize_errors(errors), people=people,
                         attachments=attachment_names(schema, values, known_files), tz=user_zone())

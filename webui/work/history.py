@@ -3,6 +3,7 @@ from flask_babel import lazy_gettext as _l
 
 from webui import current_runtime
 from webui.i18n import package_language, pick
+from webui.names import people
 from webui.schema_forms import format_value
 
 # Event kind -> sentence; %(actor)s is the person, %(task)s the step's title.
@@ -50,7 +51,7 @@ def timeline(case):
     """Entries newest last: {at, actor, kind, sentence, shown, text, file} for the template."""
     runtime = current_runtime()
     package = runtime.catalog.get(case["definition_id"]).package
-    people = {u["username"]: u["name"] for u in runtime.users()}
+    everyone = people()
     attachments = {a["id"]: a for a in case.get("attachments", [])}
     entries = []
     for event in case["history"]:
@@ -61,8 +62,8 @@ def timeline(case):
         sentence = SENTENCES.get(event["kind"], event["kind"])
         entries.append({
             "at": event["at"], "actor": event["actor"], "kind": event["kind"],
-            "sentence": sentence % {"actor": people.get(event["actor"], event["actor"]) or SYSTEM, "task": task,
-                                    "target": people.get(target, target)},
+            "sentence": sentence % {"actor": everyone.get(event["actor"], event["actor"]) or SYSTEM, "task": task,
+                                    "target": everyone.get(target, target)},
             "shown": _values(form, data.get("form") or {}, attachments) if "form" in data else [],
             "text": data.get("text") or data.get("reason") or "",
             "file": attachments.get(data.get("id")) if event["kind"] == "attachment_added" else None,

@@ -10,6 +10,7 @@ from engine.errors import Conflict, Forbidden, NotFound, NotReady, ValidationFai
 from webui import current_runtime
 from webui.auth.routes import safe_next
 from webui.messages import localize
+from webui.names import people
 from webui.work import bp
 
 SCOPES = {"all": _l("All"), "mine": _l("Mine"), "unclaimed": _l("Unclaimed")}
@@ -119,7 +120,6 @@ def bulk_claim():
     if not chosen:
         flash(_("Tick the tasks to claim first."), "warning")
     claimed, refused = 0, []
-    people = {u["username"]: u["name"] for u in runtime.users()}
     for task_id in chosen:
         try:
             runtime.claim(task_id, current_user.username)
@@ -127,7 +127,7 @@ def bulk_claim():
         except NotFound:
             refused.append(_("a task no longer exists"))
         except (Conflict, NotReady, Forbidden) as exc:
-            refused.append(localize(str(exc), people))
+            refused.append(localize(str(exc), people()))
     if claimed:
         flash(_("Claimed %(n)d task(s).", n=claimed), "success")
     for reason in refused:

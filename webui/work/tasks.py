@@ -8,6 +8,7 @@ from engine.errors import NotFound, ValidationFailed
 from webui import current_runtime
 from webui.auth.routes import safe_next
 from webui.i18n import package_language, task_title
+from webui.names import with_department_names
 from webui.schema_forms import apply_row_action, merge_errors
 from webui.work import bp
 from webui.work.formflow import every_error, fields_for, read_posted
@@ -39,7 +40,7 @@ def render_task(task_id, values=None, errors=None, status=200):
         values = draft["data"] if draft else _prefill(task["schema"], task["data"])
     case = _case_for(task["instance_id"])
     known = {a["id"]: a for a in case["attachments"]} if case else {}
-    candidates = runtime.candidates(task_id, user) if actions["can_reassign"] else []
+    candidates = with_department_names(runtime.candidates(task_id, user)) if actions["can_reassign"] else []
     # The package template was rendered autoescaped in the sandbox: its output is safe markup.
     task["instructions"] = Markup(task["instructions"])
     return render_template(

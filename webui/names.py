@@ -1,0 +1,53 @@
+"""People, roles and departments by name in the current language, read once per request."""
+from flask import g
+
+from webui.i18n import package_language
+
+
+def _directory():
+    """(username -> name, role key -> row, department key -> row), cached on the request."""
+    if "directory" not in g:
+        from webui import current_runtime
+
+        runtime = current_runtime()
+        g.directory = ({u["username"]: u["name"] for u in runtime.users()},
+                       {r["key"]: r for r in runtime.roles()},
+                       {d["key"]: d for d in runtime.departments()})
+    return g.directory
+
+
+def _named(row, key):
+    """A role's or department's name in the current language (its key when unknown)."""
+    if row is None:
+        return key or ""
+    return row["name_zh"] if package_language() == "zh-Hant" else row["name_en"]
+
+
+def people():
+    """username -> full name of everyone in the organisation."""
+    return _directory()[0]
+
+
+def person(username):
+    """A user's full name (the username when unknown)."""
+    return people().get(username, username) if username else ""
+
+
+def role_name(key):
+    """A role's name."""
+    return _named(_directory()[1].get(key), key)
+
+
+def department_name(key):
+    """A department's name."""
+    return _named(_directory()[2].get(key), key)
+
+
+def with_department_names(users):
+    """User rows (username, name, department key) with the department's name instead of its key."""
+    return [dict(u, department=department_name(u.get("department"))) for u in users]
+
+
+def init_app(app):
+    """Offer person(), role_name() and department_name() to every template."""
+    app.jinja_env.globals.update(person=person, role_name=role_name, department_name=department_name)
