@@ -1,6 +1,7 @@
 """People, roles and departments by name in the current language, read once per request."""
 from flask import g
 
+from engine.templates import pick_language
 from webui.i18n import package_language
 
 
@@ -48,6 +49,32 @@ def with_department_names(users):
     return [dict(u, department=department_name(u.get("department"))) for u in users]
 
 
+def _procedures():
+    """key -> manifest of the newest version of each procedure, cached on the request."""
+    if "procedures" not in g:
+        from webui import current_runtime
+
+        g.procedures = {d["key"]: d["manifest"] for d in current_runtime().definitions()}
+    return g.procedures
+
+
+def procedure_name(key):
+    """A procedure's name in the current language (its key when not deployed)."""
+    manifest = _procedures().get(key)
+    return pick_language(manifest["name"], package_language()) if manifest else key
+
+
+def headline(key, search):
+    """What a case is about in a few words: its first searchable text field (a title, a subject)."""
+    manifest = _procedures().get(key) or {}
+    for spec in manifest.get("searchable") or []:
+        value = (search or {}).get(spec["field"])
+        if spec.get("type", "string") == "string" and isinstance(value, str) and value.strip():
+            return value
+    return ""
+
+
 def init_app(app):
-    """Offer person(), role_name() and department_name() to every template."""
-    app.jinja_env.globals.update(person=person, role_name=role_name, department_name=department_name)
+    """Offer these look-ups to every template."""
+    app.jinja_env.globals.update(person=person, role_name=role_name, department_name=department_name,
+                                 procedure_name=procedure_name, headline=headline)

@@ -74,9 +74,6 @@ def requests():
         page = 1
     runtime = current_runtime()
     found = runtime.requests(current_user.username, status=status, page=page)
-    names = {d["key"]: d["manifest"]["name"] for d in runtime.definitions()}
-    for found_case in found["cases"]:
-        found_case["name"] = names.get(found_case["process_key"])
     return render_template("work/requests.html", found=found, status=status, now=runtime.clock.now(),
                            page_link=lambda n: url_for("work.requests", status=status, page=n))
 

@@ -105,7 +105,7 @@ def inbox():
         "procedures": procedures, "saved": runtime.saved_filters(current_user.username),
         "query": query_of(request.args), "query_of": lambda **c: query_of(request.args, **c),
         "page_link": lambda n: "?" + query_of(request.args, page=n),
-        "now": runtime.clock.now(), "names": {d["key"]: d["manifest"]["name"] for d in procedures},
+        "now": runtime.clock.now(),
     }
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "inbox-results":
         return render_template("work/_inbox_results.html", **context)
