@@ -5,8 +5,11 @@ sentence here and shows its translation, with the names and numbers it carries. 
 listed is shown as the engine wrote it.
 """
 import re
+from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
+
+from webui.i18n import when
 
 _ID = r"(?P<{}>[\w.:-]+)"
 _SENTENCES = [
@@ -64,6 +67,15 @@ _SENTENCES = [
 _COMPILED = [(re.compile(f"^{pattern}$"), text) for pattern, text in _SENTENCES]
 
 
+def _local_time(text):
+    """The engine's 'YYYY-MM-DD HH:MM' (UTC) in the UI's time zone and language."""
+    try:
+        moment = datetime.strptime(text.strip(), "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
+    except ValueError:
+        return text
+    return when(moment)
+
+
 def localize(sentence, people=None):
     """The engine's sentence in the current language (unknown ones unchanged); `people` names usernames."""
     text = str(sentence)
@@ -73,6 +85,8 @@ def localize(sentence, people=None):
             values = found.groupdict()
             if people and values.get("user"):
                 values["user"] = people.get(values["user"], values["user"])
+            if values.get("at"):
+                values["at"] = _local_time(values["at"])
             return str(translated) % values
     return text
 

@@ -35,16 +35,40 @@ def _form_of(package, event):
     return package.form_for(event["task_key"]) if event["task_key"] else {}
 
 
+def _table(rows, prop, attachments):
+    """A repeating group (line items, say) as {columns, rows} of shown values."""
+    columns = (prop.get("items") or {}).get("properties") or {}
+    language = package_language()
+    return {"columns": [pick(p.get("x-label")) or name for name, p in columns.items()],
+            "rows": [[format_value(row.get(name), p, language, attachments) if row.get(name) not in (None, "") else ""
+                      for name, p in columns.items()] for row in rows if isinstance(row, dict)]}
+
+
 def _values(form, values, attachments):
-    """(label, shown value) pairs of a submitted form, in the form's order."""
+    """(label, shown value, table or None) of a submitted form, in the form's order."""
     declared = ((form or {}).get("schema") or {}).get("properties") or {}
     language = package_language()
     shown = []
     for name, prop in declared.items():
-        if name in values and values[name] not in (None, "", []):
-            label = pick(prop.get("x-label")) or name
-            shown.append((label, format_value(values[name], prop, language, attachments)))
+        if name not in values or values[name] in (None, "", []):
+            continue
+        label = pick(prop.get("x-label")) or name
+        if prop.get("type") == "array" and (prop.get("items") or {}).get("type") == "object":
+            shown.append((label, "", _table(values[name], prop, attachments)))
+        else:
+            shown.append((label, format_value(values[name], prop, language, attachments), None))
     return shown
+
+
+def _claims_before_completion(history):
+    """Indexes of 'claimed' events that only open a completion by the same person (the engine claims then)."""
+    quiet = set()
+    for index, event in enumerate(history[:-1]):
+        after = history[index + 1]
+        if (event["kind"] == "task_claimed" and after["kind"] == "task_completed"
+                and after["task_id"] == event["task_id"] and after["actor"] == event["actor"]):
+            quiet.add(index)
+    return quiet
 
 
 def timeline(case):
@@ -54,7 +78,10 @@ def timeline(case):
     everyone = people()
     attachments = {a["id"]: a for a in case.get("attachments", [])}
     entries = []
-    for event in case["history"]:
+    quiet = _claims_before_completion(case["history"])
+    for index, event in enumerate(case["history"]):
+        if index in quiet:
+            continue
         data = event.get("data") or {}
         form = _form_of(package, event)
         task = pick((form or {}).get("title")) or event.get("task_key") or ""

@@ -10,6 +10,21 @@
     }
   });
 
+  // On a phone the inbox's filter panel starts folded unless a filter is in use: the tasks come first.
+  if (window.matchMedia && window.matchMedia("(max-width: 760px)").matches) {
+    document.querySelectorAll("details[data-collapse-narrow]:not([data-active])").forEach(function (box) {
+      box.open = false;
+    });
+  }
+
+  // htmx keeps the address bar in step with the filters; save what it shows, not what the page first had.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.classList && form.classList.contains("savefilter") && form.elements.query) {
+      form.elements.query.value = window.location.search.replace(/^\?/, "").replace(/(^|&)page=\d+/, "");
+    }
+  });
+
   // Buttons that destroy something ask first when they carry data-confirm.
   document.addEventListener("submit", function (event) {
     var button = event.submitter;
