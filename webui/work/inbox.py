@@ -1,4 +1,5 @@
 """The inbox: my tasks and my roles' unclaimed ones; filters, sorting, paging, saved filters, bulk claim."""
+import math
 from urllib.parse import urlencode
 
 from flask import flash, redirect, render_template, request, url_for
@@ -31,11 +32,12 @@ def _int(value, default=None):
 
 
 def _float(value):
-    """A number query parameter (thousands separators allowed), or None."""
+    """A finite number query parameter (thousands separators allowed), or None."""
     try:
-        return float(str(value).replace(",", "")) if value not in (None, "") else None
+        number = float(str(value).replace(",", "")) if value not in (None, "") else None
     except ValueError:
         return None
+    return number if number is not None and math.isfinite(number) else None
 
 
 def _search_terms(args, fields):
