@@ -110,8 +110,8 @@ def test_inbox_page_sorts(rt, crowd, sort, expected):
     ({"scope": "mine"}, ["A", "B"]),
     ({"scope": "unclaimed"}, ["D", "C"]),
     ({"overdue": True}, ["A"]),
-    ({"due_within_hours": 1}, ["A", "B"]),
-    ({"due_within_hours": 24}, ["A", "B", "D"]),
+    ({"due_within_hours": 1}, ["B"]),
+    ({"due_within_hours": 24}, ["B", "D"]),
     ({"priority": 1}, ["B", "D"]),
     ({"priority": "2"}, ["C"]),
     ({"process_key": "expense"}, ["A", "B", "D", "C"]),
@@ -501,10 +501,14 @@ def test_an_existing_0001_database_upgrades_with_its_data(db_url):
         conn.execute(text("INSERT INTO human_tasks (id, instance_id, process_key, task_key, title_en, title_zh, "
                           "role, created_at) VALUES ('t-1', 7, 'expense', 'approve', 'Approve', '審核', "
                           "'department-head', '2026-01-05 09:00:00+00:00')"))
+        conn.execute(text("INSERT INTO timers (instance_id, kind, task_id, human_task_id, due_at) VALUES "
+                          "(7, 'sla', 't-1', 't-1', '2026-01-07 09:00:00+00:00')"))
     migrate(database)
     migrate(database)
     with database.engine.connect() as conn:
         assert conn.execute(text("SELECT id, priority FROM human_tasks")).all() == [("t-1", 3)]
+        # The task's SLA timer survives: adding the column must not copy and drop human_tasks (FK cascade).
+        assert conn.execute(text("SELECT human_task_id FROM timers")).all() == [("t-1",)]
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
         tables = set(inspect(conn).get_table_names())

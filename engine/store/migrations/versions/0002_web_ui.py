@@ -16,7 +16,9 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table('human_tasks', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('priority', sa.Integer(), server_default=sa.text('3'), nullable=False))
+        # A plain string default: SQLite then adds the column in place. An expression default would make
+        # Alembic copy and drop human_tasks, and the drop would cascade to every SLA timer.
+        batch_op.add_column(sa.Column('priority', sa.Integer(), server_default='3', nullable=False))
         batch_op.create_index('ix_human_tasks_role_assignee_due', ['role', 'assignee', 'due_at', 'created_at', 'id'],
                               unique=False)
 
