@@ -28,6 +28,7 @@ SORTS = {
 }
 TIE_BREAK = (HumanTask.created_at, HumanTask.id)  # equal sort keys keep one order, so pages never overlap
 DUE_SOON = timedelta(hours=24)
+MAX_HOURS = 24 * 366  # the widest due window a filter may ask for
 MAX_PER_PAGE = 200
 MAX_PAGE = 1_000_000  # a page number past this would overflow the OFFSET; the page is clamped anyway
 FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -66,9 +67,10 @@ class InboxMixin:
             filters.append(HumanTask.due_at < now)
         if due_within_hours not in (None, ""):
             hours = _number(due_within_hours, "due_within_hours")
-            if hours < 0:
-                raise ValidationFailed({"due_within_hours": "must not be negative"})
-            filters.append(HumanTask.due_at <= now + timedelta(hours=hours))
+            if not 0 <= hours <= MAX_HOURS:
+                raise ValidationFailed({"due_within_hours": f"must be 0 to {MAX_HOURS} hours"})
+            # Not yet overdue, as the 'due soon' count: overdue tasks have a filter of their own.
+            filters.append(and_(HumanTask.due_at >= now, HumanTask.due_at <= now + timedelta(hours=hours)))
         if priority not in (None, ""):
             level = whole_number(priority, "priority")
             if not 1 <= level <= 4:
@@ -166,6 +168,8 @@ class InboxMixin:
             filter_id = int(filter_id)
         except (TypeError, ValueError):
             raise NotFound(f"no saved filter {filter_id!r}") from None
+        if not 0 < filter_id < 2**31:
+            raise NotFound(f"no saved filter {filter_id}")
         with self.db.write() as session:
             gone = session.execute(delete(SavedFilter).where(SavedFilter.id == filter_id,
                                                              SavedFilter.username == user))
@@ -240,7 +244,7 @@ def whole_number(value, name):
     """An integer from an int or digit text, else ValidationFailed."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and WHOLE.match(value.strip()):
+    if isinstance(value, str) and WHOLE.match(value.strip()) and len(value.strip()) <= 18:
         return int(value)
     raise ValidationFailed({name: "is not a whole number"})
 

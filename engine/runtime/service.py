@@ -310,12 +310,16 @@ def priority_level(value):
     return value if 1 <= value <= 4 else None
 
 
+MAX_ID = 2**31 - 1  # ids are INTEGER columns; a larger number would fail in the database, not just miss
+
+
 def _case_id(value):
-    """A case id as the integer the table holds (-1, which matches nothing, for text that is no number)."""
+    """A case id as the integer the table holds (-1, which matches nothing, for text or a number out of range)."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return -1
+    return number if 0 < number <= MAX_ID else -1
 
 
 def _same(column, value):
