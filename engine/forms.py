@@ -51,7 +51,8 @@ def _message(error):
     if kind == "type" and isinstance(limit, str):
         return _TYPE_HINTS.get(limit, error.message)
     if kind in _LIMIT_HINTS:
-        return _LIMIT_HINTS[kind].format(n=f"{limit:g}" if isinstance(limit, float) else limit)
+        exact = int(limit) if isinstance(limit, float) and limit.is_integer() else limit
+        return _LIMIT_HINTS[kind].format(n=exact)
     if kind == "pattern":
         return "does not have the expected form"
     if kind == "uniqueItems":

@@ -91,3 +91,18 @@ def test_unknown_and_inactive_users_cannot_change_a_password(runtime):
     deactivate(runtime, "sales.lu")
     with pytest.raises(NotFound):
         runtime.change_password("sales.lu", "demo-sales-lu", "a much longer secret")
+
+
+def test_a_sign_in_rehashes_a_password_stored_at_another_cost(runtime):
+    def stored():
+        """The stored hash of sales.tseng."""
+        with runtime.db.read() as s:
+            return s.get(User, "sales.tseng").password_hash
+
+    assert stored().split("$")[1] == "16"
+    runtime.settings.password_hash_cost = 2**5
+    assert runtime.authenticate("sales.tseng", "wrong password") is None
+    assert stored().split("$")[1] == "16"  # only a right password is stored again
+    assert runtime.authenticate("sales.tseng", "demo-sales-tseng") == TSENG
+    assert stored().split("$")[1] == "32"
+    assert runtime.authenticate("sales.tseng", "demo-sales-tseng") == TSENG

@@ -9,6 +9,7 @@ SCHEMA = {"type": "object", "required": ["title", "when"], "properties": {
     "when": {"type": "string", "format": "date"},
     "count": {"type": "integer", "minimum": 1, "maximum": 9},
     "ratio": {"type": "number", "exclusiveMinimum": 0.5},
+    "price": {"type": "number", "maximum": 99999.99},
     "kind": {"type": "string", "enum": ["a", "b"]},
     "items": {"type": "array", "minItems": 1, "maxItems": 2, "uniqueItems": True, "items": {"type": "string"}},
 }}
@@ -31,6 +32,7 @@ def errors_of(data):
     ({"title": "Abc", "when": "2026-01-01", "count": 10}, "count", "must be at most 9"),
     ({"title": "Abc", "when": "2026-01-01", "count": 1.5}, "count", "enter a whole number"),
     ({"title": "Abc", "when": "2026-01-01", "ratio": 0.5}, "ratio", "must be more than 0.5"),
+    ({"title": "Abc", "when": "2026-01-01", "price": 100000}, "price", "must be at most 99999.99"),
     ({"title": "Abc", "when": "2026-01-01", "kind": "c"}, "kind", "choose one of the offered values"),
     ({"title": "Abc", "when": "2026-01-01", "items": []}, "items", "needs at least 1 entries"),
     ({"title": "Abc", "when": "2026-01-01", "items": ["x", "y", "z"]}, "items", "takes at most 2 entries"),

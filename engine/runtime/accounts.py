@@ -28,7 +28,21 @@ class AccountMixin:
             matches = verify_password(password if isinstance(password, str) else "", stored)
             if not (usable and matches and isinstance(password, str)):
                 return None
-            return _account(session, user)
+            account = _account(session, user)
+        self._rehash_if_costs_differ(username, password, stored)
+        return account
+
+    def _rehash_if_costs_differ(self, username, password, stored):
+        """Store a signed-in user's password again at the configured cost when it was hashed at another.
+
+        Otherwise, after the cost changes, known users would take a different time to check than the
+        decoy of unknown ones, and sign-in timing would tell which usernames exist.
+        """
+        if stored.split("$")[1:2] == [str(self.settings.password_hash_cost)]:
+            return
+        with self.db.write() as session:
+            session.execute(update(User).where(User.username == username, User.password_hash == stored)
+                            .values(password_hash=hash_password(password, n=self.settings.password_hash_cost)))
 
     def _decoy(self):
         """A hash of a random password at the configured cost, to verify against when there is no user."""
