@@ -226,3 +226,30 @@ def test_procurement_invoice_scan_is_linked_to_the_invoice_task(rt):
     assert [a["filename"] for a in view["attachments"]] == ["KT48201937.pdf"]
     with rt.db.read() as s:
         assert s.scalar(select(HumanTask.id).where(HumanTask.instance_id == case)) is None
+
+
+def test_uploads_no_form_took_are_purged_after_a_day(rt, clock):
+    from datetime import timedelta
+
+    waiting = upload(rt, "sales.tseng")
+    case = rt.start("expense", "sales.tseng", {"purpose": "Taxi fare", "amount": 300, "receipt": waiting["id"]})
+    abandoned = upload(rt, "sales.tseng", name="never-sent.pdf")
+    clock.advance(timedelta(hours=23))
+    assert rt.purge_pending_uploads() == 0
+    clock.advance(timedelta(hours=2))
+    assert rt.purge_pending_uploads() == 1
+    with pytest.raises(NotFound):
+        rt.attachment(abandoned["id"], "sales.tseng")
+    assert stored_files(rt) == [f"{waiting['id'][:2]}/{waiting['id']}"]
+    assert rt.attachment(waiting["id"], "sales.tseng")[0]["instance_id"] == case
+
+
+def test_one_user_may_not_pile_up_uploads(rt, monkeypatch):
+    from engine.runtime import attachments
+
+    monkeypatch.setattr(attachments, "MAX_PENDING_PER_USER", 2)
+    upload(rt, "sales.tseng")
+    upload(rt, "sales.tseng")
+    with pytest.raises(ValidationFailed, match="wait for a form already"):
+        upload(rt, "sales.tseng")
+    upload(rt, "sales.lu")  # the limit is per user

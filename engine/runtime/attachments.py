@@ -1,11 +1,17 @@
 """Uploads: files attached to a case, or waiting for the form they were uploaded with to be submitted."""
-from sqlalchemy import select
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select
 
 from engine.errors import Forbidden, NotFound, NotReady, ValidationFailed
 from engine.org import Directory
 from engine.runtime import files
 from engine.store.models import Attachment, Event
 
+# An upload made with a form that was never submitted is deleted after this long.
+PENDING_LIFETIME = timedelta(hours=24)
+# Uploads one user may have waiting for their forms at once.
+MAX_PENDING_PER_USER = 100
 METADATA = ("id", "instance_id", "task_id", "field", "filename", "content_type", "size", "sha256", "uploaded_by",
             "uploaded_at")
 
@@ -46,6 +52,10 @@ class AttachmentMixin:
         if instance_id is None:
             if not directory.is_active(user):
                 raise Forbidden(f"{user} is not an active user")
+            waiting = session.scalar(select(func.count()).select_from(Attachment).where(
+                Attachment.instance_id.is_(None), Attachment.uploaded_by == user))
+            if waiting >= MAX_PENDING_PER_USER:
+                raise ValidationFailed({"file": f"{waiting} of your uploads wait for a form already; submit it first"})
             return None
         if not directory.is_active(user):
             raise NotFound(f"no case {instance_id}")
@@ -53,6 +63,18 @@ class AttachmentMixin:
         if row["status"] != "running":
             raise NotReady(f"case {row['id']} is {row['status']}; files can no longer be added")
         return row
+
+    def purge_pending_uploads(self, older_than=PENDING_LIFETIME):
+        """Delete uploads no submitted form took within `older_than` (rows, then files); return how many."""
+        cutoff = self.clock.now() - older_than
+        with self.db.write() as session:
+            stale = list(session.scalars(select(Attachment.id).where(Attachment.instance_id.is_(None),
+                                                                      Attachment.uploaded_at < cutoff)))
+            if stale:
+                session.execute(delete(Attachment).where(Attachment.id.in_(stale), Attachment.instance_id.is_(None)))
+        for attachment_id in stale:
+            files.stored_path(self.settings.attachments_path, attachment_id).unlink(missing_ok=True)
+        return len(stale)
 
     def attachment(self, attachment_id, user):
         """(metadata, absolute path of the stored file) of an attachment `user` may read; else NotFound."""

@@ -13,6 +13,7 @@ from engine.store.models import HumanTask, Timer
 
 MAX_BUSY_RETRIES = 20
 log = logging.getLogger(__name__)
+PURGE_EVERY_SECONDS = 3600  # how often the worker deletes uploads no submitted form took
 
 
 class TimerMixin:
@@ -46,9 +47,15 @@ class TimerMixin:
         return fired
 
     def run_worker(self, once=False, stop=None):
-        """Fire due timers until stopped (or once); sleep between empty polls."""
+        """Fire due timers until stopped (or once); sleep between empty polls; hourly, clear abandoned uploads."""
         self.fired_total = 0
+        next_purge = 0.0
         while True:
+            if time.monotonic() >= next_purge:
+                purged = self.purge_pending_uploads()
+                if purged:
+                    log.info("deleted %d uploads that no submitted form took", purged)
+                next_purge = time.monotonic() + PURGE_EVERY_SECONDS
             count = self.fire_due_timers()
             self.fired_total += count
             if once or (stop is not None and stop()):
