@@ -168,3 +168,12 @@ def test_purchase_data_appears_in_the_history_with_labels(rt, login):
     case_id = rt.start("procurement", "ops.lin", PURCHASE)
     page = login("ops.lin").get(f"/cases/{case_id}").get_data(as_text=True)
     assert "Needed by" in page and "2026-12-20" in page
+
+
+def test_ids_too_large_for_the_database_are_simply_not_found(login):
+    client = login("ops.lin")
+    huge = "9" * 20
+    for url in (f"/cases/{huge}", f"/cases/{huge}/diagram.json", f"/cases/{2**31}"):
+        assert client.get(url).status_code == 404
+    assert client.post(f"/cases/{huge}/comments", data={"text": "hello"}).status_code == 404
+    assert client.post(f"/inbox/filters/{huge}/delete").status_code == 404
