@@ -3,15 +3,13 @@ import shutil
 from datetime import timedelta
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select, text, update
 
 from engine.definitions import load_package
 from engine.errors import Conflict, Forbidden, NotFound, NotReady, PackageError, ValidationFailed
-from engine.store.db import MIGRATIONS, Database, migrate
+from engine.store.db import Database, migrate
 from engine.store.models import Base, Event, HumanTask, Instance, TaskDraft, User
 from tests.conftest import PACKAGES, PROCESSES
 from tests.test_runtime import CLAIM, count, open_tasks
@@ -485,12 +483,7 @@ def test_the_two_triaging_procedures_carry_their_priority_to_every_task(runtime)
 
 def test_an_existing_0001_database_upgrades_with_its_data(db_url):
     database = Database(db_url)
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with database.engine.connect() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, "0001")
-        conn.commit()
+    migrate(database, "0001")
     with database.engine.begin() as conn:
         conn.execute(text("INSERT INTO definitions (id, key, version, content_hash, process_id, manifest, "
                           "deployed_at) VALUES (1, 'expense', 1, 'h', 'expense', '{}', '2026-01-05 09:00:00+00:00')"))

@@ -119,13 +119,13 @@ def _is_lock_error(exc):
     return "locked" in text or "busy" in text or "could not serialize" in text
 
 
-def migrate(database):
-    """Bring the schema to the newest Alembic revision."""
+def migrate(database, revision="head"):
+    """Bring the schema to an Alembic revision (the newest by default; tests upgrade step by step)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with database.engine.connect() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)
         connection.commit()
 
 
