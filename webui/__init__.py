@@ -46,7 +46,7 @@ def create_app(test_config=None):
     from webui.main import bp as main_bp
     from webui.work import bp as work_bp
 
-    security.init_app(app, settings)
+    security.init_app(app)
     i18n.init_app(app)
     names.init_app(app)
     errors.init_app(app)

@@ -78,7 +78,7 @@ def _add_headers(response):
     return response
 
 
-def init_app(app, settings):
+def init_app(app):
     """Wire Flask-Login, Flask-WTF's CSRF protection, Flask-Limiter and the headers into `app`."""
     app.session_interface = HttpsAwareSessionInterface()
     login_manager.init_app(app)
