@@ -176,7 +176,11 @@ def test_cancel_closes_tasks_and_timers(rt):
     view = rt.describe_case(case)
     assert view["status"] == "cancelled" and view["tasks"] == [] and view["ended_at"] is not None
     assert view["data"]["purpose"] == CLAIM["purpose"]
-    assert view["history"][-1]["data"] == {"reason": "claimed twice"}
+    kinds = [e["kind"] for e in view["history"]]
+    assert kinds[-2:] == ["instance_cancelled", "task_withdrawn"]
+    assert view["history"][-2]["data"] == {"reason": "claimed twice"}
+    assert view["history"][-1]["data"] == {"assignee": "sales.yeh", "role": "department-head"}
+    assert view["history"][-1]["actor"] == "sales.tseng"
     assert count(rt, Timer, Timer.instance_id == case, Timer.fired_at.is_(None)) == 0
     with pytest.raises(NotReady):
         rt.cancel(case, "sales.tseng")

@@ -36,7 +36,10 @@ def test_interrupting_boundary_timer_ends_the_task(rt):
     assert rt.fire_due_timers() == 1
     view = rt.describe_case(case)
     assert (view["status"], view["end_event"], view["tasks"]) == ("completed", "end_expired", [])
-    with pytest.raises(NotReady):
+    withdrawn = [e for e in view["history"] if e["kind"] == "task_withdrawn"]
+    assert [(e["task_id"], e["actor"], e["data"]) for e in withdrawn] == [
+        (task_id, None, {"assignee": "ops.chen", "role": "employee"})]
+    with pytest.raises(NotReady, match="is no longer open"):
         rt.complete(task_id, "ops.chen", {"confirmed": True})
     assert pending(rt, case) == []
 

@@ -28,6 +28,8 @@ LOAD_ROW = select(INSTANCES.c.id, INSTANCES.c.definition_id, INSTANCES.c.status,
                   INSTANCES.c.lock_version, INSTANCES.c.process_key, INSTANCES.c.viewers
                   ).where(INSTANCES.c.id == bindparam("b_id"))
 LOAD_STATE = select(INSTANCES.c.state).where(INSTANCES.c.id == bindparam("b_id"))
+LOAD_CLOSING = select(TASKS.c.id, TASKS.c.task_key, TASKS.c.assignee, TASKS.c.role
+                      ).where(TASKS.c.id.in_(bindparam("ids", expanding=True)))
 
 
 class InstanceCache:
@@ -181,10 +183,26 @@ class Case:
             ready = {}
         for task_id in set(ready) - self.tasks_before:
             self.new_task_rows.append(self.rt.assign(self, spiff.task_info(ready[task_id]), now))
+        self._record_withdrawn(gone)
         writes = [(DELETE_TASKS, {"ids": gone})] if gone else []
         if self.new_task_rows:
             writes.append((INSERT_TASKS, [dict(r, instance_id=self.row["id"]) for r in self.new_task_rows]))
         return writes
+
+    def _record_withdrawn(self, gone):
+        """A task_withdrawn event, naming assignee and role, for each open task that closed without being done.
+
+        A timer, a terminate end event or a cancel can close a task; the people who had it open then
+        learn why it is gone instead of being told it never existed. Completions read nothing extra.
+        """
+        done = {e["task_id"] for e in self.events if e["kind"] == "task_completed"}
+        undone = [task_id for task_id in gone if task_id not in done]
+        if not undone:
+            return
+        actor = self.main_event["actor"] if self.main_event else None
+        for task_id, task_key, assignee, role in self.conn.execute(LOAD_CLOSING, {"ids": undone}):
+            self.event("task_withdrawn", actor=actor, task={"id": task_id, "bpmn_id": task_key},
+                       data={"assignee": assignee, "role": role})
 
     def _timer_writes(self, now):
         """Keep one pending timer row per waiting BPMN timer and per open task's SLA."""

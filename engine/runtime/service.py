@@ -167,12 +167,6 @@ class Runtime(TimerMixin, queries.QueryMixin, WorkspaceMixin):
                 raise NotReady(f"case {instance_id} is already {row['status']}")
             workflow = load_workflow(self, session, row)
             case = Case(self, session, directory, row, loaded, workflow)
-            # Each open task's people are recorded, so a page they left open can say the case was cancelled.
-            for task_id, task_key, assignee, role in session.execute(
-                    select(HumanTask.id, HumanTask.task_key, HumanTask.assignee, HumanTask.role)
-                    .where(HumanTask.instance_id == row["id"])):
-                case.event("task_withdrawn", actor=user, task={"id": task_id, "bpmn_id": task_key},
-                           data={"assignee": assignee, "role": role})
             spiff.cancel(workflow)
             row["status"] = "cancelled"
             case.event("instance_cancelled", actor=user, data={"reason": reason or ""}, main=True)

@@ -18,7 +18,7 @@ SENTENCES = {
     "timer_fired": _l("A timer fired: %(task)s"),
     "instance_completed": _l("The case ended"),
     "instance_cancelled": _l("%(actor)s cancelled the case"),
-    "task_withdrawn": _l("“%(task)s” was withdrawn with the case"),
+    "task_withdrawn": _l("“%(task)s” closed without being done"),
     "comment": _l("%(actor)s commented"),
     "attachment_added": _l("%(actor)s attached a file"),
     "assignment_failed": _l("“%(task)s” could not be given to a person and waits in its role's inbox"),
