@@ -253,3 +253,18 @@ def test_one_user_may_not_pile_up_uploads(rt, monkeypatch):
     with pytest.raises(ValidationFailed, match="wait for a form already"):
         upload(rt, "sales.tseng")
     upload(rt, "sales.lu")  # the limit is per user
+
+
+def test_file_widgets_on_array_items_are_file_fields_too():
+    from engine.runtime.files import file_values, has_file_fields
+
+    # The web form renders both shapes as a file upload, so both are checked and linked.
+    schema = {"type": "object", "properties": {
+        "scans": {"type": "array", "items": {"type": "string", "x-widget": "file"}},
+        "lines": {"type": "array", "items": {"type": "object", "properties": {
+            "photo": {"type": "string", "x-widget": "file"}, "note": {"type": "string"}}}},
+        "note": {"type": "string"}}}
+    data = {"scans": ["a" * 32, "b" * 32], "lines": [{"photo": "c" * 32, "note": "x"}], "note": "d" * 32}
+    assert has_file_fields(schema)
+    assert list(file_values(schema, data)) == [("scans", "a" * 32), ("scans", "b" * 32), ("lines/0/photo", "c" * 32)]
+    assert not has_file_fields({"type": "object", "properties": {"note": {"type": "string"}}})

@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from engine.errors import Conflict, ValidationFailed
+from engine.forms import schema_has
 from engine.store.models import Attachment
 
 CHUNK_BYTES = 64 * 1024
@@ -83,21 +84,20 @@ def _copy(stream, handle, limit):
     return size, digest.hexdigest()
 
 
-def _schema_has_files(schema):
-    """True when some property, at any depth, is a file field."""
-    properties = schema.get("properties") if isinstance(schema, dict) else None
-    if not isinstance(properties, dict):
-        return False
-    return any(isinstance(prop, dict) and (prop.get("x-widget") == "file" or _schema_has_files(prop)
-                                           or _schema_has_files(prop.get("items")))
-               for prop in properties.values())
+def is_file_field(prop):
+    """A form property holding attachment ids: `x-widget: file` on it, or on the items of its array.
+
+    The web form renders both as a file upload, so both are checked and linked here.
+    """
+    items = prop.get("items")
+    return prop.get("x-widget") == "file" or (isinstance(items, dict) and items.get("x-widget") == "file")
 
 
 def has_file_fields(schema):
     """Whether a form schema has file fields (worked out once per schema object)."""
     found = _HAS_FILES.get(id(schema))
     if found is None or found[0] is not schema:
-        found = _HAS_FILES[id(schema)] = (schema, _schema_has_files(schema))
+        found = _HAS_FILES[id(schema)] = (schema, schema_has(schema, is_file_field))
     return found[1]
 
 
@@ -110,7 +110,7 @@ def file_values(schema, data, path=()):
         if name not in data or not isinstance(prop, dict):
             continue
         value, here = data[name], path + (name,)
-        if prop.get("x-widget") == "file":
+        if is_file_field(prop):
             for item in value if isinstance(value, list) else [value]:
                 if item not in (None, ""):
                     yield "/".join(here), item
