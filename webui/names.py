@@ -49,13 +49,26 @@ def with_department_names(users):
     return [dict(u, department=department_name(u.get("department"))) for u in users]
 
 
-def _procedures():
-    """key -> manifest of the newest version of each procedure, cached on the request."""
+def procedures():
+    """The newest version of every deployed procedure (runtime.definitions()), read once per request."""
     if "procedures" not in g:
         from webui import current_runtime
 
-        g.procedures = {d["key"]: d["manifest"] for d in current_runtime().definitions()}
+        g.procedures = current_runtime().definitions()
+        g.manifests = {d["key"]: d["manifest"] for d in g.procedures}
     return g.procedures
+
+
+def _procedures():
+    """key -> manifest of the newest version of each procedure."""
+    procedures()
+    return g.manifests
+
+
+def searchable(key):
+    """A deployed procedure's searchable fields (its manifest's `searchable`), or None when none is deployed."""
+    manifest = _procedures().get(key)
+    return list(manifest.get("searchable") or []) if manifest is not None else None
 
 
 def procedure_name(key):

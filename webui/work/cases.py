@@ -10,9 +10,10 @@ from engine.errors import ValidationFailed
 from webui import current_runtime
 from webui.i18n import STATUS, number, package_language, pick
 from webui.messages import localize
-from webui.schema_forms import apply_row_action, format_value, merge_errors
+from webui.names import searchable
+from webui.schema_forms import format_value
 from webui.work import bp
-from webui.work.formflow import every_error, fields_for, read_posted
+from webui.work.formflow import fields_for, read_posted, shown_again
 from webui.work.history import timeline
 
 # Content types a browser may show inline; everything else is downloaded, so an uploaded page cannot run.
@@ -44,16 +45,13 @@ def submit_start(key):
     runtime = current_runtime()
     form = runtime.start_form(key, current_user.username, package_language())
     submission = read_posted(form["schema"] or {})
-    for action in ("_add", "_remove"):
-        if request.form.get(action):
-            return render_start(key, apply_row_action(submission.raw, action, request.form[action]),
-                                submission.errors or None)
-    if submission.errors:
-        return render_start(key, submission.raw, every_error(form["schema"], submission), 422)
+    again = shown_again(form["schema"], submission)
+    if again:
+        return render_start(key, *again)
     try:
         case_id = runtime.start(key, current_user.username, submission.data)
     except ValidationFailed as exc:
-        return render_start(key, submission.raw, merge_errors(submission.errors, exc.errors), 422)
+        return render_start(key, submission.raw, exc.errors, 422)
     return redirect(url_for("work.started", instance_id=case_id))
 
 
@@ -84,7 +82,7 @@ def _summary(case):
     start_form = runtime.catalog.get(case["definition_id"]).package.start_form() or {}
     declared = (start_form.get("schema") or {}).get("properties") or {}
     shown = []
-    for spec in runtime.search_fields(case["process_key"]):
+    for spec in searchable(case["process_key"]) or []:
         value = (case.get("search") or {}).get(spec["field"])
         if value in (None, ""):
             continue

@@ -11,7 +11,7 @@ from engine.errors import Conflict, Forbidden, NotFound, NotReady, ValidationFai
 from webui import current_runtime
 from webui.auth.routes import safe_next
 from webui.messages import localize
-from webui.names import people
+from webui.names import people, procedures, searchable
 from webui.work import bp
 
 SCOPES = {"all": _l("All"), "mine": _l("Mine"), "unclaimed": _l("Unclaimed")}
@@ -56,14 +56,10 @@ def _search_terms(args, fields):
 
 def read_filters(args):
     """The inbox query from the URL; unknown values fall back to defaults rather than failing."""
-    runtime = current_runtime()
     process = args.get("process") or None
-    fields = []
-    if process:
-        try:
-            fields = runtime.search_fields(process)
-        except NotFound:
-            process = None
+    fields = searchable(process) if process else []
+    if fields is None:  # not a deployed procedure: no filter rather than an error
+        process, fields = None, []
     due = args.get("due") if args.get("due") in DUE_WINDOWS else None
     return {
         "scope": args.get("scope") if args.get("scope") in SCOPES else "all",
@@ -95,7 +91,6 @@ def inbox():
     """The task list; an htmx request (filter change) gets only the results part."""
     runtime = current_runtime()
     chosen = read_filters(request.args)
-    procedures = runtime.definitions()
     page = runtime.inbox_page(
         current_user.username, scope=chosen["scope"], process_key=chosen["process"],
         overdue=chosen["due"] == "overdue",
@@ -104,7 +99,7 @@ def inbox():
         page=chosen["page"], per_page=PER_PAGE)
     context = {
         "page": page, "chosen": chosen, "scopes": SCOPES, "due_windows": DUE_WINDOWS, "sorts": SORTS,
-        "procedures": procedures, "saved": runtime.saved_filters(current_user.username),
+        "procedures": procedures(), "saved": runtime.saved_filters(current_user.username),
         "query": query_of(request.args), "query_of": lambda **c: query_of(request.args, **c),
         "page_link": lambda n: "?" + query_of(request.args, page=n),
         "now": runtime.clock.now(),

@@ -9,9 +9,8 @@ from webui import current_runtime
 from webui.auth.routes import safe_next
 from webui.i18n import package_language, task_title
 from webui.names import with_department_names
-from webui.schema_forms import apply_row_action, merge_errors
 from webui.work import bp
-from webui.work.formflow import every_error, fields_for, read_posted
+from webui.work.formflow import fields_for, read_posted, shown_again
 from webui.work.history import timeline
 
 
@@ -63,20 +62,18 @@ def submit_task(task_id):
     user = current_user.username
     task = runtime.task(task_id, user, package_language())
     submission = read_posted(task["schema"] or {})
-    for action in ("_add", "_remove"):
-        if request.form.get(action):
-            return render_task(task_id, apply_row_action(submission.raw, action, request.form[action]),
-                               submission.errors or None)
+    # Only the pressed button is posted, so a draft never comes with a row button.
     if request.form.get("action") == "draft":
         runtime.save_draft(task_id, user, submission.raw)
         flash(_("Draft saved. Nothing is sent until you complete the task."), "success")
         return redirect(url_for("work.task", task_id=task_id))
-    if submission.errors:
-        return render_task(task_id, submission.raw, every_error(task["schema"], submission), 422)
+    again = shown_again(task["schema"], submission)
+    if again:
+        return render_task(task_id, *again)
     try:
         outcome = runtime.complete(task_id, user, submission.data)
     except ValidationFailed as exc:
-        return render_task(task_id, submission.raw, merge_errors(submission.errors, exc.errors), 422)
+        return render_task(task_id, submission.raw, exc.errors, 422)
     flash(_("Done: %(task)s (case #%(case)s).", task=task_title(task), case=outcome["instance_id"]), "success")
     return redirect(url_for("work.inbox"))
 
