@@ -13,9 +13,10 @@ import re
 
 import pytest
 
-from tests.browser.live import PageWatch, launch, missing, prepare_database, serving
+from tests.browser.live import PageWatch, launch, missing, serving
 from tests.browser.support import DESKTOP, sign_in
 from tests.conftest import IN_CI, ROOT
+from tests.webapp import prepare_database
 
 SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
 

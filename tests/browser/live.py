@@ -10,8 +10,7 @@ from flask import got_request_exception
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from engine.clock import ManualClock
-from tests.conftest import ORG_FILE, PROCESSES
-from webui import create_app
+from tests import webapp
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -32,23 +31,9 @@ def launch(playwright):
 
 
 def build_app(db_file, folder, clock):
-    """The real app on `db_file`: CSRF on, rate limits off, cheap password hashes, a manual clock."""
-    app = create_app({"DATABASE_URL": f"sqlite:///{db_file}", "PASSWORD_HASH_COST": 16,
-                      "ATTACHMENTS_PATH": str(Path(folder) / "attachments"), "SECRET_KEY": "browser-test-secret",
-                      "WTF_CSRF_ENABLED": True, "RATELIMIT_ENABLED": False})
-    app.extensions["opsflow"].clock = clock
-    return app
-
-
-def prepare_database(folder):
-    """A database file in `folder` with the schema, every package of processes/ and the demo organisation."""
-    db_file = Path(folder) / "template.db"
-    runtime = build_app(db_file, folder, ManualClock()).extensions["opsflow"]
-    runtime.init()
-    runtime.deploy(sorted(p.parent for p in PROCESSES.glob("*/process.yaml")))
-    runtime.load_org(ORG_FILE)
-    runtime.db.dispose()
-    return db_file
+    """The real app on `db_file` as a browser meets it: CSRF on and errors handled, not raised to the test."""
+    return webapp.build_app(db_file, folder, clock, TESTING=False, WTF_CSRF_ENABLED=True,
+                            SECRET_KEY="browser-test-secret")
 
 
 class _QuietHandler(WSGIRequestHandler):

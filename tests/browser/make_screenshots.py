@@ -12,8 +12,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from engine.clock import ManualClock
-from tests.browser.live import launch, prepare_database, serving
+from tests.browser.live import launch, serving
 from tests.browser.support import DESKTOP, diagram_ready, expect, sign_in, task_rows
+from tests.webapp import prepare_database
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_FOLDER = ROOT / "docs" / "screenshots"

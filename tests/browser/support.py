@@ -4,6 +4,8 @@ The `browser` fixture (tests/browser/conftest.py) skips, or fails in CI, before 
 """
 import re
 
+from tests.webapp import demo_password
+
 try:
     from playwright.sync_api import expect
 except ImportError:  # pragma: no cover - the browser fixture reports it
@@ -16,11 +18,6 @@ if expect is not None:
 DESKTOP = {"width": 1280, "height": 900}
 MOBILE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True,
           "has_touch": True}
-
-
-def demo_password(username):
-    """The documented demo password of a user (processes/README.md)."""
-    return "demo-" + username.replace(".", "-")
 
 
 def path_is(path):
@@ -72,22 +69,3 @@ def diagram_ready(page):
 def no_horizontal_scroll(page):
     """True when the page is no wider than the viewport (one pixel of rounding allowed)."""
     return page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth + 1")
-
-
-# Setting up cases a test is not about goes straight to the engine; what a test is about goes through the UI.
-PURCHASE = {"title": "Two monitors for the support desk", "justification": "The old screens flicker and hurt eyes.",
-            "category": "it", "needed_by": "2026-12-20",
-            "items": [{"description": "27-inch monitor", "quantity": 2, "unit": "pcs", "unit_price": 9000}]}
-
-
-def start_purchase(runtime, user, **changes):
-    """Start a small purchase request as `user`; return the case id."""
-    return runtime.start("procurement", user, dict(PURCHASE, **changes))
-
-
-def approved_purchase(runtime, user, **changes):
-    """A purchase request its department head approved: (case id, the open procurement task)."""
-    case_id = start_purchase(runtime, user, **changes)
-    head_task = runtime.describe_case(case_id)["tasks"][0]
-    runtime.complete(head_task["id"], head_task["assignee"], {"head_decision": "approve"})
-    return case_id, runtime.describe_case(case_id)["tasks"][0]

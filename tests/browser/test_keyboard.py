@@ -1,7 +1,8 @@
 """Keyboard only: the skip link, signing in, finding a task in the inbox and completing it."""
 import pytest
 
-from tests.browser.support import demo_password, expect, path_is, start_purchase, task_rows
+from tests.browser.support import expect, path_is, task_rows
+from tests.webapp import demo_password, start_purchase
 
 pytestmark = pytest.mark.browser
 

@@ -1,7 +1,8 @@
 """Two people open the same role task; the second to submit is told it is done, not shown an error 500."""
 import pytest
 
-from tests.browser.support import approved_purchase, expect, open_task, path_is, task_rows
+from tests.browser.support import expect, open_task, path_is, task_rows
+from tests.webapp import approved_purchase
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,8 @@ import yaml
 
 from engine.errors import NotFound
 from tests.conftest import ORG_FILE
-from tests.web.conftest import sign_in, start_purchase
+from tests.web.conftest import sign_in
+from tests.webapp import start_purchase
 
 USERS = [u["username"] for u in yaml.safe_load(ORG_FILE.read_text(encoding="utf-8"))["users"]]
 UNKNOWN_TASK = "00000000-0000-4000-8000-000000000000"

@@ -3,7 +3,8 @@ import re
 
 import pytest
 
-from tests.web.conftest import build_app, demo_password, sign_in
+from tests.web.conftest import sign_in
+from tests.webapp import build_app, demo_password
 
 
 def test_pages_need_sign_in_and_come_back_after_it(client):

@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from tests.conftest import PACKAGES
-from tests.web.conftest import PURCHASE, start_purchase
+from tests.webapp import PURCHASE, start_purchase
 
 START = {"title": "Two monitors", "justification": "The old screens flicker badly.", "category": "it",
          "needed_by": "2026-12-20", "items/0/description": "27-inch monitor", "items/0/quantity": "2",
@@ -100,7 +100,8 @@ def test_attachments_are_downloadable_only_by_who_sees_the_case(rt, login):
 
 
 def test_too_large_files_are_refused_with_a_message(prepared_db, tmp_path):
-    from tests.web.conftest import build_app, sign_in
+    from tests.web.conftest import sign_in
+    from tests.webapp import build_app
 
     shutil.copy(prepared_db, tmp_path / "small.db")
     app = build_app(tmp_path / "small.db", tmp_path, MAX_ATTACHMENT_BYTES=1000)

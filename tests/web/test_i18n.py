@@ -12,7 +12,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from markupsafe import escape
 
-from tests.web.conftest import start_purchase
+from tests.webapp import start_purchase
 from webui.i18n import COOKIE
 
 ROOT = Path(__file__).resolve().parents[2]

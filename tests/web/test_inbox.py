@@ -3,18 +3,12 @@ from datetime import timedelta
 
 import pytest
 
-from tests.web.conftest import start_purchase
+from tests.webapp import approved_purchase
 
 
 def procurement_tasks(rt, titles, starter="ops.lin"):
     """Purchase requests approved by the head, so each waits unclaimed for Procurement; return the task ids."""
-    ids = []
-    for title in titles:
-        case_id = start_purchase(rt, starter, title=title)
-        task = rt.describe_case(case_id)["tasks"][0]
-        rt.complete(task["id"], task["assignee"], {"head_decision": "approve"})
-        ids.append(rt.describe_case(case_id)["tasks"][0]["id"])
-    return ids
+    return [approved_purchase(rt, starter, title=title)[1]["id"] for title in titles]
 
 
 def listed(body, ids):

@@ -7,7 +7,7 @@ from engine.clock import ManualClock
 from engine.config import Settings
 from engine.runtime.service import Runtime
 from tests.conftest import ORG_FILE, PROCESSES
-from tests.web.conftest import PURCHASE
+from tests.webapp import PURCHASE
 from webui.cli import start_worker_thread
 
 

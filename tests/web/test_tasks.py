@@ -4,20 +4,12 @@ from datetime import timedelta
 
 import pytest
 
-from tests.web.conftest import start_purchase
+from tests.webapp import approved_purchase, start_purchase
 
 
 def head_task(rt, case_id):
     """The department head's approval task of a purchase request."""
     return rt.describe_case(case_id)["tasks"][0]["id"]
-
-
-def approved(rt, starter="ops.lin", **changes):
-    """A purchase request approved by its head: (case id, the unclaimed procurement task id)."""
-    case_id = start_purchase(rt, starter, **changes)
-    task = rt.describe_case(case_id)["tasks"][0]
-    rt.complete(task["id"], task["assignee"], {"head_decision": "approve"})
-    return case_id, rt.describe_case(case_id)["tasks"][0]["id"]
 
 
 def test_task_page_shows_instructions_form_and_case(rt, login):
@@ -53,7 +45,8 @@ def test_errors_come_back_per_field_with_what_was_typed(rt, login):
 
 
 def test_a_wrong_number_is_reported_and_kept(rt, login):
-    case_id, task_id = approved(rt)
+    case_id, task = approved_purchase(rt)
+    task_id = task["id"]
     client = login("proc.hsieh")
     rt.complete(task_id, "proc.hsieh", {"suppliers_to_quote": [{"name": "Acme Displays"}]})
     quote = rt.describe_case(case_id)["tasks"][0]
@@ -80,7 +73,7 @@ def test_draft_is_saved_restored_and_discarded(rt, login):
 
 
 def test_rows_are_added_and_removed_without_javascript(rt, login):
-    _case_id, task_id = approved(rt)
+    task_id = approved_purchase(rt)[1]["id"]
     client = login("proc.hsieh")
     grown = client.post(f"/tasks/{task_id}", data={"suppliers_to_quote/0/name": "Acme Displays",
                                                    "_add": "suppliers_to_quote"})
@@ -129,7 +122,7 @@ def test_a_task_of_a_cancelled_case(rt, login):
 
 
 def test_claim_release_and_reassign(rt, login):
-    _case_id, task_id = approved(rt)
+    task_id = approved_purchase(rt)[1]["id"]
     officer = login("proc.lai")
     page = officer.get(f"/tasks/{task_id}").get_data(as_text=True)
     assert f'action="/tasks/{task_id}/claim"' in page
@@ -156,7 +149,7 @@ def test_claim_release_and_reassign(rt, login):
 
 @pytest.mark.parametrize("hours, css", [(1, "task--soon"), (30, "task--overdue")])
 def test_near_due_and_overdue_tasks_stand_out(rt, login, clock, hours, css):
-    _case_id, _task_id = approved(rt)  # list_suppliers is due in one day
+    approved_purchase(rt)  # list_suppliers is due in one day
     clock.advance(timedelta(hours=24 - hours) if css == "task--soon" else timedelta(hours=hours))
     body = login("proc.hsieh").get("/inbox").get_data(as_text=True)
     assert f'class="task {css}"' in body

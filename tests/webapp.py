@@ -1,0 +1,54 @@
+"""The web app on a prepared SQLite database, and the cases its tests set up: shared by tests/web and tests/browser."""
+from pathlib import Path
+
+from engine.clock import ManualClock
+from tests.conftest import ORG_FILE, PROCESSES
+from webui import create_app
+
+# Setting up cases a test is not about goes straight to the engine; what a test is about goes through the UI.
+PURCHASE = {"title": "Two monitors for the support desk", "justification": "The old screens flicker and hurt eyes.",
+            "category": "it", "needed_by": "2026-12-20",
+            "items": [{"description": "27-inch monitor", "quantity": 2, "unit": "pcs", "unit_price": 9000}]}
+
+
+def demo_password(username):
+    """The documented demo password of a user (processes/README.md)."""
+    return "demo-" + username.replace(".", "-")
+
+
+def build_app(db_file, folder, clock=None, **config):
+    """An app on `db_file` whose runtime runs on a manual clock (timers and due dates under test control).
+
+    Test-client defaults: TESTING, CSRF and rate limits off, cheap password hashes; `config` overrides them.
+    """
+    settings = {"TESTING": True, "DATABASE_URL": f"sqlite:///{db_file}", "PASSWORD_HASH_COST": 2**4,
+                "ATTACHMENTS_PATH": str(Path(folder) / "attachments"), "SECRET_KEY": "test-secret",
+                "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False}
+    settings.update(config)
+    app = create_app(settings)
+    app.extensions["opsflow"].clock = clock or ManualClock()
+    return app
+
+
+def prepare_database(folder):
+    """A database file in `folder` with the schema, every package of processes/ and the demo organisation."""
+    db_file = Path(folder) / "template.db"
+    runtime = build_app(db_file, folder).extensions["opsflow"]
+    runtime.init()
+    runtime.deploy(sorted(p.parent for p in PROCESSES.glob("*/process.yaml")))
+    runtime.load_org(ORG_FILE)
+    runtime.db.dispose()
+    return db_file
+
+
+def start_purchase(runtime, user="ops.lin", **changes):
+    """Start a small purchase request as `user`; return the case id."""
+    return runtime.start("procurement", user, dict(PURCHASE, **changes))
+
+
+def approved_purchase(runtime, user="ops.lin", **changes):
+    """A purchase request its department head approved: (case id, the open procurement task row)."""
+    case_id = start_purchase(runtime, user, **changes)
+    head_task = runtime.describe_case(case_id)["tasks"][0]
+    runtime.complete(head_task["id"], head_task["assignee"], {"head_decision": "approve"})
+    return case_id, runtime.describe_case(case_id)["tasks"][0]
