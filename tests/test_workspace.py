@@ -342,6 +342,8 @@ def test_drafts_are_kept_per_user_and_vanish_when_the_task_is_done(rt):
     rt.discard_draft(task_id, "sales.yeh")
     rt.discard_draft(task_id, "sales.yeh")
     assert rt.draft(task_id, "sales.yeh") is None
+    with pytest.raises(NotFound):
+        rt.discard_draft(task_id, "wh.kao")
     rt.save_draft(task_id, "sales.yeh", {"comment": "again"})
     rt.complete(task_id, "sales.yeh", {"decision": "approve"})
     assert rt.draft(task_id, "sales.yeh") is None

@@ -133,8 +133,12 @@ class WorkspaceMixin(InboxMixin, AttachmentMixin, AccountMixin):
         return dict(found._mapping) if found else None
 
     def discard_draft(self, task_id, user):
-        """Forget the user's draft of a task's form (nothing happens when there is none)."""
+        """Forget the user's draft of an open task's form (nothing happens when there is none).
+
+        Like every task command, a task the user may not see is NotFound, a closed one says why.
+        """
         with self.db.write() as session:
+            self._task_row(session, Directory(session), task_id, user)
             session.execute(delete(TaskDraft).where(TaskDraft.task_id == str(task_id), TaskDraft.username == user))
 
     def candidates(self, task_id, user):

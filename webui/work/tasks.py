@@ -112,7 +112,6 @@ def reassign(task_id):
 @bp.post("/tasks/<task_id>/draft/discard")
 def discard_draft(task_id):
     """Throw the draft away and start from the case data again."""
-    current_runtime().task_actions(task_id, current_user.username)  # strangers get 404, not a hint
     current_runtime().discard_draft(task_id, current_user.username)
     flash(_("Draft discarded."), "info")
     return redirect(url_for("work.task", task_id=task_id))
