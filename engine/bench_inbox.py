@@ -70,7 +70,7 @@ def _rows(definitions, count, now, rng, first_id):
     return instances, tasks
 
 
-def _fill(runtime, count, seed=7):
+def fill_inbox(runtime, count, seed=7):
     """Insert `count` cases with one open task each, in batches."""
     rng = random.Random(seed)
     with runtime.db.read() as session:
@@ -82,7 +82,7 @@ def _fill(runtime, count, seed=7):
             session.execute(HumanTask.__table__.insert(), tasks)
 
 
-def _runtime(url):
+def bench_runtime(url):
     """A migrated runtime with the demo organisation and the two procedures deployed."""
     from engine.runtime.service import Runtime
 
@@ -106,9 +106,9 @@ def _time(runtime, kwargs, runs):
 
 def _measure(label, url, count, runs, echo):
     """Fill one database and print a line per timed page."""
-    runtime = _runtime(url)
+    runtime = bench_runtime(url)
     try:
-        _fill(runtime, count)
+        fill_inbox(runtime, count)
         for name, kwargs in _queries():
             times, result = _time(runtime, kwargs, runs)
             p95 = statistics.quantiles(times, n=100)[94] if len(times) > 1 else times[0]

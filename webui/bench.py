@@ -47,9 +47,9 @@ def _password(username):
 
 def _build(url, count):
     """Fill the database as `opsflow bench inbox` does, plus one real case; return (clock, filled task, real task)."""
-    runtime = bench_inbox._runtime(url)
+    runtime = bench_inbox.bench_runtime(url)
     try:
-        bench_inbox._fill(runtime, count)
+        bench_inbox.fill_inbox(runtime, count)
         if not runtime.db.is_sqlite:  # the filled rows carry explicit ids: move the id sequence past them
             with runtime.db.write() as session:
                 session.execute(text("SELECT setval(pg_get_serial_sequence('instances', 'id'), "
