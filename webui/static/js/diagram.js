@@ -124,31 +124,26 @@
     return null;
   }
 
+  // An SVG element with its attributes.
+  function svgElement(tag, attributes) {
+    var element = document.createElementNS(SVG_NS, tag);
+    Object.keys(attributes).forEach(function (name) {
+      element.setAttribute(name, attributes[name]);
+    });
+    return element;
+  }
+
   // Diagonal hatching for done shapes, so "done" differs by pattern and not only by colour.
   function addHatchPattern(container) {
     var svg = container.querySelector('svg');
     if (!svg || svg.querySelector('#opsflow-done-hatch')) {
       return;
     }
-    var defs = document.createElementNS(SVG_NS, 'defs');
-    var pattern = document.createElementNS(SVG_NS, 'pattern');
-    pattern.setAttribute('id', 'opsflow-done-hatch');
-    pattern.setAttribute('width', '8');
-    pattern.setAttribute('height', '8');
-    pattern.setAttribute('patternUnits', 'userSpaceOnUse');
-    pattern.setAttribute('patternTransform', 'rotate(45)');
-    var background = document.createElementNS(SVG_NS, 'rect');
-    background.setAttribute('width', '8');
-    background.setAttribute('height', '8');
-    background.setAttribute('class', 'opsflow-hatch-background');
-    var line = document.createElementNS(SVG_NS, 'line');
-    line.setAttribute('x1', '0');
-    line.setAttribute('y1', '0');
-    line.setAttribute('x2', '0');
-    line.setAttribute('y2', '8');
-    line.setAttribute('class', 'opsflow-hatch-line');
-    pattern.appendChild(background);
-    pattern.appendChild(line);
+    var defs = svgElement('defs', {});
+    var pattern = svgElement('pattern', {id: 'opsflow-done-hatch', width: '8', height: '8',
+      patternUnits: 'userSpaceOnUse', patternTransform: 'rotate(45)'});
+    pattern.appendChild(svgElement('rect', {width: '8', height: '8', 'class': 'opsflow-hatch-background'}));
+    pattern.appendChild(svgElement('line', {x1: '0', y1: '0', x2: '0', y2: '8', 'class': 'opsflow-hatch-line'}));
     defs.appendChild(pattern);
     svg.insertBefore(defs, svg.firstChild);
   }
@@ -198,17 +193,9 @@
       b.textContent = text;
     } else {
       // Four corners: "fit the whole diagram".
-      var svg = document.createElementNS(SVG_NS, 'svg');
-      svg.setAttribute('viewBox', '0 0 16 16');
-      svg.setAttribute('width', '16');
-      svg.setAttribute('height', '16');
-      svg.setAttribute('aria-hidden', 'true');
-      var path = document.createElementNS(SVG_NS, 'path');
-      path.setAttribute('d', 'M1 5V1h4M11 1h4v4M15 11v4h-4M5 15H1v-4');
-      path.setAttribute('fill', 'none');
-      path.setAttribute('stroke', 'currentColor');
-      path.setAttribute('stroke-width', '2');
-      svg.appendChild(path);
+      var svg = svgElement('svg', {viewBox: '0 0 16 16', width: '16', height: '16', 'aria-hidden': 'true'});
+      svg.appendChild(svgElement('path', {d: 'M1 5V1h4M11 1h4v4M15 11v4h-4M5 15H1v-4', fill: 'none',
+        stroke: 'currentColor', 'stroke-width': '2'}));
       b.appendChild(svg);
     }
     b.addEventListener('click', onClick);
