@@ -74,8 +74,8 @@ def run_paths(paths, echo=None):
     return results
 
 
-def run_file(runtime, package_dir, path):
-    """Run one scenario file and report PASS or the first difference."""
+def run_file(runtime, package_dir, path, watch=None):
+    """Run one scenario file and report PASS or the first difference; `watch(case_id)` sees each step's start."""
     key = Path(package_dir).name
     try:
         scenario = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
@@ -83,7 +83,7 @@ def run_file(runtime, package_dir, path):
         return Result(key, "?", str(path), False, f"not valid YAML: {exc}")
     name = scenario.get("name", Path(path).stem)
     try:
-        ScenarioRun(runtime, scenario).run()
+        ScenarioRun(runtime, scenario, watch).run()
     except Mismatch as exc:
         return Result(key, name, str(path), False, str(exc))
     except OpsflowError as exc:
@@ -94,10 +94,11 @@ def run_file(runtime, package_dir, path):
 class ScenarioRun:
     """Plays one scenario against a runtime."""
 
-    def __init__(self, runtime, scenario):
+    def __init__(self, runtime, scenario, watch=None):
         self.rt = runtime
         self.scenario = scenario
         self.case = None
+        self.watch = watch  # called with the case id before each step (tests walk every open task there)
 
     def run(self):
         """Start on a fresh clock (scenarios never see each other's time), play every step, check."""
@@ -112,6 +113,8 @@ class ScenarioRun:
         else:
             self.case = self.rt.start(process, start.get("as"), start.get("data") or {})
         for number, step in enumerate(self.scenario.get("steps") or [], start=1):
+            if self.watch is not None:
+                self.watch(self.case)
             try:
                 self._step(step)
             except Mismatch as exc:

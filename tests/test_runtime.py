@@ -210,24 +210,40 @@ def test_case_keeps_its_version_after_a_new_deploy(rt, tmp_path):
 
 def test_supervisors_reassign_others_may_not(rt):
     case = rt.start("expense", "sales.tseng", CLAIM)
-    task_id = open_tasks(rt, case)["approve"].id
-    with pytest.raises(Forbidden):
-        rt.reassign(task_id, "sales.yeh", "hr.liu")
+    with pytest.raises(Forbidden, match="sales.yeh does not supervise"):
+        rt.reassign(open_tasks(rt, case)["approve"].id, "sales.yeh", "sales.yeh")
+    approve(rt, case)
+    rt.clock.advance(timedelta(hours=1, seconds=1))
+    rt.fire_due_timers()
+    task_id = open_tasks(rt, case)["pay"].id
     with pytest.raises(NotFound):
         rt.reassign(task_id, "ops.wang", "nobody")
-    rt.reassign(task_id, "ops.wang", "hr.liu")
-    assert [t["id"] for t in rt.inbox("hr.liu")] == [task_id] and rt.inbox("sales.yeh") == []
+    rt.reassign(task_id, "ops.wang", "fin.hsu")
+    assert [t["id"] for t in rt.inbox("fin.hsu")] == [task_id] and rt.inbox("fin.cheng") == []
     history = rt.describe_case(case)["history"]
-    assert history[-1]["kind"] == "task_reassigned" and history[-1]["data"] == {"assignee": "hr.liu",
-                                                                                "was": "sales.yeh"}
+    assert history[-1]["kind"] == "task_reassigned" and history[-1]["data"] == {"assignee": "fin.hsu",
+                                                                                "was": None}
 
 
-def test_an_assignee_expression_giving_none_leaves_the_task_to_its_role(rt):
+def test_a_supervisor_reassigns_only_to_people_who_may_do_the_step(rt):
+    case = rt.start("expense", "sales.tseng", CLAIM)
+    task_id = open_tasks(rt, case)["approve"].id  # the manager's, by name: nobody stands in
+    for outsider in ("hr.liu", "sales.lu", "sales.tseng", "fin.kuo"):
+        with pytest.raises(Forbidden, match=f"{outsider} may not do step approve"):
+            rt.reassign(task_id, "ops.wang", outsider)
+    assert [p["username"] for p in rt.candidates(task_id, "ops.wang")] == ["sales.yeh"]
+    with pytest.raises(NotReady, match="nobody else may take"):
+        rt.release(task_id, "sales.yeh")
+    assert open_tasks(rt, case)["approve"].assignee == "sales.yeh"
+
+
+def test_an_assignee_expression_giving_none_leaves_the_task_to_its_candidates(rt):
     case = rt.start("expense", "ceo.lee", CLAIM)
     task = open_tasks(rt, case)["approve"]
     assert (task.assignee, task.role) == (None, "department-head")
     assert "assignment_failed" not in [e["kind"] for e in rt.describe_case(case)["history"]]
     assert task.id in [t["id"] for t in rt.inbox("fin.kuo")]
+    assert task.id not in [t["id"] for t in rt.inbox("ceo.lee")]  # the starter is excluded
 
 
 def test_each_action_records_the_case_data_it_changed(rt):

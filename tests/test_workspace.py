@@ -397,11 +397,11 @@ def test_candidates_for_reassignment(rt, crowd):
                        {"username": "fin.kuo", "name": "Kuo Wen-hsiung", "department": "finance"}]
     with rt.db.write() as s:
         s.get(User, "fin.cheng").active = False
-        s.execute(update(HumanTask).where(HumanTask.id == crowd["A"]).values(role=None))
     assert [p["username"] for p in rt.candidates(crowd["C"], "ops.wang")] == ["fin.hsu", "fin.kuo"]
-    everyone = rt.candidates(crowd["A"], "ops.wang")
-    assert len(everyone) == 21 and "fin.cheng" not in [p["username"] for p in everyone]
-    assert everyone == sorted(everyone, key=lambda p: p["name"])
+    heads = rt.candidates(crowd["D"], "ops.wang")  # the CEO's own claim: every head but the CEO
+    assert [p["username"] for p in heads] == ["it.chang", "wh.chiu", "proc.hsieh", "fin.kuo", "hr.liu",
+                                              "ops.wang", "sales.yeh"]
+    assert heads == sorted(heads, key=lambda p: p["name"])
     assert [p["username"] for p in rt.candidates(crowd["C"], "fin.hsu")] == ["fin.hsu", "fin.kuo"]
     with pytest.raises(Forbidden, match="sales.yeh does not supervise expense"):
         rt.candidates(crowd["D"], "sales.yeh")
@@ -502,13 +502,13 @@ def test_an_existing_0001_database_upgrades_with_its_data(db_url):
     migrate(database)
     migrate(database)
     with database.engine.connect() as conn:
-        assert conn.execute(text("SELECT id, priority FROM human_tasks")).all() == [("t-1", 3)]
+        assert conn.execute(text("SELECT id, priority, pool FROM human_tasks")).all() == [("t-1", 3, "role")]
         # The task's SLA timer survives: adding the column must not copy and drop human_tasks (FK cascade).
         assert conn.execute(text("SELECT human_task_id FROM timers")).all() == [("t-1",)]
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
         tables = set(inspect(conn).get_table_names())
-    assert {"task_drafts", "attachments", "saved_filters"} <= tables
+    assert {"task_drafts", "attachments", "saved_filters", "task_people"} <= tables
     with database.engine.begin() as conn:
         conn.execute(text("INSERT INTO task_drafts (task_id, username, data, saved_at) VALUES "
                           "('t-1', 'sales.yeh', '{}', '2026-01-05 09:00:00+00:00')"))

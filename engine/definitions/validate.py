@@ -1,7 +1,7 @@
 """Every check of a package in one pass, so its author sees all problems at once."""
 from dataclasses import dataclass
 
-from engine.definitions import crossref
+from engine.definitions import crossref, duties
 from engine.definitions.checks import GRAPH_CHECKS
 from engine.definitions.decisions import decision_problems
 from engine.definitions.documents import load_model
@@ -47,6 +47,7 @@ def _manifest_problems(model, manifest, forms, forms_complete):
     problems += crossref.task_problems(model, manifest)
     problems += crossref.confidential_problems(manifest)
     problems += crossref.schedule_problems(model, manifest)
+    problems += duties.duty_problems(model, manifest)
     if forms_complete:
         problems += crossref.searchable_problems(model, manifest, forms)
     return problems

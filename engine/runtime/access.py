@@ -1,9 +1,19 @@
-"""Who may see and do what. Anything a user may not see is reported as not found."""
-from sqlalchemy import exists, or_, select
+"""Who may see and who may act: the engine's one place for both rules.
 
-from engine.store.models import Event, HumanTask
+Seeing a case (starter, supervisors, people with a task of it, people who acted on it) and acting
+on a task are separate questions. A task is held by its assignee, or waits in a pool: the holders of
+its role (`pool` "role") or the candidates the manifest named (`pool` "people", rows in
+task_people). People `excluded` from a task (a manifest's `exclude`, or `separate_duties`: whoever
+did one step may not do another) may never claim, complete or be handed it, whatever roles they hold.
+Anything a user may not see is reported as not found.
+"""
+from sqlalchemy import and_, exists, or_, select
+
+from engine.store.models import Event, HumanTask, TaskPerson, User, UserRole
 
 ADMIN_ROLE = "admin"
+POOL_ROLE, POOL_PEOPLE = "role", "people"
+CANDIDATE, EXCLUDED = "candidate", "excluded"
 
 
 def is_supervisor(directory, username, manifest):
@@ -23,8 +33,32 @@ def can_start(directory, username, manifest):
     return bool(roles & (set(manifest.get("start_roles", [])) | {ADMIN_ROLE}))
 
 
+def named(username, relation):
+    """SQL: ids of the tasks that name `username` as a candidate (or as excluded)."""
+    return select(TaskPerson.task_id).where(TaskPerson.username == username, TaskPerson.relation == relation)
+
+
+def open_to(username, roles, scope="all"):
+    """SQL over human_tasks: the tasks `username` holds ("mine"), may take from a pool ("unclaimed"), or both."""
+    mine = HumanTask.assignee == username
+    in_pool = or_(and_(HumanTask.pool == POOL_ROLE, HumanTask.role.in_(roles or {""})),
+                  and_(HumanTask.pool == POOL_PEOPLE, HumanTask.id.in_(named(username, CANDIDATE))))
+    unclaimed = and_(HumanTask.assignee.is_(None), in_pool, HumanTask.id.not_in(named(username, EXCLUDED)))
+    return {"mine": mine, "unclaimed": unclaimed}.get(scope, or_(mine, unclaimed))
+
+
+def person_flags(task_id, username):
+    """SQL columns for one task row: does `username` hold its role, is a candidate of it, is excluded from it."""
+    def person(relation):
+        return exists().where(TaskPerson.task_id == task_id, TaskPerson.username == username,
+                              TaskPerson.relation == relation)
+    has_role = exists().where(UserRole.username == username, UserRole.role == HumanTask.role)
+    return (has_role.label("has_role"), person(CANDIDATE).label("is_candidate"),
+            person(EXCLUDED).label("is_excluded"))
+
+
 def can_see_case(session, directory, username, row, manifest):
-    """Starter, supervisors, anyone with an open task for them, and anyone who acted on it.
+    """Starter, supervisors, anyone whose inbox holds a task of it, and anyone who acted on it.
 
     A confidential procedure shows a case only to its starter, its roles and the users its
     expressions name (row["viewers"]); doing one task of it shows that task, not the case.
@@ -33,9 +67,7 @@ def can_see_case(session, directory, username, row, manifest):
         return True
     if manifest.get("confidential") is not None:
         return username in (row.get("viewers") or [])
-    roles = directory.roles_of(username)
-    open_for_me = exists().where(HumanTask.instance_id == row["id"], or_(
-        HumanTask.assignee == username, (HumanTask.assignee.is_(None) & HumanTask.role.in_(roles or {""}))))
+    open_for_me = exists().where(HumanTask.instance_id == row["id"], open_to(username, directory.roles_of(username)))
     acted = exists().where(Event.instance_id == row["id"], Event.actor == username)
     return bool(session.scalar(select(open_for_me | acted)))
 
@@ -45,15 +77,49 @@ def can_cancel(directory, username, row, manifest):
     return row["starter"] == username or is_supervisor(directory, username, manifest)
 
 
-def can_work_on(directory, username, task_row):
-    """The assignee, or (while unclaimed) anyone holding the task's role."""
+def in_pool(task_row):
+    """Whether the user the row was read for belongs to the task's pool (role holder or named candidate)."""
+    if task_row["is_excluded"]:
+        return False
+    return bool(task_row["has_role"] if task_row["pool"] == POOL_ROLE else task_row["is_candidate"])
+
+
+def can_work_on(username, task_row):
+    """The assignee, or (while unclaimed) anyone in its pool; never someone excluded from it."""
+    if task_row["is_excluded"]:
+        return False
     if task_row["assignee"] is not None:
         return task_row["assignee"] == username
-    if "has_role" in task_row:
-        return bool(task_row["has_role"])
-    return task_row["role"] in directory.roles_of(username)
+    return in_pool(task_row)
+
+
+def can_claim(task_row):
+    """An unclaimed task the user may take from its pool."""
+    return task_row["assignee"] is None and in_pool(task_row)
 
 
 def can_see_task(directory, username, task_row, manifest):
     """Who may open a task: whoever may work on it, and the procedure's supervisors."""
-    return can_work_on(directory, username, task_row) or is_supervisor(directory, username, manifest)
+    return can_work_on(username, task_row) or is_supervisor(directory, username, manifest)
+
+
+def eligible_users(task_row):
+    """SQL: active users who may hold the task: its pool (role holders or candidates) less the excluded."""
+    if task_row["pool"] == POOL_ROLE:
+        in_pool = exists().where(UserRole.username == User.username, UserRole.role == (task_row["role"] or ""))
+    else:
+        in_pool = exists().where(TaskPerson.task_id == task_row["id"], TaskPerson.username == User.username,
+                                 TaskPerson.relation == CANDIDATE)
+    excluded = exists().where(TaskPerson.task_id == task_row["id"], TaskPerson.username == User.username,
+                              TaskPerson.relation == EXCLUDED)
+    return select(User.username, User.name, User.department).where(User.active.is_(True), in_pool, ~excluded)
+
+
+def is_eligible(session, task_row, username):
+    """Whether `username` is one of the task's eligible users (a reassignment's target must be)."""
+    return session.execute(eligible_users(task_row).where(User.username == username).limit(1)).first() is not None
+
+
+def others_in_pool(session, task_row, username):
+    """Whether anyone but `username` could take the task if they gave it back (so a release makes sense)."""
+    return session.execute(eligible_users(task_row).where(User.username != username).limit(1)).first() is not None

@@ -6,7 +6,7 @@ from sqlalchemy import bindparam, select
 
 from engine import sandbox
 from engine.errors import Conflict, ScriptError
-from engine.runtime import spiff
+from engine.runtime import assignment, spiff
 from engine.store.models import Event, HumanTask, Instance, Timer
 
 INSTANCES, TASKS, TIMERS, EVENTS = (m.__table__ for m in (Instance, HumanTask, Timer, Event))
@@ -76,6 +76,7 @@ class Case:
         self.conn = session.connection()
         self.data_before = spiff.case_data(workflow) if row.get("id") else {}
         self.main_event = None
+        self.memo = {}  # what the assignment policy read once for this save
 
     @property
     def package(self):
@@ -181,12 +182,19 @@ class Case:
         if self.row["status"] != "running" or self.workflow.completed:
             gone = [str(i) for i in self.tasks_before]
             ready = {}
+        people = []
         for task_id in set(ready) - self.tasks_before:
-            self.new_task_rows.append(self.rt.assign(self, spiff.task_info(ready[task_id]), now))
+            row, named = assignment.open_task(self, spiff.task_info(ready[task_id]), now)
+            self.new_task_rows.append(row)
+            people += named
         self._record_withdrawn(gone)
         writes = [(DELETE_TASKS, {"ids": gone})] if gone else []
+        staying = {str(i): spiff.task_info(ready[i])["bpmn_id"] for i in set(ready) & self.tasks_before}
+        writes += assignment.separate(self, staying)
         if self.new_task_rows:
             writes.append((INSERT_TASKS, [dict(r, instance_id=self.row["id"]) for r in self.new_task_rows]))
+        if people:
+            writes.append((assignment.INSERT_PEOPLE, people))
         return writes
 
     def _record_withdrawn(self, gone):

@@ -7,11 +7,12 @@ import math
 import re
 from datetime import timedelta
 
-from sqlalchemy import and_, case, delete, func, or_, select, update
+from sqlalchemy import and_, case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from engine.errors import Conflict, NotFound, ValidationFailed
 from engine.org import Directory
+from engine.runtime import access
 from engine.runtime.queries import TASK_COLUMNS
 from engine.store.models import Definition, HumanTask, Instance, SavedFilter
 
@@ -219,10 +220,8 @@ def _task_rows(session, ids):
 
 
 def _scope(user, roles, scope):
-    """Tasks assigned to the user, unclaimed tasks of their roles, or both."""
-    mine = HumanTask.assignee == user
-    unclaimed = and_(HumanTask.assignee.is_(None), HumanTask.role.in_(roles or {""}))
-    return {"mine": mine, "unclaimed": unclaimed}.get(scope, or_(mine, unclaimed))
+    """Tasks assigned to the user, unclaimed tasks they may take, or both (the rule lives in access.open_to)."""
+    return access.open_to(user, roles, scope)
 
 
 def page_size(per_page):

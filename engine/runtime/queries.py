@@ -1,8 +1,8 @@
 """Read side: inboxes, task pages, case pages. Plain SQL rows; workflows only for case data."""
-from sqlalchemy import and_, bindparam, exists, func, or_, select
+from sqlalchemy import and_, bindparam, exists, func, select
 
 from engine.org import Directory
-from engine.runtime import spiff
+from engine.runtime import access, spiff
 from engine.runtime.case import load_row, load_workflow
 from engine.store.models import Definition, Department, Event, HumanTask, Instance, Role, User, UserRole
 from engine.templates import pick_language, render
@@ -12,15 +12,15 @@ TASK_COLUMNS = (HumanTask.id, HumanTask.instance_id, HumanTask.process_key, Huma
                  HumanTask.created_at, HumanTask.due_at, HumanTask.escalated_at, HumanTask.priority)
 
 
-_HAS_ROLE = exists().where(UserRole.username == bindparam("b_user"), UserRole.role == HumanTask.role)
 _ACTIVE = exists().where(User.username == bindparam("b_user"), User.active.is_(True))
-_OPEN_TASK = (select(*TASK_COLUMNS, Instance.definition_id, Instance.status, Instance.starter,
-                     Instance.lock_version, _HAS_ROLE.label("has_role"), _ACTIVE.label("user_active"))
+_OPEN_TASK = (select(*TASK_COLUMNS, HumanTask.pool, Instance.definition_id, Instance.status, Instance.starter,
+                     Instance.lock_version, *access.person_flags(HumanTask.id, bindparam("b_user")),
+                     _ACTIVE.label("user_active"))
               .join(Instance, Instance.id == HumanTask.instance_id).where(HumanTask.id == bindparam("b_task")))
 
 
 def open_task(session, task_id, user=None):
-    """An open task joined with its case facts, whether `user` is active and holds its role; or None."""
+    """An open task joined with its case facts, and for `user`: active, holds its role, candidate, excluded; or None."""
     found = session.connection().execute(_OPEN_TASK, {"b_task": str(task_id), "b_user": user}).first()
     return dict(found._mapping) if found else None
 
@@ -32,10 +32,8 @@ class QueryMixin:
         """Tasks assigned to `user` plus unclaimed tasks of their roles, most urgent first."""
         with self.db.read() as session:
             roles = Directory(session).roles_of(user)
-            unclaimed = and_(HumanTask.assignee.is_(None), HumanTask.role.in_(roles or {""}))
-            mine = or_(HumanTask.assignee == user, unclaimed)
             query = (select(*TASK_COLUMNS, Instance.starter, Instance.search)
-                     .join(Instance, Instance.id == HumanTask.instance_id).where(mine))
+                     .join(Instance, Instance.id == HumanTask.instance_id).where(access.open_to(user, roles)))
             if process_key:
                 query = query.where(HumanTask.process_key == process_key)
             if overdue:

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from engine.clock import SystemClock
 from engine.config import Settings
-from engine.errors import Conflict, Forbidden, NotFound, NotReady, ScriptError
+from engine.errors import Conflict, Forbidden, NotFound, NotReady
 from engine.forms import validate_form
 from engine.org import Directory, load_org, read_org_file
 from engine.runtime import access, files, queries, schedules, spiff
@@ -19,8 +19,6 @@ from engine.runtime.timers import TimerMixin
 from engine.runtime.workspace import WorkspaceMixin
 from engine.store import Database, migrate
 from engine.store.models import Event, HumanTask
-
-DEFAULT_PRIORITY = 3  # normal; 1 urgent, 2 high, 4 low
 
 
 class Runtime(TimerMixin, queries.QueryMixin, WorkspaceMixin):
@@ -93,7 +91,7 @@ class Runtime(TimerMixin, queries.QueryMixin, WorkspaceMixin):
         return case
 
     def claim(self, task_id, user):
-        """Take an unclaimed role task into one's own inbox."""
+        """Take an unclaimed task from its pool (its role's holders, or the people the manifest names)."""
         with self.db.write() as session:
             directory = Directory(session)
             task = self._task_row(session, directory, task_id, user)
@@ -101,29 +99,31 @@ class Runtime(TimerMixin, queries.QueryMixin, WorkspaceMixin):
                 return
             if task["assignee"] is not None:
                 raise Conflict(f"task {task_id} is already claimed by {task['assignee']}")
-            if not access.can_work_on(directory, user, task):
-                raise Forbidden(f"{user} does not hold role {task['role']} of this task")
+            if not access.can_claim(task):
+                raise Forbidden(self._why_not_eligible(task, user))
             self._set_assignee(session, task, user, "task_claimed", user, expect=None)
 
     def release(self, task_id, user):
-        """Give a claimed task back to its role's shared inbox."""
+        """Give a claimed task back to its pool; a task only its assignee may do stays theirs."""
         with self.db.write() as session:
             directory = Directory(session)
             task = self._task_row(session, directory, task_id, user)
             if task["assignee"] != user:
                 raise Forbidden(f"{user} has not claimed task {task_id}")
-            if not task["role"]:
-                raise NotReady(f"task {task_id} is assigned to {user} by the procedure and has no role to return to")
+            if not access.others_in_pool(session, task, user):
+                raise NotReady(f"nobody else may take task {task_id}, so it stays with {user}")
             self._set_assignee(session, task, None, "task_released", user, expect=user)
 
     def reassign(self, task_id, user, to_user):
-        """A supervisor of the procedure hands a task to someone else."""
+        """A supervisor of the procedure hands a task to someone else who may do that step."""
         with self.db.write() as session:
             directory = Directory(session)
             task = self._task_row(session, directory, task_id, user)
             self._check_supervisor(session, directory, user, task)
             if directory.user(to_user) is None:
                 raise NotFound(f"no user {to_user!r}")
+            if not access.is_eligible(session, task, to_user):
+                raise Forbidden(f"{to_user} may not do step {task['task_key']} of case {task['instance_id']}")
             self._set_assignee(session, task, to_user, "task_reassigned", user, expect=task["assignee"])
 
     def complete(self, task_id, user, data=None):
@@ -173,64 +173,6 @@ class Runtime(TimerMixin, queries.QueryMixin, WorkspaceMixin):
             case.save()
         self.cache.put(instance_id, case.row["lock_version"], workflow)
 
-    def assign(self, case, info, now):
-        """The human-task row of a task that just became ready: role, assignee, due time."""
-        package = case.package
-        cfg = package.task(info["bpmn_id"])
-        role = cfg.get("role") or package.manifest["lanes"].get(info["lane"])
-        assignee = None
-        if cfg.get("assignee"):
-            assignee = self._pick(case, cfg["assignee"], info)
-        form = package.form_for(info["bpmn_id"]) or {}
-        title = form.get("title") or {}
-        return {"id": info["id"], "process_key": package.key, "task_key": info["bpmn_id"],
-                "title_en": title.get("en") or info["name"], "title_zh": title.get("zh-Hant") or info["name"],
-                "lane": info["lane"], "role": role, "assignee": assignee, "created_at": now,
-                "due_at": self._due(case, cfg.get("due"), info, now),
-                "escalated_at": None, "priority": self._priority(case, cfg.get("priority"), info)}
-
-    def _due(self, case, due, info, now):
-        """When a new task is due: a fixed duration, or an expression giving a duration or a moment."""
-        if not isinstance(due, dict):
-            return spiff.parse_duration(due, now) if due else None
-        try:
-            value = str(case.evaluate(due["expression"], info["data"]))
-            return spiff.parse_duration(value, now) if value.upper().startswith("P") else spiff.parse_moment(value)
-        except (ScriptError, ValueError) as exc:
-            case.event("due_failed", task=info, data={"expression": due["expression"], "reason": str(exc)})
-            return None
-
-    def _priority(self, case, priority, info):
-        """A new task's priority (1 urgent .. 4 low): fixed, or an expression; a failing one falls back to 3."""
-        if not isinstance(priority, dict):
-            return int(priority) if priority else DEFAULT_PRIORITY
-        try:
-            value = case.evaluate(priority["expression"], info["data"])
-        except ScriptError as exc:
-            case.event("priority_failed", task=info, data={"expression": priority["expression"], "reason": str(exc)})
-            return DEFAULT_PRIORITY
-        level = priority_level(value)
-        if level is None:
-            case.event("priority_failed", task=info, data={"expression": priority["expression"],
-                                                           "result": repr(value)})
-            return DEFAULT_PRIORITY
-        return level
-
-    def _pick(self, case, expression, info, **extra):
-        """Evaluate an assignee expression to an active user; None (by design or failure) leaves it to the role."""
-        try:
-            who = case.evaluate(expression, info["data"], **extra)
-        except ScriptError as exc:
-            case.event("assignment_failed", task=info, data={"expression": expression, "reason": str(exc)})
-            return None
-        if who is None:
-            return None
-        user = case.directory.user(who) if isinstance(who, str) else None
-        if user is None or not user.active:
-            case.event("assignment_failed", task=info, data={"expression": expression, "result": repr(who)})
-            return None
-        return who
-
     def _task_row(self, session, directory, task_id, user):
         """An open task joined with its case, or an error that explains a stale page."""
         task = queries.open_task(session, task_id, user)
@@ -254,9 +196,20 @@ class Runtime(TimerMixin, queries.QueryMixin, WorkspaceMixin):
         return row, loaded
 
     def _check_can_work_on(self, directory, user, task):
-        """Forbidden unless `user` may complete the task: its assignee, or a holder of its role while unclaimed."""
-        if not access.can_work_on(directory, user, task):
-            raise Forbidden(f"task {task['id']} is assigned to {task['assignee'] or task['role']}, not {user}")
+        """Forbidden unless `user` may complete the task: its assignee, or one of its pool while unclaimed."""
+        if not access.can_work_on(user, task):
+            raise Forbidden(self._why_not_eligible(task, user))
+
+    @staticmethod
+    def _why_not_eligible(task, user):
+        """The sentence of a refusal to claim or complete: excluded, held by someone else, or not in the pool."""
+        if task["is_excluded"]:
+            return f"{user} may not do step {task['task_key']} of case {task['instance_id']} (separation of duties)"
+        if task["assignee"] is not None:
+            return f"task {task['id']} is assigned to {task['assignee']}, not {user}"
+        if task["pool"] == access.POOL_ROLE:
+            return f"{user} does not hold role {task['role']} of task {task['id']}"
+        return f"{user} is not one of the people who may take task {task['id']}"
 
     def _check_supervisor(self, session, directory, user, task):
         """Forbidden unless `user` supervises the task's procedure."""
@@ -290,18 +243,6 @@ class Runtime(TimerMixin, queries.QueryMixin, WorkspaceMixin):
             raise Conflict(f"task {task['id']} changed meanwhile; reload it")
         session.add(Event(instance_id=task["instance_id"], at=self.clock.now(), actor=actor, kind=kind,
                           task_id=task["id"], task_key=task["task_key"], data={"assignee": new, "was": expect}))
-
-
-def priority_level(value):
-    """1..4 from an expression's result: an integer 1..4 or "P1".."P4"; None for anything else."""
-    if isinstance(value, str):
-        text = value.strip().upper()
-        value = int(text[1]) if len(text) == 2 and text[0] == "P" and text[1] in "1234" else None
-    elif isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        return None
-    return value if 1 <= value <= 4 else None
 
 
 MAX_ID = 2**31 - 1  # ids are INTEGER columns; a larger number would fail in the database, not just miss

@@ -2,14 +2,14 @@
 import logging
 import time
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from engine import sandbox
 from engine.errors import Conflict, OpsflowError, ScriptError
 from engine.org import Directory
-from engine.runtime import schedules, spiff
+from engine.runtime import access, schedules, spiff
 from engine.runtime.case import Case, load_row, load_workflow
-from engine.store.models import HumanTask, Timer
+from engine.store.models import HumanTask, TaskPerson, Timer
 
 MAX_BUSY_RETRIES = 20
 log = logging.getLogger(__name__)
@@ -115,30 +115,46 @@ class TimerMixin:
         return case
 
     def _breach(self, session, case, timer, now):
-        """A task passed its due time: record it and escalate as the package says."""
-        task = session.execute(select(HumanTask.id, HumanTask.assignee, HumanTask.task_key, HumanTask.due_at)
-                               .where(HumanTask.id == timer.task_id)).first()
+        """A task passed its due time: record it and escalate as the package says (never to someone excluded)."""
+        task = session.execute(select(HumanTask.id, HumanTask.assignee, HumanTask.task_key, HumanTask.due_at,
+                                      HumanTask.pool).where(HumanTask.id == timer.task_id)).first()
         if task is None:
             return
         info = {"id": task.id, "bpmn_id": task.task_key}
         spiff_task = spiff.find_task(case.workflow, task.id)
         data = spiff_task.data if spiff_task is not None else {}
         rule = case.package.task(task.task_key).get("on_breach") or {}
-        target = None
-        if rule.get("escalate_to"):
-            try:
-                target = case.evaluate(rule["escalate_to"], data, assignee=task.assignee)
-            except ScriptError as exc:
-                case.event("assignment_failed", task=info, data={"reason": str(exc)})
-            if target is not None and case.directory.user(target) is None:
-                case.event("assignment_failed", task=info, data={"result": repr(target)})
-                target = None
+        target = self._escalation_target(session, case, rule, info, data, task.assignee)
         values = {"escalated_at": now}
         if target:
             values["assignee"] = target
         session.execute(update(HumanTask).where(HumanTask.id == task.id).values(**values)
                         .execution_options(synchronize_session=False))
+        if target and task.pool == access.POOL_PEOPLE:
+            session.execute(delete(TaskPerson).where(TaskPerson.task_id == task.id, TaskPerson.username == target))
+            session.add(TaskPerson(task_id=task.id, username=target, relation=access.CANDIDATE))
         case.event("sla_breached", task=info, data={"due_at": task.due_at.isoformat(), "assignee": task.assignee})
         if target:
             case.event("task_escalated", task=info, data={"from": task.assignee, "to": target})
         case.save_events_only()
+
+    def _escalation_target(self, session, case, rule, info, data, assignee):
+        """The active user `on_breach.escalate_to` names who is not excluded from the task; None (recorded) if not."""
+        if not rule.get("escalate_to"):
+            return None
+        try:
+            target = case.evaluate(rule["escalate_to"], data, assignee=assignee)
+        except ScriptError as exc:
+            case.event("assignment_failed", task=info, data={"reason": str(exc)})
+            return None
+        if target is None:
+            return None
+        if not isinstance(target, str) or not case.directory.is_active(target):
+            case.event("assignment_failed", task=info, data={"result": repr(target)})
+            return None
+        excluded = session.scalar(select(TaskPerson.username).where(
+            TaskPerson.task_id == info["id"], TaskPerson.username == target, TaskPerson.relation == access.EXCLUDED))
+        if excluded:
+            case.event("assignment_failed", task=info, data={"result": target, "reason": "excluded from this step"})
+            return None
+        return target

@@ -5,7 +5,7 @@ import json
 import math
 
 from lxml import etree
-from sqlalchemy import delete, exists, func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from engine.definitions.documents import bpmn
@@ -17,7 +17,7 @@ from engine.runtime.accounts import AccountMixin
 from engine.runtime.attachments import AttachmentMixin, case_attachments
 from engine.runtime.inbox import InboxMixin, clamp_page, page_count, page_size, whole_number
 from engine.runtime.queries import newest_definitions
-from engine.store.models import Definition, Event, HumanTask, Instance, TaskDraft, User, UserRole
+from engine.store.models import Definition, Event, HumanTask, Instance, TaskDraft, User
 from engine.templates import pick_language, render
 
 STATUSES = ("running", "completed", "cancelled")
@@ -142,15 +142,12 @@ class WorkspaceMixin(InboxMixin, AttachmentMixin, AccountMixin):
             session.execute(delete(TaskDraft).where(TaskDraft.task_id == str(task_id), TaskDraft.username == user))
 
     def candidates(self, task_id, user):
-        """Active users a supervisor may hand an open task to: holders of its role (everyone when it has none)."""
+        """Active users a supervisor may hand an open task to: its pool (role or named people) less the excluded."""
         with self.db.read() as session:
             directory = Directory(session)
             task = self._task_row(session, directory, task_id, user)
             self._check_supervisor(session, directory, user, task)
-            query = select(User.username, User.name, User.department).where(User.active.is_(True))
-            if task["role"]:
-                query = query.where(exists().where(UserRole.username == User.username, UserRole.role == task["role"]))
-            rows = session.execute(query.order_by(User.name, User.username)).all()
+            rows = session.execute(access.eligible_users(task).order_by(User.name, User.username)).all()
         return [dict(r._mapping) for r in rows]
 
     def task_actions(self, task_id, user):
@@ -159,9 +156,10 @@ class WorkspaceMixin(InboxMixin, AttachmentMixin, AccountMixin):
             directory = Directory(session)
             task = self._task_row(session, directory, task_id, user)
             manifest = self.catalog.get(task["definition_id"], session).package.manifest
-            return {"can_complete": access.can_work_on(directory, user, task),
-                    "can_claim": task["assignee"] is None and bool(task["has_role"]),
-                    "can_release": task["assignee"] == user and bool(task["role"]),
+            releasable = task["assignee"] == user and access.others_in_pool(session, task, user)
+            return {"can_complete": access.can_work_on(user, task),
+                    "can_claim": access.can_claim(task),
+                    "can_release": releasable,
                     "can_reassign": access.is_supervisor(directory, user, manifest)}
 
 

@@ -136,6 +136,9 @@ class HumanTask(Base):
     escalated_at: Mapped[datetime | None] = mapped_column(Stamp())
     # 1 urgent, 2 high, 3 normal, 4 low: from the manifest's `priority` when the task became ready.
     priority: Mapped[int] = mapped_column(Integer, server_default=text("3"))
+    # Who may take the task while nobody holds it: "role" (holders of `role`) or "people" (its
+    # candidate rows in task_people); see engine/runtime/access.py.
+    pool: Mapped[str] = mapped_column(String(10), server_default="role")
     __table_args__ = (
         Index("ix_human_tasks_assignee_due", "assignee", "due_at"),
         Index("ix_human_tasks_role_assignee", "role", "assignee"),
@@ -144,6 +147,16 @@ class HumanTask(Base):
         Index("ix_human_tasks_role_assignee_due", "role", "assignee", "due_at", "created_at", "id"),
         Index("ix_human_tasks_instance", "instance_id"),
     )
+
+
+class TaskPerson(Base):
+    """A person named for one open task: a `candidate` of its pool, or `excluded` from acting on it at all."""
+
+    __tablename__ = "task_people"
+    task_id: Mapped[str] = mapped_column(ForeignKey("human_tasks.id", ondelete="CASCADE"), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    relation: Mapped[str] = mapped_column(String(10))
+    __table_args__ = (Index("ix_task_people_username", "username", "relation", "task_id"),)
 
 
 class Timer(Base):

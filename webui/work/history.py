@@ -10,8 +10,10 @@ from webui.schema_forms import format_value
 SENTENCES = {
     "instance_started": _l("%(actor)s started the case"),
     "task_claimed": _l("%(actor)s claimed “%(task)s”"),
-    "task_released": _l("%(actor)s released “%(task)s” to its role"),
+    "task_released": _l("%(actor)s gave “%(task)s” back for someone else to take"),
     "task_reassigned": _l("%(actor)s assigned “%(task)s” to %(target)s"),
+    "task_unassigned": _l("“%(task)s” went back to be taken by someone else: %(target)s did a step "
+                          "that must be kept apart from it"),
     "task_completed": _l("%(actor)s completed “%(task)s”"),
     "task_escalated": _l("“%(task)s” was overdue and went to %(target)s"),
     "sla_breached": _l("“%(task)s” passed its due time"),
@@ -85,7 +87,7 @@ def timeline(case):
         data = event.get("data") or {}
         form = _form_of(package, event)
         task = pick((form or {}).get("title")) or event.get("task_key") or ""
-        target = data.get("assignee") or data.get("to") or ""
+        target = data.get("assignee") or data.get("to") or data.get("was") or ""
         sentence = SENTENCES.get(event["kind"], event["kind"])
         entries.append({
             "at": event["at"], "actor": event["actor"], "kind": event["kind"],

@@ -90,7 +90,7 @@ def claim(task_id):
 
 @bp.post("/tasks/<task_id>/release")
 def release(task_id):
-    """Give a claimed task back to its role."""
+    """Give a claimed task back to its pool (its role, or the people the procedure names)."""
     current_runtime().release(task_id, current_user.username)
     flash(_("The task is back in the role's shared inbox."), "success")
     return redirect(url_for("work.inbox"))

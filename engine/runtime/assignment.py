@@ -1,0 +1,177 @@
+"""Assignment policy: who a task goes to when it opens, who may stand in, and who may never do it.
+
+The save step of a case calls `open_task` for each task that became ready and `separate` after a
+command completed a step. What the rows mean for claim, complete, release and reassign is decided
+in engine/runtime/access.py.
+"""
+from sqlalchemy import bindparam, select
+
+from engine.errors import ScriptError
+from engine.runtime import spiff
+from engine.runtime.access import CANDIDATE, EXCLUDED, POOL_PEOPLE, POOL_ROLE
+from engine.store.models import Event, HumanTask, TaskPerson
+
+DEFAULT_PRIORITY = 3  # normal; 1 urgent, 2 high, 4 low
+PEOPLE = TaskPerson.__table__
+INSERT_PEOPLE = PEOPLE.insert().inline()
+FORGET_PERSON = PEOPLE.delete().where(PEOPLE.c.task_id.in_(bindparam("ids", expanding=True)),
+                                      PEOPLE.c.username == bindparam("b_user"))
+HAND_BACK = (HumanTask.__table__.update()
+             .where(HumanTask.id.in_(bindparam("ids", expanding=True)), HumanTask.assignee == bindparam("b_user"))
+             .values(assignee=None))
+
+
+def open_task(case, info, now):
+    """(human-task row, task_people rows) of a task that just became ready: pool, assignee, due time."""
+    package = case.package
+    cfg = package.task(info["bpmn_id"])
+    role = cfg.get("role") or package.manifest["lanes"].get(info["lane"])
+    excluded = excluded_people(case, cfg, info)
+    assignee, candidates = None, set()
+    personal = bool(cfg.get("assignee")) or "candidates" in cfg
+    if cfg.get("assignee"):
+        assignee = _pick(case, cfg["assignee"], info, excluded)
+    if personal:
+        candidates = _people(case, cfg.get("candidates"), info, assignee=assignee) - excluded
+        candidates |= {assignee} if assignee else set()
+    form = package.form_for(info["bpmn_id"]) or {}
+    title = form.get("title") or {}
+    row = {"id": info["id"], "process_key": package.key, "task_key": info["bpmn_id"],
+           "title_en": title.get("en") or info["name"], "title_zh": title.get("zh-Hant") or info["name"],
+           "lane": info["lane"], "role": role, "assignee": assignee, "created_at": now,
+           "pool": POOL_PEOPLE if personal else POOL_ROLE,
+           "due_at": _due(case, cfg.get("due"), info, now),
+           "escalated_at": None, "priority": _priority(case, cfg.get("priority"), info)}
+    people = [{"task_id": info["id"], "username": u, "relation": CANDIDATE} for u in sorted(candidates)]
+    people += [{"task_id": info["id"], "username": u, "relation": EXCLUDED} for u in sorted(excluded)]
+    return row, people
+
+
+def excluded_people(case, cfg, info):
+    """Who may never act on this task: its `exclude` list, and whoever did a step `separate_duties` pairs it with."""
+    excluded = set()
+    for expression in cfg.get("exclude") or []:
+        excluded |= _people(case, expression, info)
+    siblings = mates(case.package.manifest, info["bpmn_id"])
+    if siblings:
+        excluded |= {user for key, user in done_steps(case) if key in siblings}
+    return excluded
+
+
+def mates(manifest, task_key):
+    """The steps that `separate_duties` says must be done by someone other than whoever does `task_key`."""
+    found = set()
+    for group in manifest.get("separate_duties") or []:
+        if task_key in group:
+            found.update(group)
+    found.discard(task_key)
+    return found
+
+
+def done_steps(case):
+    """(task key, user) of every step completed in the case so far, this command's included (read once per save)."""
+    if "done_steps" not in case.memo:
+        done = set()
+        if case.row.get("id") is not None:
+            rows = case.session.execute(select(Event.task_key, Event.actor).where(
+                Event.instance_id == case.row["id"], Event.kind == "task_completed"))
+            done = {(key, actor) for key, actor in rows}
+        case.memo["done_steps"] = done
+    queued = {(e["task_key"], e["actor"]) for e in case.events if e["kind"] == "task_completed"}
+    return case.memo["done_steps"] | queued
+
+
+def separate(case, open_tasks):
+    """Writes that keep `separate_duties` for tasks already open: whoever just did a step is excluded from its mates.
+
+    `open_tasks` maps the ids of tasks that stay open to their BPMN ids. A mate the same person holds
+    goes back to its pool.
+    """
+    writes = []
+    for event in [e for e in case.events if e["kind"] == "task_completed"]:
+        siblings = mates(case.package.manifest, event["task_key"])
+        ids = sorted(i for i, key in open_tasks.items() if key in siblings)
+        if not ids:
+            continue
+        user = event["actor"]
+        held = case.session.execute(select(HumanTask.id, HumanTask.task_key).where(
+            HumanTask.id.in_(ids), HumanTask.assignee == user)).all()
+        for task_id, task_key in held:
+            case.event("task_unassigned", task={"id": task_id, "bpmn_id": task_key}, data={"was": user})
+        writes += [(FORGET_PERSON, {"ids": ids, "b_user": user}),
+                   (INSERT_PEOPLE, [{"task_id": i, "username": user, "relation": EXCLUDED} for i in ids]),
+                   (HAND_BACK, {"ids": ids, "b_user": user})]
+    return writes
+
+
+def _people(case, expression, info, **extra):
+    """Active usernames an expression names (one name, a list of names, or None); a failure names nobody."""
+    if not expression:
+        return set()
+    try:
+        found = case.evaluate(expression, info["data"], **extra)
+    except ScriptError as exc:
+        case.event("assignment_failed", task=info, data={"expression": expression, "reason": str(exc)})
+        return set()
+    names = found if isinstance(found, (list, tuple, set, frozenset)) else [found]
+    return {n for n in names if isinstance(n, str) and case.directory.is_active(n)}
+
+
+def _pick(case, expression, info, excluded):
+    """Evaluate an assignee expression to an active user not excluded from the task; else None (recorded)."""
+    try:
+        who = case.evaluate(expression, info["data"])
+    except ScriptError as exc:
+        case.event("assignment_failed", task=info, data={"expression": expression, "reason": str(exc)})
+        return None
+    if who is None:
+        return None
+    if not isinstance(who, str) or not case.directory.is_active(who):
+        case.event("assignment_failed", task=info, data={"expression": expression, "result": repr(who)})
+        return None
+    if who in excluded:
+        case.event("assignment_failed", task=info, data={"expression": expression, "result": who,
+                                                         "reason": "excluded from this step"})
+        return None
+    return who
+
+
+def _due(case, due, info, now):
+    """When a new task is due: a fixed duration, or an expression giving a duration or a moment."""
+    if not isinstance(due, dict):
+        return spiff.parse_duration(due, now) if due else None
+    try:
+        value = str(case.evaluate(due["expression"], info["data"]))
+        return spiff.parse_duration(value, now) if value.upper().startswith("P") else spiff.parse_moment(value)
+    except (ScriptError, ValueError) as exc:
+        case.event("due_failed", task=info, data={"expression": due["expression"], "reason": str(exc)})
+        return None
+
+
+def _priority(case, priority, info):
+    """A new task's priority (1 urgent .. 4 low): fixed, or an expression; a failing one falls back to 3."""
+    if not isinstance(priority, dict):
+        return int(priority) if priority else DEFAULT_PRIORITY
+    try:
+        value = case.evaluate(priority["expression"], info["data"])
+    except ScriptError as exc:
+        case.event("priority_failed", task=info, data={"expression": priority["expression"], "reason": str(exc)})
+        return DEFAULT_PRIORITY
+    level = priority_level(value)
+    if level is None:
+        case.event("priority_failed", task=info, data={"expression": priority["expression"],
+                                                       "result": repr(value)})
+        return DEFAULT_PRIORITY
+    return level
+
+
+def priority_level(value):
+    """1..4 from an expression's result: an integer 1..4 or "P1".."P4"; None for anything else."""
+    if isinstance(value, str):
+        text = value.strip().upper()
+        value = int(text[1]) if len(text) == 2 and text[0] == "P" and text[1] in "1234" else None
+    elif isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 1 <= value <= 4 else None
