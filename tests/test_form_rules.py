@@ -146,3 +146,27 @@ def test_a_scenario_passes_when_the_error_is_located_at_the_named_field():
 def test_a_scenario_fails_when_the_error_is_located_elsewhere():
     with pytest.raises(Mismatch, match="expected an error on items/0/quantity"):
         ScenarioRun(_Refusing(), refused_start(["items/0/quantity"])).run()
+
+
+def test_the_start_form_offers_choices_resolved_for_the_starter(runtime, tmp_path):
+    folder = altered(tmp_path, ("forms/request.yaml", "      x-widget: textarea",
+                                "      x-widget: textarea\n      x-choices-from: '[starter, today]'"))
+    runtime.deploy([folder])
+    schema = runtime.start_form("minimal", "sales.lu")["schema"]
+    assert schema["properties"]["reason"]["enum"] == ["sales.lu", "2026-01-05"]
+
+
+def test_completing_with_a_supplier_that_did_not_quote_is_refused_at_the_field(procurement):
+    from tests.webapp import approved_purchase
+
+    case_id, listing = approved_purchase(procurement)
+    procurement.complete(listing["id"], "proc.lai", {"suppliers_to_quote": [{"name": "Acme Displays"}]})
+    quote = procurement.describe_case(case_id)["tasks"][0]
+    procurement.complete(quote["id"], "proc.lai", {"quote_amount": 17000, "quote_delivery_days": 3,
+                                                   "quote_valid_until": "2026-02-01"})
+    select = procurement.describe_case(case_id)["tasks"][0]
+    assert procurement.task(select["id"], "proc.lai")["schema"]["properties"]["selected_supplier"]["enum"] == [
+        "Acme Displays"]
+    with pytest.raises(ValidationFailed) as caught:
+        procurement.complete(select["id"], "proc.lai", {"selected_supplier": "Nobody Ltd"})
+    assert caught.value.errors == {"selected_supplier": "choose one of the offered values"}
