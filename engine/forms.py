@@ -4,6 +4,7 @@ import copy
 from jsonschema import Draft202012Validator, FormatChecker
 
 from engine.errors import ValidationFailed
+from engine.formrules import resolve_choices, rule_errors
 from engine.jsonsafe import json_safe
 
 _FORMATS = FormatChecker()
@@ -11,8 +12,10 @@ _EMPTY = {"type": "object", "properties": {}}
 _VALIDATORS = {}
 
 
-def _validator(schema):
-    """One validator per schema object (schemas live as long as their cached package)."""
+def _validator(schema, cached=True):
+    """One validator per schema object (schemas live as long as their cached package); resolved copies uncached."""
+    if not cached:
+        return Draft202012Validator(schema, format_checker=_FORMATS)
     found = _VALIDATORS.get(id(schema))
     if found is None or found.schema is not schema:
         found = _VALIDATORS[id(schema)] = Draft202012Validator(schema, format_checker=_FORMATS)
@@ -70,10 +73,12 @@ def schema_has(schema, predicate):
                for prop in properties.values())
 
 
-def validate_form(schema, data):
+def validate_form(schema, data, rules=(), names=None):
     """Return the declared fields of `data` if valid, else raise ValidationFailed(field -> reason).
 
-    Fields the schema does not declare are dropped so a request cannot plant case data.
+    The schema's own errors and the form's `rules` (checked over `names`: the case data and
+    `today`) are reported together. Fields the schema does not declare are dropped so a request
+    cannot plant case data.
     """
     if data is None:
         data = {}
@@ -83,12 +88,16 @@ def validate_form(schema, data):
         data = json_safe(copy.deepcopy(data))
     except TypeError as exc:
         raise ValidationFailed({"": str(exc)}) from exc
-    schema = schema or _EMPTY
+    names = names or {}
+    declared_schema = schema or _EMPTY
+    schema = resolve_choices(declared_schema, names)
     errors = {}
-    for error in _validator(schema).iter_errors(data):
+    for error in _validator(schema, schema is declared_schema).iter_errors(data):
         for path in _field_paths(error):
             errors.setdefault(path, _message(error))
+    declared = schema.get("properties", {})
+    clean = {k: v for k, v in data.items() if k in declared}
+    errors.update(rule_errors(rules, dict.fromkeys(declared) | clean, names, errors))
     if errors:
         raise ValidationFailed(errors)
-    declared = schema.get("properties", {})
-    return {k: v for k, v in data.items() if k in declared}
+    return clean

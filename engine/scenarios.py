@@ -106,7 +106,7 @@ class ScenarioRun:
         start = self.scenario.get("start") or {}
         process = self.scenario.get("process") or self._only_process()
         if "expect_error" in start:
-            self._expect_error({"start": process, **start, "error": start["expect_error"]})
+            self._expect_error({"start": process, **start, "error": start["expect_error"], "field": start.get("field")})
             return
         if start.get("scheduled"):
             self.case = self._scheduled_case(process)
@@ -156,11 +156,14 @@ class ScenarioRun:
                                    .order_by(HumanTask.created_at, HumanTask.id)).all()
         return [dict(r._mapping) for r in rows]
 
-    def _find(self, task_key, user):
-        """The open task to act on: the user's own first, else an unclaimed one."""
+    def _find(self, task_key, user, where=None):
+        """The open task to act on: the user's own first, else an unclaimed one; `where` picks by task data."""
         rows = [r for r in self._open() if r["task_key"] == task_key]
+        if where:
+            rows = [r for r in rows if _contains(self.rt.task(r["id"], user)["data"], where)]
         if not rows:
-            raise Mismatch(f"no open task {task_key}; open: {sorted(r['task_key'] for r in self._open())}")
+            raise Mismatch(f"no open task {task_key}{' with ' + str(where) if where else ''}; "
+                           f"open: {sorted(r['task_key'] for r in self._open())}")
         mine = [r for r in rows if r["assignee"] == user] or [r for r in rows if r["assignee"] is None] or rows
         return mine[0]["id"]
 
@@ -169,7 +172,8 @@ class ScenarioRun:
         if "start" in step:
             self.rt.start(step["start"], step.get("as"), step.get("data") or {})
         elif "complete" in step:
-            self.rt.complete(self._find(step["complete"], step.get("as")), step.get("as"), step.get("data") or {})
+            task_id = self._find(step["complete"], step.get("as"), step.get("where"))
+            self.rt.complete(task_id, step.get("as"), step.get("data") or {})
         elif "claim" in step:
             self.rt.claim(self._find(step["claim"], step.get("as")), step.get("as"))
         elif "release" in step:
@@ -193,13 +197,14 @@ class ScenarioRun:
             raise Mismatch(f"unknown step {sorted(step)}")
 
     def _expect_error(self, spec):
-        """The action must fail with the named error kind."""
-        action = {k: v for k, v in spec.items() if k != "error"}
+        """The action must fail with the named error kind (and, with `field`, on those form fields)."""
+        action = {k: v for k, v in spec.items() if k not in ("error", "field")}
         try:
             self._step(action)
         except OpsflowError as exc:
             if exc.code != spec["error"]:
                 raise Mismatch(f"expected {spec['error']} error, got {exc.code}: {exc}") from None
+            _check_fields(spec.get("field"), exc)
             return
         raise Mismatch(f"expected {spec['error']} error, but it succeeded")
 
@@ -237,6 +242,21 @@ class ScenarioRun:
         """Raise Mismatch naming what differs."""
         if expected != got:
             raise Mismatch(f"{what}: expected {expected!r}, got {got!r}")
+
+
+def _contains(data, wanted):
+    """True when `data` holds every key of `wanted` with that value (nested mappings compared the same way)."""
+    if isinstance(wanted, dict):
+        return isinstance(data, dict) and all(_contains(data.get(k), v) for k, v in wanted.items())
+    return data == wanted
+
+
+def _check_fields(wanted, error):
+    """Each field path in `wanted` (one or a list) must be among the error's located fields."""
+    located = getattr(error, "errors", {})
+    for path in [wanted] if isinstance(wanted, str) else wanted or []:
+        if path not in located:
+            raise Mismatch(f"expected an error on {path}, got errors on {sorted(located) or 'no field'}: {error}")
 
 
 def _describe(step):

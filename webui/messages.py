@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
 
-from webui.i18n import when
+from webui.i18n import package_language, when
 
 _ID = r"(?P<{}>[\w.:-]+)"
 _SENTENCES = [
@@ -78,6 +78,9 @@ def _local_time(text):
 
 def localize(sentence, people=None):
     """The engine's sentence in the current language (unknown ones unchanged); `people` names usernames."""
+    translations = getattr(sentence, "translations", None)
+    if translations:
+        return translations.get(package_language()) or str(sentence)
     text = str(sentence)
     for pattern, translated in _COMPILED:
         found = pattern.match(text)

@@ -5,6 +5,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from engine.definitions.formrules import rule_problems
 from engine.definitions.model import Problem
 from engine.definitions.yamlfile import read_yaml, schema_problems
 
@@ -82,8 +83,9 @@ def load_form(file, data):
         "title": document.data["title"],
         "instructions": document.data.get("instructions", dict.fromkeys(LANGUAGES, "")),
         "schema": document.data["schema"],
+        "rules": document.data.get("rules") or [],
     }
-    return form, _field_problems(document)
+    return form, _field_problems(document) + rule_problems(document)
 
 
 def load_forms(files, manifest_file, origin):

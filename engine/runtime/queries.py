@@ -1,6 +1,7 @@
 """Read side: inboxes, task pages, case pages. Plain SQL rows; workflows only for case data."""
 from sqlalchemy import and_, bindparam, exists, func, select
 
+from engine.formrules import resolve_choices
 from engine.org import Directory
 from engine.runtime import access, spiff
 from engine.runtime.case import load_row, load_workflow
@@ -55,7 +56,8 @@ class QueryMixin:
             data = dict(spiff_task.data) if spiff_task is not None else {}
             form = loaded.package.form_for(task["task_key"]) or {}
             return dict(task, title=form.get("title") or {"en": task["title_en"], "zh-Hant": task["title_zh"]},
-                        schema=form.get("schema"), data=data, version=loaded.version,
+                        schema=resolve_choices(form.get("schema"), self.rule_names(data)), data=data,
+                        version=loaded.version,
                         instructions=render(pick_language(form.get("instructions"), language), data))
 
     def instance(self, instance_id, user):

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from engine.clock import SystemClock
 from engine.config import Settings
 from engine.errors import Conflict, Forbidden, NotFound, NotReady
+from engine.formrules import today_in
 from engine.forms import validate_form
 from engine.org import Directory, load_org, read_org_file
 from engine.runtime import access, files, queries, schedules, spiff
@@ -73,8 +74,9 @@ class Runtime(TimerMixin, queries.QueryMixin, WorkspaceMixin):
         """Within a transaction: check, validate, create, run and save a new case (also for schedules)."""
         if not directory.is_active(user) or not access.can_start(directory, user, loaded.package.manifest):
             raise Forbidden(f"{user} may not start {loaded.package.key}")
-        schema = (loaded.package.start_form() or {}).get("schema")
-        clean = validate_form(schema, data)
+        form = loaded.package.start_form() or {}
+        schema = form.get("schema")
+        clean = validate_form(schema, data, form.get("rules"), self.rule_names({"starter": user}))
         uploads = files.check_form_files(session, schema, clean, user)
         workflow = self.codec.new(loaded.spec, loaded.subprocess_specs)
         start_data = dict(clean, starter=user, starter_name=directory.user(user).name)
@@ -135,14 +137,15 @@ class Runtime(TimerMixin, queries.QueryMixin, WorkspaceMixin):
             row = {k: task[k] for k in ("definition_id", "status", "starter", "lock_version", "process_key")}
             row["id"] = task["instance_id"]
             loaded = self.catalog.get(row["definition_id"], session)
-            schema = (loaded.package.form_for(task["task_key"]) or {}).get("schema")
-            clean = validate_form(schema, data)
-            uploads = files.check_form_files(session, schema, clean, user, row["id"])
             workflow = load_workflow(self, session, row)
             case = Case(self, session, directory, row, loaded, workflow)
             spiff_task = spiff.find_task(workflow, task_id)
             if not spiff.is_ready(spiff_task):
                 raise Conflict(f"task {task_id} is no longer waiting; reload the case")
+            form = loaded.package.form_for(task["task_key"]) or {}
+            schema = form.get("schema")
+            clean = validate_form(schema, data, form.get("rules"), self.rule_names(spiff_task.data))
+            uploads = files.check_form_files(session, schema, clean, user, row["id"])
             spiff_task.data.update(copy.deepcopy(clean))
             info = spiff.task_info(spiff_task)
             if task["assignee"] is None:
@@ -155,6 +158,10 @@ class Runtime(TimerMixin, queries.QueryMixin, WorkspaceMixin):
             files.link_form_files(session, uploads, row["id"], str(task_id))
         self.cache.put(row["id"], case.row["lock_version"], workflow)
         return {"instance_id": row["id"], "status": "completed" if workflow.completed else case.row["status"]}
+
+    def rule_names(self, data):
+        """What a form's rules and choices see: the case data and `today` from the runtime's clock."""
+        return dict(data, today=today_in(self.clock.now(), self.settings.timezone))
 
     def cancel(self, instance_id, user, reason=None):
         """Cancel a running case (its starter, or a supervisor of the procedure)."""

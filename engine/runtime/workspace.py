@@ -10,6 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from engine.definitions.documents import bpmn
 from engine.errors import NotFound, ValidationFailed
+from engine.formrules import resolve_choices
 from engine.jsonsafe import json_safe
 from engine.org import Directory
 from engine.runtime import access, spiff
@@ -51,7 +52,8 @@ class WorkspaceMixin(InboxMixin, AttachmentMixin, AccountMixin):
                 raise NotFound(f"no procedure {process_key!r} is deployed")
         form = loaded.package.start_form() or {}
         return _procedure(loaded) | {
-            "title": form.get("title") or loaded.package.manifest["name"], "schema": form.get("schema"),
+            "title": form.get("title") or loaded.package.manifest["name"],
+            "schema": resolve_choices(form.get("schema"), self.rule_names({"starter": user})),
             "instructions": render(pick_language(form.get("instructions"), language), {}),
             "searchable": list(loaded.package.manifest.get("searchable") or [])}
 

@@ -1,0 +1,59 @@
+"""Validation of a form's `rules` and `x-choices-from` hints: expressions compile, fields exist."""
+from engine import sandbox
+from engine.errors import ScriptError
+from engine.formrules import CHOICES
+
+
+def field_schema(schema, field):
+    """The property schema a rule's field path (`items/*/quantity`, `items/0/quantity`) names, or None."""
+    here = schema
+    for part in field.split("/"):
+        if not isinstance(here, dict):
+            return None
+        listed = part == "*" or part.isdigit()
+        here = here.get("items") if listed else (here.get("properties") or {}).get(part)
+    return here if isinstance(here, dict) else None
+
+
+def _compile_problem(source):
+    """Why an expression is not allowed, or None."""
+    try:
+        sandbox.compile_expression(source)
+    except ScriptError as exc:
+        return str(exc)
+    return None
+
+
+def _choice_hints(schema, path):
+    """(key path, expression) of every `x-choices-from` below an object schema."""
+    for name, prop in (schema.get("properties") or {}).items():
+        if not isinstance(prop, dict):
+            continue
+        here = path + ("properties", name)
+        if CHOICES in prop:
+            yield here + (CHOICES,), prop[CHOICES]
+        yield from _choice_hints(prop, here)
+        items = prop.get("items")
+        if isinstance(items, dict):
+            if CHOICES in items:
+                yield here + ("items", CHOICES), items[CHOICES]
+            yield from _choice_hints(items, here + ("items",))
+
+
+def rule_problems(document):
+    """Located problems of a form file's rules and choice hints (its envelope is already valid)."""
+    problems = []
+    schema = document.data["schema"]
+    for path, source in _choice_hints(schema, ("schema",)):
+        reason = "is not an expression" if not isinstance(source, str) else _compile_problem(source)
+        if reason:
+            problems.append(document.problem(path, f"{CHOICES} {reason}"))
+    for number, rule in enumerate(document.data.get("rules") or ()):
+        field = rule["field"]
+        if field_schema(schema, field) is None or field.count("*") > 1:
+            problems.append(document.problem(("rules", number, "field"),
+                                             f"field {field!r} is not a field of this form's schema"))
+        reason = _compile_problem(rule["check"])
+        if reason:
+            problems.append(document.problem(("rules", number, "check"), reason))
+    return problems
