@@ -23,6 +23,11 @@ class Settings:
     worker_poll_seconds: float = 5.0
     # Most timers one worker claims per poll.
     worker_batch: int = 50
+    # Longest wait, in seconds, between a worker's retries while the database is unreachable (the wait
+    # starts at worker_poll_seconds and doubles per failed poll up to this).
+    worker_retry_max_seconds: float = 30.0
+    # /healthz answers 503 when the newest worker heartbeat (its last successful poll) is older than this.
+    worker_stale_seconds: float = 60.0
     # Wall-clock budget, in seconds, of one sandboxed script or expression.
     script_time_limit: float = 1.0
     # How many deserialized workflows one process keeps in memory (0 disables the cache).
@@ -38,6 +43,10 @@ class Settings:
     # Host and port of `opsflow serve`.
     host: str = "127.0.0.1"
     port: int = 5000
+    # gunicorn worker processes and threads per process of `opsflow serve` (requests served at once:
+    # their product); each process holds its own database pool.
+    web_workers: int = 2
+    web_threads: int = 4
     # Time zone the web UI shows and reads times in (an IANA name).
     timezone: str = "Asia/Taipei"
     # Sign-in attempts allowed per client address and per username (Flask-Limiter syntax).
