@@ -3,10 +3,12 @@ import os
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 
+DEFAULT_DATABASE_FOLDER = "instance"  # `opsflow init` creates it for the default database (only)
+
 
 def _default_db_url():
     """SQLite under instance/ in the working directory: the embedded default."""
-    return f"sqlite:///{Path('instance', 'opsflow.db').resolve()}"
+    return f"sqlite:///{Path(DEFAULT_DATABASE_FOLDER, 'opsflow.db').resolve()}"
 
 
 @dataclass
