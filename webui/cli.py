@@ -5,8 +5,8 @@ import threading
 
 import click
 
-from engine.cli import bench, main
 from engine import cli_io
+from engine.cli import bench, main
 from webui.supervise import Supervisor
 
 

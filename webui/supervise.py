@@ -23,17 +23,20 @@ class Supervisor:
 
     def run(self):
         """Start the processes and watch them until the web server ends; return its exit code."""
-        signal.signal(signal.SIGTERM, self._stop)
-        signal.signal(signal.SIGINT, self._stop)
-        signal.signal(signal.SIGHUP, self._reload)
-        self.web = subprocess.Popen(self.web_command)
-        while not self.stopping and self.web.poll() is None:
-            self._watch_worker()
-            time.sleep(0.2)
-        self._stop()
-        code = self.web.wait()
-        if self.worker is not None:
-            self.worker.wait()
+        handlers = {signum: signal.signal(signum, handler) for signum, handler in
+                    ((signal.SIGTERM, self._stop), (signal.SIGINT, self._stop), (signal.SIGHUP, self._reload))}
+        try:
+            self.web = subprocess.Popen(self.web_command)
+            while not self.stopping and self.web.poll() is None:
+                self._watch_worker()
+                time.sleep(0.2)
+            self._stop()
+            code = self.web.wait()
+            if self.worker is not None:
+                self.worker.wait()
+        finally:
+            for signum, handler in handlers.items():
+                signal.signal(signum, handler)
         return code
 
     def _watch_worker(self):
