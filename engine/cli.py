@@ -259,6 +259,7 @@ def bench():
 @bench.command("engine")
 @click.option("-n", "count", default=200, show_default=True, help="Cases per configuration.")
 @click.option("--postgres", default=None, help="PostgreSQL URL for configuration (c).")
+@_reports_errors
 def bench_engine(count, postgres):
     """Procurement happy path: bare SpiffWorkflow vs opsflow on SQLite (and PostgreSQL)."""
     from engine.bench import run_engine_bench
@@ -271,6 +272,7 @@ def bench_engine(count, postgres):
 @click.option("--runs", default=30, show_default=True, help="Timed calls per page.")
 @click.option("--database-url", "--postgres", "postgres", default=None,
               help="PostgreSQL URL to measure too (in a private schema).")
+@_reports_errors
 def bench_inbox(count, runs, postgres):
     """Inbox pages of a role holding many open tasks, on SQLite (and PostgreSQL)."""
     from engine.bench_inbox import run_inbox_bench

@@ -3,6 +3,8 @@ import os
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 
+from engine.errors import ConfigError
+
 DEFAULT_DATABASE_FOLDER = "instance"  # `opsflow init` creates it for the default database (only)
 
 
@@ -69,6 +71,14 @@ class Settings:
             if raw is None:
                 continue
             kind = type(f.default) if f.default is not MISSING else str
-            values[f.name] = kind(raw) if kind in (int, float) else raw
+            values[f.name] = _number(f"OPSFLOW_{f.name.upper()}", raw, kind) if kind in (int, float) else raw
         values.update(overrides)
         return cls(**values)
+
+
+def _number(name, raw, kind):
+    """A numeric setting's value, or a ConfigError naming the variable (one line for the operator)."""
+    try:
+        return kind(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not {'an integer' if kind is int else 'a number'}") from None

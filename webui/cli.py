@@ -63,6 +63,7 @@ def start_worker_thread(settings, stop=None):
 @click.option("--runs", default=30, show_default=True, help="Timed requests per page (after warm-up).")
 @click.option("--database-url", "--postgres", "postgres", default=None,
               help="PostgreSQL URL to measure too (in a private schema).")
+@cli_io.reports_errors
 def bench_web(count, runs, postgres):
     """Full inbox and task pages (Flask test client) of a role holding many open tasks."""
     from webui.bench import run_web_bench
