@@ -4,7 +4,8 @@
 
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.opsflow-installed
+RUN_STAMP := $(VENV)/.opsflow-installed
+TEST_STAMP := $(VENV)/.opsflow-test-installed
 PACKAGE_LIST := $(VENV)/.opsflow-packages
 OPSFLOW := $(BIN)/opsflow
 ORG_FILE := processes/org.yaml
@@ -36,12 +37,17 @@ $(PACKAGE_LIST): FORCE | $(BIN)/python
 	@echo '$(sort $(wildcard */__init__.py))' > $@.new
 	@if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
 
-$(STAMP): setup.cfg pyproject.toml $(PACKAGE_LIST) | $(BIN)/python
+# Running needs opsflow's own dependencies and psycopg; only `make test` adds the test tooling.
+$(RUN_STAMP): setup.cfg pyproject.toml $(PACKAGE_LIST) | $(BIN)/python
+	$(BIN)/python -m pip install --disable-pip-version-check -e '.[postgres]'
+	@touch $@
+
+$(TEST_STAMP): $(RUN_STAMP)
 	$(BIN)/python -m pip install --disable-pip-version-check -e '.[test,postgres]'
 	@touch $@
 
 # The demo database is instance/opsflow.db (engine/config.py) unless OPSFLOW_DATABASE_URL is set.
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(OPSFLOW) init
 	$(OPSFLOW) deploy processes/
 	$(OPSFLOW) org load $(ORG_FILE)
@@ -51,17 +57,17 @@ run: $(STAMP)
 	@echo
 	$(OPSFLOW) serve
 
-test: $(STAMP)
+test: $(TEST_STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/ruff check engine webui tests
 	$(BIN)/pytest -n auto tests $(PYTEST_ARGS)
 
-bench: $(STAMP)
+bench: $(RUN_STAMP)
 	$(OPSFLOW) bench engine
 
 # Extract the UI's words into messages.pot, merge them into each catalogue, compile the .mo files
 # the app reads (both are committed, so running opsflow needs no build step).
-translations: $(STAMP)
+translations: $(RUN_STAMP)
 	$(BIN)/pybabel extract --no-location --sort-output -F webui/babel.cfg -k _l -o webui/translations/messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching -i webui/translations/messages.pot -d webui/translations
 	$(BIN)/pybabel compile --statistics -d webui/translations

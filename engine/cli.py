@@ -1,50 +1,17 @@
 """The `opsflow` command: every runtime command from a shell, `--json` on every read."""
-import functools
 import json
+import logging
+import signal
 import sys
-from datetime import date, datetime
+from pathlib import Path
 
 import click
 
-from engine.config import Settings
-from engine.errors import OpsflowError
-
-
-def _runtime():
-    """A Runtime on the configured database (the CLI's one engine object)."""
-    from engine.runtime.service import Runtime
-
-    return Runtime(Settings.from_env())
-
-
-def _jsonable(value):
-    """json.dumps fallback for timestamps."""
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    return str(value)
-
-
-def _emit(value, as_json, text):
-    """Print JSON or the human-readable text."""
-    if as_json:
-        click.echo(json.dumps(value, default=_jsonable, ensure_ascii=False, indent=2))
-    else:
-        click.echo(text(value))
-
-
-def _reports_errors(func):
-    """Turn engine errors into a one-line message and a non-zero exit."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except OpsflowError as exc:
-            reason = " | ".join(str(exc).splitlines())
-            click.echo(f"error ({exc.code}): {reason}", err=True)
-            sys.exit(2 if exc.code in ("package", "invalid") else 1)
-
-    return wrapper
+from engine.cli_io import emit as _emit
+from engine.cli_io import reports_errors as _reports_errors
+from engine.cli_io import runtime as _runtime
+from engine.cli_io import when
+from engine.config import DEFAULT_DATABASE_FOLDER, Settings
 
 
 def _parse_data(raw):
@@ -62,6 +29,7 @@ as_option = click.option("--as", "user", required=True, metavar="USER", help="Ac
 
 
 @click.group()
+@click.version_option(package_name="opsflow", message="opsflow %(version)s")
 def main():
     """opsflow: run an operations department's procedures as BPMN."""
 
@@ -69,8 +37,10 @@ def main():
 @main.command()
 @_reports_errors
 def init():
-    """Create or upgrade the database schema."""
-    _runtime().init()
+    """Create or upgrade the database schema (and the default database's instance/ folder)."""
+    if Settings.from_env().database_url == Settings().database_url:
+        Path(DEFAULT_DATABASE_FOLDER).mkdir(exist_ok=True)
+    _runtime(ready=False).init()
     click.echo("database ready")
 
 
@@ -128,13 +98,13 @@ def org_load(file):
 @_reports_errors
 def start(process, user, data):
     """Start a case of PROCESS and print its id."""
-    click.echo(_runtime().start(process, user, _parse_data(data)))
+    click.echo(_runtime(users=[user]).start(process, user, _parse_data(data)))
 
 
 def _task_line(t):
     """One inbox line."""
-    due = t["due_at"].strftime("%Y-%m-%d %H:%M") if t["due_at"] else "-"
     who = t["assignee"] or f"role:{t['role']}"
+    due = when(t["due_at"])
     return f"{t['id']}  case {t['instance_id']:<6} {t['task_key']:<32} {who:<24} due {due}  {t['title_en']}"
 
 
@@ -145,7 +115,7 @@ def _task_line(t):
 @_reports_errors
 def tasks(user, process, as_json):
     """The inbox of USER: their tasks and unclaimed tasks of their roles."""
-    rows = _runtime().inbox(user, process_key=process)
+    rows = _runtime(users=[user]).inbox(user, process_key=process)
     _emit(rows, as_json, lambda rs: "\n".join(_task_line(t) for t in rs) or "no open tasks")
 
 
@@ -157,7 +127,7 @@ def tasks(user, process, as_json):
 @_reports_errors
 def task(task_id, user, lang, as_json):
     """One task with its instructions and form schema."""
-    detail = _runtime().task(task_id, user, language=lang)
+    detail = _runtime(users=[user]).task(task_id, user, language=lang)
     _emit(detail, as_json, lambda d: "\n".join([
         _task_line(d), "", d["instructions"], "", "form schema:",
         json.dumps(d["schema"], ensure_ascii=False, indent=2)]))
@@ -180,7 +150,7 @@ def users(as_json):
 @_reports_errors
 def claim(task_id, user):
     """Claim an unclaimed role task."""
-    _runtime().claim(task_id, user)
+    _runtime(users=[user]).claim(task_id, user)
     click.echo(f"claimed {task_id}")
 
 
@@ -190,7 +160,7 @@ def claim(task_id, user):
 @_reports_errors
 def release(task_id, user):
     """Release a claimed task back to its role."""
-    _runtime().release(task_id, user)
+    _runtime(users=[user]).release(task_id, user)
     click.echo(f"released {task_id}")
 
 
@@ -201,7 +171,7 @@ def release(task_id, user):
 @_reports_errors
 def reassign(task_id, user, to_user):
     """Hand a task to someone else (supervisors of the procedure)."""
-    _runtime().reassign(task_id, user, to_user)
+    _runtime(users=[user, to_user]).reassign(task_id, user, to_user)
     click.echo(f"reassigned {task_id} to {to_user}")
 
 
@@ -212,7 +182,7 @@ def reassign(task_id, user, to_user):
 @_reports_errors
 def complete(task_id, user, data):
     """Complete a task with form data."""
-    result = _runtime().complete(task_id, user, _parse_data(data))
+    result = _runtime(users=[user]).complete(task_id, user, _parse_data(data))
     click.echo(f"completed {task_id}; case {result['instance_id']} is {result['status']}")
 
 
@@ -223,7 +193,7 @@ def complete(task_id, user, data):
 @_reports_errors
 def cancel(instance_id, user, reason):
     """Cancel a running case."""
-    _runtime().cancel(instance_id, user, reason)
+    _runtime(users=[user]).cancel(instance_id, user, reason)
     click.echo(f"cancelled case {instance_id}")
 
 
@@ -231,7 +201,7 @@ def _instance_text(d):
     """A case as readable lines."""
     lines = [f"case {d['id']}  {d['process_key']} v{d['version']}  {d['status']}  started by {d['starter']}"]
     lines += [f"  open: {t['task_key']} ({t['assignee'] or 'role:' + str(t['role'])})" for t in d["tasks"]]
-    lines += [f"  {e['at']:%Y-%m-%d %H:%M}  {e['kind']:<20} {e['actor'] or '-':<14} {e['task_key'] or ''}"
+    lines += [f"  {when(e['at'])}  {e['kind']:<20} {e['actor'] or '-':<14} {e['task_key'] or ''}"
               for e in d["history"]]
     return "\n".join(lines)
 
@@ -243,22 +213,29 @@ def _instance_text(d):
 @_reports_errors
 def instance(instance_id, user, as_json):
     """A case: status, open tasks, data and history."""
-    _emit(_runtime().describe_case(instance_id, viewer=user), as_json, _instance_text)
+    _emit(_runtime(users=[user]).describe_case(instance_id, viewer=user), as_json, _instance_text)
 
 
 @main.command()
 @click.option("--once", is_flag=True, help="Fire what is due now, then exit.")
 @_reports_errors
 def worker(once):
-    """Fire due timers (BPMN timer events and task SLAs); Ctrl-C stops it between timers."""
+    """Fire due timers (BPMN timer events and task SLAs), riding out database outages; Ctrl-C or TERM stops it."""
     runtime = _runtime()
     if not once:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+        signal.signal(signal.SIGTERM, _interrupt)
         click.echo(f"worker polling every {runtime.settings.worker_poll_seconds:g} s; Ctrl-C stops it")
     try:
         fired = runtime.run_worker(once=once)
     except KeyboardInterrupt:
         fired = runtime.fired_total
     click.echo(f"fired {fired} timers")
+
+
+def _interrupt(signum, frame):
+    """TERM stops the worker like Ctrl-C: the timer being fired rolls back and stays due."""
+    raise KeyboardInterrupt
 
 
 @main.command("test")
@@ -282,6 +259,7 @@ def bench():
 @bench.command("engine")
 @click.option("-n", "count", default=200, show_default=True, help="Cases per configuration.")
 @click.option("--postgres", default=None, help="PostgreSQL URL for configuration (c).")
+@_reports_errors
 def bench_engine(count, postgres):
     """Procurement happy path: bare SpiffWorkflow vs opsflow on SQLite (and PostgreSQL)."""
     from engine.bench import run_engine_bench
@@ -294,6 +272,7 @@ def bench_engine(count, postgres):
 @click.option("--runs", default=30, show_default=True, help="Timed calls per page.")
 @click.option("--database-url", "--postgres", "postgres", default=None,
               help="PostgreSQL URL to measure too (in a private schema).")
+@_reports_errors
 def bench_inbox(count, runs, postgres):
     """Inbox pages of a role holding many open tasks, on SQLite (and PostgreSQL)."""
     from engine.bench_inbox import run_inbox_bench

@@ -3,10 +3,14 @@ import os
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 
+from engine.errors import ConfigError
+
+DEFAULT_DATABASE_FOLDER = "instance"  # `opsflow init` creates it for the default database (only)
+
 
 def _default_db_url():
     """SQLite under instance/ in the working directory: the embedded default."""
-    return f"sqlite:///{Path('instance', 'opsflow.db').resolve()}"
+    return f"sqlite:///{Path(DEFAULT_DATABASE_FOLDER, 'opsflow.db').resolve()}"
 
 
 @dataclass
@@ -23,6 +27,11 @@ class Settings:
     worker_poll_seconds: float = 5.0
     # Most timers one worker claims per poll.
     worker_batch: int = 50
+    # Longest wait, in seconds, between a worker's retries while the database is unreachable (the wait
+    # starts at worker_poll_seconds and doubles per failed poll up to this).
+    worker_retry_max_seconds: float = 30.0
+    # /healthz answers 503 when the newest worker heartbeat (its last successful poll) is older than this.
+    worker_stale_seconds: float = 60.0
     # Wall-clock budget, in seconds, of one sandboxed script or expression.
     script_time_limit: float = 1.0
     # How many deserialized workflows one process keeps in memory (0 disables the cache).
@@ -38,6 +47,10 @@ class Settings:
     # Host and port of `opsflow serve`.
     host: str = "127.0.0.1"
     port: int = 5000
+    # gunicorn worker processes and threads per process of `opsflow serve` (requests served at once:
+    # their product); each process holds its own database pool.
+    web_workers: int = 2
+    web_threads: int = 4
     # Time zone the web UI shows and reads times in (an IANA name).
     timezone: str = "Asia/Taipei"
     # Sign-in attempts allowed per client address and per username (Flask-Limiter syntax).
@@ -58,6 +71,14 @@ class Settings:
             if raw is None:
                 continue
             kind = type(f.default) if f.default is not MISSING else str
-            values[f.name] = kind(raw) if kind in (int, float) else raw
+            values[f.name] = _number(f"OPSFLOW_{f.name.upper()}", raw, kind) if kind in (int, float) else raw
         values.update(overrides)
         return cls(**values)
+
+
+def _number(name, raw, kind):
+    """A numeric setting's value, or a ConfigError naming the variable (one line for the operator)."""
+    try:
+        return kind(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not {'an integer' if kind is int else 'a number'}") from None

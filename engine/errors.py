@@ -56,3 +56,21 @@ class PackageError(OpsflowError):
     def __init__(self, problems):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class ConfigError(OpsflowError):
+    """A setting cannot work as given (a malformed database URL, an unknown driver, a missing folder)."""
+
+    code = "config"
+
+
+class DatabaseUnavailable(OpsflowError):
+    """The database did not answer; the message names it (without password) and what to check."""
+
+    code = "database"
+
+
+class NotInitialised(OpsflowError):
+    """The database lacks opsflow's schema or holds an older one: `opsflow init` fixes it."""
+
+    code = "uninitialised"

@@ -70,3 +70,33 @@ def procurement(runtime):
     """The runtime with processes/procurement deployed."""
     runtime.deploy([PROCESSES / "procurement"])
     return runtime
+
+
+# How to run what a plain `make test` skips, by a word of the skip reason.
+HOW_TO_ENABLE = {
+    "OPSFLOW_TEST_POSTGRES_URL": "set OPSFLOW_TEST_POSTGRES_URL to a PostgreSQL database the tests may add schemas to",
+    "chromium": "install Chromium as /usr/bin/chromium (Debian: apt-get install chromium)",
+}
+
+
+def skip_groups(reports):
+    """One line per distinct skip reason: how many tests it skipped, why, and how to run them."""
+    counts = {}
+    for report in reports:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        counts[reason] = counts.get(reason, 0) + 1
+    lines = []
+    for reason, count in sorted(counts.items(), key=lambda item: -item[1]):
+        hints = [hint for word, hint in HOW_TO_ENABLE.items() if word.lower() in reason.lower()]
+        lines.append(f"{count} skipped: {reason}" + (f" -> to run them, {hints[0]}" if hints else ""))
+    return lines
+
+
+def pytest_terminal_summary(terminalreporter):
+    """After the run, say what was skipped in groups, so a missing database or browser is not missed."""
+    lines = skip_groups(terminalreporter.stats.get("skipped", []))
+    if lines:
+        terminalreporter.write_sep("-", "skipped groups")
+        for line in lines:
+            terminalreporter.write_line(line)

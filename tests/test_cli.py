@@ -14,8 +14,9 @@ def cli(tmp_path):
     """Run `opsflow ARGS` against a fresh SQLite file; return (exit code, stdout, stderr)."""
     env = dict(os.environ, OPSFLOW_DATABASE_URL=f"sqlite:///{tmp_path / 'cli.db'}", OPSFLOW_PASSWORD_HASH_COST="16")
 
-    def run(*args):
-        done = subprocess.run([sys.executable, "-m", "webui.cli", *map(str, args)], env=env, capture_output=True,
+    def run(*args, database_url=None):
+        call_env = dict(env, OPSFLOW_DATABASE_URL=database_url) if database_url else env
+        done = subprocess.run([sys.executable, "-m", "webui.cli", *map(str, args)], env=call_env, capture_output=True,
                               text=True, timeout=120)
         return done.returncode, done.stdout, done.stderr
 
@@ -77,4 +78,51 @@ def test_errors_exit_non_zero_with_one_line(cli):
     code, _, err = cli("complete", "00000000-0000-0000-0000-000000000000", "--as", "sales.yeh")
     assert code == 1 and err.startswith("error (not_found)")
     code, _, err = cli("start", "expense", "--as", "nobody")
-    assert code == 1 and "forbidden" in err
+    assert code == 1 and err == "error (not_found): no such user: nobody; `opsflow users` lists them\n"
+    code, out, err = cli("tasks", "--as", "nobody")
+    assert code == 1 and out == "" and "no such user: nobody" in err
+
+
+def one_line_error(result, kind):
+    """Assert a non-zero exit with exactly one `error (kind): ...` line and no traceback; return the line."""
+    code, out, err = result
+    assert code != 0 and out == "" and err.count("\n") == 1 and err.startswith(f"error ({kind}): "), (code, err)
+    return err
+
+
+def test_version_is_printed(cli):
+    assert ok(cli("--version")).startswith("opsflow 0.1")
+
+
+@pytest.mark.parametrize("args", [("users",), ("tasks", "--as", "sales.yeh"), ("deploy", PACKAGES / "expense"),
+                                  ("org", "load", ORG_FILE), ("start", "expense", "--as", "sales.tseng"),
+                                  ("instance", "1"), ("worker", "--once"), ("serve", "--port", "1")])
+def test_commands_on_an_uninitialised_database_say_run_init(cli, args):
+    assert "run `opsflow init`" in one_line_error(cli(*args), "uninitialised")
+
+
+@pytest.mark.parametrize(("url", "kind", "words"), [
+    ("postgresql+psycopg://nobody@127.0.0.1:1/none", "database", "Connection refused"),
+    ("not a database url", "config", "is not a database URL"),
+    ("nosuchdb+driver://host/db", "config", "unknown database driver 'nosuchdb+driver'"),
+])
+def test_a_bad_database_url_is_one_line_with_the_fix(cli, url, kind, words):
+    for args in (("init",), ("users",), ("serve", "--port", "1")):
+        line = one_line_error(cli(*args, database_url=url), kind)
+        assert words in line and ("OPSFLOW_DATABASE_URL" in line or "postgresql+psycopg://" in line)
+
+
+def test_a_sqlite_file_in_a_missing_folder_is_refused_not_created(cli, tmp_path):
+    missing = tmp_path / "typo" / "opsflow.db"
+    line = one_line_error(cli("init", database_url=f"sqlite:///{missing}"), "config")
+    assert "does not exist" in line and not missing.parent.exists()
+
+
+def test_cli_times_carry_the_organisations_zone(cli):
+    ok(cli("init"))
+    ok(cli("org", "load", ORG_FILE))
+    ok(cli("deploy", PACKAGES / "expense"))
+    case = ok(cli("start", "expense", "--as", "sales.tseng", "--data", '{"purpose": "Taxi", "amount": 300}')).strip()
+    assert " +0800  " in ok(cli("tasks", "--as", "sales.yeh"))  # due ... +0800 (OPSFLOW_TIMEZONE Asia/Taipei)
+    assert " +0800  instance_started" in ok(cli("instance", case))
+    assert json.loads(ok(cli("instance", case, "--json")))["started_at"].endswith("+08:00")

@@ -1,4 +1,4 @@
-"""The web app factory: configuration, the runtime it builds and /healthz."""
+"""The web app factory: configuration and the runtime it builds (/healthz: tests/web/test_healthz.py)."""
 import pytest
 
 from webui import create_app
@@ -40,12 +40,6 @@ def test_each_app_gets_its_own_runtime(tmp_path):
     first = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'a.db'}"})
     second = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'b.db'}"})
     assert first.extensions["opsflow"] is not second.extensions["opsflow"]
-
-
-def test_healthz_reports_ok(client):
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.get_json() == {"status": "ok"}
 
 
 def test_home_sends_a_stranger_to_sign_in(client):

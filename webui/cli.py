@@ -1,30 +1,50 @@
 """The `opsflow` console script: the engine's commands plus `serve`, which needs the web app."""
+import os
+import sys
 import threading
 
 import click
 
+from engine import cli_io
 from engine.cli import bench, main
-from engine.config import Settings
+from webui.supervise import Supervisor
 
 
 @main.command()
 @click.option("--host", default=None, help="Interface to listen on (default OPSFLOW_HOST).")
 @click.option("--port", default=None, type=int, help="Port (default OPSFLOW_PORT).")
 @click.option("--worker/--no-worker", default=True, show_default=True,
-              help="Also fire due timers in this process (one machine; run `opsflow worker` apart to scale out).")
-def serve(host, port, worker):
-    """Serve the web UI with Flask's server (use gunicorn 'webui:create_app()' in production)."""
+              help="Also run one timer worker beside the web server (turn off when `opsflow worker` runs apart).")
+@click.option("--dev", is_flag=True, help="Flask's development server, restarting when the code changes.")
+@cli_io.reports_errors
+def serve(host, port, worker, dev):
+    """Serve the web UI under gunicorn (OPSFLOW_WEB_WORKERS processes x OPSFLOW_WEB_THREADS threads)."""
+    settings = cli_io.runtime().settings  # refuses an unreachable or uninitialised database
+    host, port = host or settings.host, port or settings.port
+    if dev:
+        _serve_dev(settings, host, port, worker)
+        return
+    click.echo(f"opsflow on http://{host}:{port}/ under gunicorn: {settings.web_workers} processes x "
+               f"{settings.web_threads} threads{', one timer worker beside it' if worker else ''}; "
+               "HUP reloads, TERM or Ctrl-C stops")
+    web = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(settings.web_workers),
+           "--threads", str(settings.web_threads), "--access-logfile", "-", "--name", "opsflow",
+           "--no-control-socket", "webui:create_app()"]
+    timers = [sys.executable, "-m", "webui.cli", "worker"] if worker else None
+    sys.exit(Supervisor(web, timers, click.echo).run())
+
+
+def _serve_dev(settings, host, port, worker):
+    """Flask's reloading development server; the timer worker runs as a thread of the serving child."""
     from webui import create_app
 
-    settings = Settings.from_env()
-    app = create_app()
-    if worker:
+    if worker and os.environ.get("WERKZEUG_RUN_MAIN") == "true":  # the reloader's parent only watches files
         start_worker_thread(settings)
-    app.run(host=host or settings.host, port=port or settings.port)
+    create_app().run(host=host, port=port, debug=True, use_reloader=True)
 
 
 def start_worker_thread(settings, stop=None):
-    """Fire due timers in a daemon thread with its own runtime, so due dates and escalations happen in the demo.
+    """Fire due timers in a daemon thread with its own runtime (the development server's timer worker).
 
     `stop` (a threading.Event) ends it after its current poll; otherwise it lives as long as the process.
     """
@@ -43,6 +63,7 @@ def start_worker_thread(settings, stop=None):
 @click.option("--runs", default=30, show_default=True, help="Timed requests per page (after warm-up).")
 @click.option("--database-url", "--postgres", "postgres", default=None,
               help="PostgreSQL URL to measure too (in a private schema).")
+@cli_io.reports_errors
 def bench_web(count, runs, postgres):
     """Full inbox and task pages (Flask test client) of a role holding many open tasks."""
     from webui.bench import run_web_bench

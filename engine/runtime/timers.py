@@ -9,6 +9,7 @@ from engine.errors import Conflict, OpsflowError, ScriptError
 from engine.org import Directory
 from engine.runtime import access, schedules, spiff
 from engine.runtime.case import Case, load_row, load_workflow
+from engine.runtime.heartbeat import DATABASE_ERRORS, Heartbeat, Outage, health
 from engine.store.models import HumanTask, TaskPerson, Timer
 
 MAX_BUSY_RETRIES = 20
@@ -47,21 +48,47 @@ class TimerMixin:
         return fired
 
     def run_worker(self, once=False, stop=None):
-        """Fire due timers until stopped (or once); sleep between empty polls; hourly, clear abandoned uploads."""
+        """Fire due timers until stopped (or once), outliving database outages; hourly, clear abandoned uploads.
+
+        A failed poll waits longer each time (up to worker_retry_max_seconds) and is logged once per outage;
+        every successful poll updates this worker's heartbeat row, which /healthz reads. `--once` reports
+        an unreachable database instead of waiting for it.
+        """
         self.fired_total = 0
+        beat = Heartbeat(self.db, self.clock)
+        outage = Outage(self.settings.worker_poll_seconds, self.settings.worker_retry_max_seconds)
         next_purge = 0.0
         while True:
-            if time.monotonic() >= next_purge:
-                purged = self.purge_pending_uploads()
-                if purged:
-                    log.info("deleted %d uploads that no submitted form took", purged)
-                next_purge = time.monotonic() + PURGE_EVERY_SECONDS
-            count = self.fire_due_timers()
+            try:
+                next_purge = self._purge_when_due(next_purge)
+                count = self.fire_due_timers()
+                if not once:
+                    beat.beat()
+            except DATABASE_ERRORS as exc:
+                if once:
+                    raise
+                beat.failed(exc)
+                _pause(outage.failed(exc), stop)
+                continue
+            outage.ended()
             self.fired_total += count
             if once or (stop is not None and stop()):
                 return self.fired_total
             if count == 0:
-                time.sleep(self.settings.worker_poll_seconds)
+                _pause(self.settings.worker_poll_seconds, stop)
+
+    def _purge_when_due(self, next_purge):
+        """Delete abandoned uploads when their hour has come; return when to look next."""
+        if time.monotonic() < next_purge:
+            return next_purge
+        purged = self.purge_pending_uploads()
+        if purged:
+            log.info("deleted %d uploads that no submitted form took", purged)
+        return time.monotonic() + PURGE_EVERY_SECONDS
+
+    def health(self):
+        """What /healthz answers: database reachability and the newest worker heartbeat."""
+        return health(self.db, self.clock, self.settings.worker_stale_seconds)
 
     def next_timer_due(self):
         """The due time of the earliest pending timer, or None."""
@@ -158,3 +185,10 @@ class TimerMixin:
             case.event("assignment_failed", task=info, data={"result": target, "reason": "excluded from this step"})
             return None
         return target
+
+
+def _pause(seconds, stop):
+    """Sleep, waking every half second to see whether the worker was asked to stop."""
+    end = time.monotonic() + seconds
+    while (left := end - time.monotonic()) > 0 and not (stop is not None and stop()):
+        time.sleep(min(left, 0.5))

@@ -5,14 +5,19 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session
 
-from engine.errors import Conflict
+from engine.errors import ConfigError, Conflict, DatabaseUnavailable, NotInitialised
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+CONNECT_TIMEOUT_SECONDS = 10  # an unreachable PostgreSQL host fails a command after this, instead of hanging
+URL_EXAMPLES = "sqlite:///path/to/opsflow.db or postgresql+psycopg://user@host/database"
 
 
 class Database:
@@ -23,11 +28,12 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         kwargs = {"echo": echo}
         if self.is_sqlite:
-            _ensure_sqlite_folder(url)
+            _refuse_missing_sqlite_folder(url)
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
         else:
-            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
-        self.engine = create_engine(url, **kwargs)
+            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20,
+                          connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
+        self.engine = _create_engine(url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         self._writer = self.engine.execution_options(opsflow_write=True)
@@ -86,12 +92,52 @@ class Database:
         """Close every pooled connection."""
         self.engine.dispose()
 
+    def check_schema(self):
+        """Raise a one-line error unless the database answers and holds the newest schema."""
+        script = ScriptDirectory.from_config(_alembic_config())
+        try:
+            with self.engine.connect() as connection:
+                current = set(MigrationContext.configure(connection).get_current_heads())
+        except DBAPIError as exc:
+            raise self.unreachable(exc) from exc
+        needed = set(script.get_heads())
+        if not current:
+            raise NotInitialised(f"the database {self.shown_url()} has no opsflow schema; run `opsflow init`")
+        if current != needed:
+            raise NotInitialised(f"the database {self.shown_url()} is at schema revision {', '.join(sorted(current))}, "
+                                 f"this opsflow needs {', '.join(sorted(needed))}; run `opsflow init` to upgrade it")
 
-def _ensure_sqlite_folder(url):
-    """Create the folder of a file-based SQLite database."""
-    path = url.split(":///", 1)[-1]
-    if path and path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    def unreachable(self, exc):
+        """The one-line error for a database that failed to answer."""
+        first = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["no reason given"])[0]
+        return DatabaseUnavailable(f"cannot use the database {self.shown_url()}: {first}; "
+                                   "check OPSFLOW_DATABASE_URL and that the database server is running")
+
+    def shown_url(self):
+        """The URL without its password, fit to print."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+
+def _create_engine(url, **kwargs):
+    """create_engine, with a malformed URL, an unknown driver or a missing driver package as a ConfigError."""
+    try:
+        return create_engine(url, **kwargs)
+    except NoSuchModuleError as exc:
+        raise ConfigError(f"unknown database driver {make_url(url).drivername!r} in OPSFLOW_DATABASE_URL; "
+                          f"use {URL_EXAMPLES}") from exc
+    except ArgumentError as exc:  # after its subclass NoSuchModuleError
+        raise ConfigError(f"OPSFLOW_DATABASE_URL is not a database URL; use {URL_EXAMPLES}") from exc
+    except ModuleNotFoundError as exc:
+        raise ConfigError(f"the database driver {exc.name!r} is not installed; opsflow runs on {URL_EXAMPLES} "
+                          "(the latter needs opsflow[postgres])") from exc
+
+
+def _refuse_missing_sqlite_folder(url):
+    """A SQLite file in a folder that does not exist is a typo to report, not a folder to create."""
+    path = url.split(":///", 1)[-1].split("?", 1)[0]
+    if path and path != ":memory:" and not Path(path).parent.is_dir():
+        raise ConfigError(f"the folder {Path(path).parent} of the SQLite database in OPSFLOW_DATABASE_URL "
+                          "does not exist; create it or fix the URL")
 
 
 def _configure_sqlite(engine):
@@ -119,10 +165,16 @@ def _is_lock_error(exc):
     return "locked" in text or "busy" in text or "could not serialize" in text
 
 
-def migrate(database, revision="head"):
-    """Bring the schema to an Alembic revision (the newest by default; tests upgrade step by step)."""
+def _alembic_config():
+    """Alembic's configuration: only where the migrations are (no alembic.ini)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def migrate(database, revision="head"):
+    """Bring the schema to an Alembic revision (the newest by default; tests upgrade step by step)."""
+    config = _alembic_config()
     with database.engine.connect() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)

@@ -234,3 +234,16 @@ class SavedFilter(Base):
     query: Mapped[str] = mapped_column(String(2000))
     created_at: Mapped[datetime] = mapped_column(Stamp())
     __table_args__ = (UniqueConstraint("username", "name", name="uq_saved_filters_username_name"),)
+
+
+class WorkerHeartbeat(Base):
+    """One timer worker's pulse, so /healthz on any machine sees whether timers still fire."""
+
+    __tablename__ = "worker_heartbeats"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(Stamp())
+    last_poll_at: Mapped[datetime] = mapped_column(Stamp(), index=True)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    last_error_at: Mapped[datetime | None] = mapped_column(Stamp())

@@ -1,0 +1,87 @@
+"""How the `opsflow` command talks to an operator: one-line errors with their fix, JSON or text,
+times in the organisation's zone, and a runtime only on a database that is ready."""
+import functools
+import json
+import sys
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import click
+
+from engine.config import Settings
+from engine.errors import ConfigError, NotFound, OpsflowError
+from engine.org import Directory
+from engine.runtime.heartbeat import DATABASE_ERRORS, describe
+
+USAGE_EXIT = 2  # bad input (a package, form data); everything else exits 1
+
+
+def runtime(ready=True, users=()):
+    """A Runtime on the configured database; `ready` first checks the schema, `users` that each exists."""
+    from engine.runtime.service import Runtime
+
+    found = Runtime(Settings.from_env())
+    if ready:
+        found.db.check_schema()
+    with found.db.read() as session:
+        directory = Directory(session)
+        missing = [name for name in users if name is not None and directory.user(name) is None]
+    if missing:
+        raise NotFound(f"no such user: {missing[0]}; `opsflow users` lists them")
+    return found
+
+
+@functools.cache
+def zone():
+    """The organisation's time zone (OPSFLOW_TIMEZONE), as the web UI shows times in."""
+    name = Settings.from_env().timezone
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"OPSFLOW_TIMEZONE {name!r} is not an IANA time zone such as Asia/Taipei") from exc
+
+
+def when(moment):
+    """A timestamp in the organisation's zone with its UTC offset, e.g. 2026-01-05 17:00 +0800."""
+    if moment is None:
+        return "-"
+    local = moment.astimezone(zone())
+    return f"{local:%Y-%m-%d %H:%M %z}"
+
+
+def _jsonable(value):
+    """json.dumps fallback: timestamps in the organisation's zone, with their offset."""
+    if isinstance(value, datetime):
+        return value.astimezone(zone()).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def emit(value, as_json, text):
+    """Print JSON or the human-readable text."""
+    if as_json:
+        click.echo(json.dumps(value, default=_jsonable, ensure_ascii=False, indent=2))
+    else:
+        click.echo(text(value))
+
+
+def fail(kind, reason, code=1):
+    """Print `error (kind): reason` on one line and exit non-zero."""
+    click.echo(f"error ({kind}): {' | '.join(str(reason).splitlines())}", err=True)
+    sys.exit(code)
+
+
+def reports_errors(func):
+    """Turn engine and database errors into one line with the fix and a non-zero exit, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except OpsflowError as exc:
+            fail(exc.code, exc, USAGE_EXIT if exc.code in ("package", "invalid") else 1)
+        except DATABASE_ERRORS as exc:
+            fail("database", f"{describe(exc)}; check OPSFLOW_DATABASE_URL and that the database server is running")
+
+    return wrapper
