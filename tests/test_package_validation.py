@@ -51,6 +51,7 @@ def line_of(folder, name, marker):
 
 
 BPMN, DMN, YAML = "minimal.bpmn", "review-level.dmn", "process.yaml"
+APPROVAL, REVISION, REQUEST = "forms/approval.yaml", "forms/revision.yaml", "forms/request.yaml"
 SCRIPT = '<bpmn:script>approval_status = "approved"</bpmn:script>'
 CONDITION = 'decision == "approve"</bpmn:conditionExpression>'
 TIMER = '<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">P3D</bpmn:timeDuration>'
@@ -169,6 +170,35 @@ CASES = [
      YAML, "lanes.Finance", "no lane named 'Finance'", "Finance:"),
     ("manifest-task-unknown", [(YAML, "tasks:", "tasks:\n  pay: {form: forms/approval.yaml, due: P1D}")],
      YAML, "tasks.pay", "no user task with id 'pay'", "  pay:"),
+    ("instructions-syntax-error-en", [(APPROVAL, "{{ reason }}: {{ amount }} TWD", "{{ reason }: {{ amount }} TWD")],
+     APPROVAL, "instructions.en", "line 1 of the template: unexpected '}'", "  en:"),
+    ("instructions-syntax-error-zh", [(REVISION, "退回：{{ comment }}", "退回：{% if comment %}{{ comment }}")],
+     REVISION, "instructions.zh-Hant", "zh-Hant instructions are not a valid Jinja2 template: line 1", "  zh-Hant:"),
+    ("instructions-read-unset-field", [(REVISION, "sent back: {{ comment }}", "sent back: {{ remark }}")],
+     REVISION, "instructions.en", "en instructions read 'remark', which no form field", "  en:"),
+    ("start-instructions-read-case-data", [(REQUEST, "Describe what you need", "Dear {{ starter_name }}, describe")],
+     REQUEST, "instructions.en", "start-form instructions are shown before any data", "  en:"),
+    ("condition-reads-unset-field", [(BPMN, CONDITION, 'decison == "approve"</bpmn:conditionExpression>')],
+     BPMN, "flow_approved", "condition reads 'decison', which no form field, script or decision output sets",
+     'id="flow_approved"'),
+    ("condition-calls-org-function", [(BPMN, CONDITION, 'manager_of(starter) == "x"</bpmn:conditionExpression>')],
+     BPMN, "flow_approved", "manager_of() works only in process.yaml expressions", 'id="flow_approved"'),
+    ("script-reads-unset-field", [(BPMN, SCRIPT, "<bpmn:script>approval_status = verdict</bpmn:script>")],
+     BPMN, "record_approval", "script reads 'verdict'", 'id="record_approval"'),
+    ("timer-reads-unset-field", [(BPMN, TIMER, TIMER.replace("P3D", "reminder_delay"))],
+     BPMN, "timer_expired", "timer reads 'reminder_delay'", 'id="timer_expired"'),
+    ("dmn-input-reads-unset-field", [(DMN, "<text>amount</text>", "<text>amount_twd</text>")],
+     DMN, "input_amount", "input expression reads 'amount_twd'", 'id="input_amount"'),
+    ("assignee-reads-unset-field", [(YAML, "assignee: manager_of(starter)", "assignee: manager_of(requester)")],
+     YAML, "tasks.approve.assignee", "expression reads 'requester'", "assignee:"),
+    ("escalate-to-reads-unset-field", [(YAML, "escalate_to: manager_of(assignee)", "escalate_to: head_of(x)")],
+     YAML, "tasks.approve.on_breach.escalate_to", "expression reads 'x'", "escalate_to:"),
+    ("due-reads-unset-field", [(YAML, "due: P2D", "due: {expression: deadline}")],
+     YAML, "tasks.approve.due.expression", "expression reads 'deadline'", "due:"),
+    ("priority-reads-unset-field", [(YAML, "due: P2D", "due: P2D\n    priority: {expression: urgency}")],
+     YAML, "tasks.approve.priority.expression", "expression reads 'urgency'", "priority:"),
+    ("confidential-reads-unset-field", [(YAML, "lanes:", "confidential: {users: [reviewer]}\nlanes:")],
+     YAML, "confidential.users[0]", "expression reads 'reviewer'", "confidential:"),
     ("spiff-structural-error", [
         (BPMN, '<bpmn:scriptTask id="record_approval" name="Record approval">',
          '<bpmn:serviceTask id="record_approval" name="Record approval">'),
@@ -195,8 +225,16 @@ def test_broken_package_is_refused_with_a_located_reason(tmp_path, edits, file, 
     [(YAML, "- field: amount", "- field: review_level"), (YAML, "- field: decision", "- field: approval_status")],
     [(BPMN, TIMER, TIMER.replace("timeDuration", "timeDate").replace("P3D", "2026-12-01T09:00:00+08:00"))],
     [(BPMN, TIMER, TIMER.replace("P3D", '"P3D"'))],
-    [(BPMN, TIMER, TIMER.replace("P3D", "reminder_delay"))],
-], ids=["searchable-computed-fields", "timer-zoned-date", "timer-already-quoted", "timer-expression"])
+    [(BPMN, TIMER, TIMER.replace("P3D", '"P1D" if amount > 10000 else "P3D"'))],
+    [(BPMN, CONDITION, 'decision == "approve" and starter != "" and all(c != "x" for c in reason)'
+                       "</bpmn:conditionExpression>")],
+    [(BPMN, SCRIPT, "<bpmn:script>parts = [part for part in reason.split()]\n"
+                    'approval_status = "approved" if len(parts) else "empty"</bpmn:script>')],
+    [(REVISION, "sent back: {{ comment }}", "sent back: {% for n in range(2) %}{{ n }}{% endfor %}{{ starter_name }}")],
+    [(YAML, "assignee: manager_of(starter)", "assignee: head_of(department_of(starter)) or review_level")],
+], ids=["searchable-computed-fields", "timer-zoned-date", "timer-already-quoted", "timer-expression",
+        "condition-engine-names-and-locals", "script-own-names", "instructions-loop-and-engine-names",
+        "assignee-org-functions-and-decision-output"])
 def test_valid_variants_load(tmp_path, edits):
     assert load_package(altered(tmp_path, *edits)).key == "minimal"
 
@@ -310,3 +348,16 @@ def test_due_expression_that_does_not_compile_is_located(tmp_path):
     folder = altered(tmp_path, (YAML, "due: P2D", "due: {expression: \"'P2D' if __x else 'P1D'\"}"))
     problems = [p for p in problems_of(folder) if p.element and p.element.endswith("due.expression")]
     assert problems and "does not compile" in problems[0].message
+
+
+@pytest.mark.parametrize("folder", sorted(path.parent for path in (ROOT / "processes").glob("*/process.yaml")),
+                         ids=lambda folder: folder.name)
+def test_every_procedure_validates_without_problems(folder):
+    assert validate_package(load_package(folder)) == []
+
+
+def test_names_expressions_may_call_are_the_organisation_functions():
+    from engine.definitions.names import ORG_FUNCTIONS
+    from engine.org import Directory
+
+    assert set(Directory(None).functions()) == ORG_FUNCTIONS

@@ -8,6 +8,7 @@ from engine.definitions.expressions import (
     script_sources,
 )
 from engine.definitions.forms import field_names
+from engine.definitions.names import ENGINE_DATA
 
 
 def process_problems(model, manifest):
@@ -88,18 +89,29 @@ def task_problems(model, manifest):
     return problems
 
 
-def _computed_names(model):
-    """Case data no form writes: names scripts assign and DMN outputs set."""
+def _multi_instance_names(model):
+    """Names the engine itself sets around multi-instance steps: each item, each result, the results."""
+    names = {item.get("name") for _, item in model.elements("inputDataItem", "outputDataItem")}
+    names |= {(ref.text or "").strip() for _, ref in model.elements("loopDataOutputRef")}
+    return names - {None, ""}
+
+
+def defined_names(model, forms):
+    """Case data something sets: form fields, scripts, DMN outputs, multi-instance steps, the engine itself.
+
+    A BPMN data object only declares a name (a value still has to come from one of these), and a
+    schedule's `data` passes through the start form, which keeps only its own fields.
+    """
     names = set().union(*(assigned_names(source) for source in script_sources(model)))
     for document in model.dmn:
         outputs = document.root.iter(f"{{{etree.QName(document.root).namespace}}}output")
         names |= {output.get("name") for output in outputs}
-    return names
+    return names.union(_multi_instance_names(model), ENGINE_DATA, *(field_names(form) for form in forms.values()))
 
 
 def searchable_problems(model, manifest, forms):
     """Searchable fields must be written by a form, a script or a decision: a typo finds nothing."""
-    names = set().union(_computed_names(model), *(field_names(form) for form in forms.values()))
+    names = defined_names(model, forms)
     return [
         manifest.problem(("searchable", index, "field"),
                          f"field {item['field']!r} is written by no form, script or decision")

@@ -1,7 +1,7 @@
 """Every check of a package in one pass, so its author sees all problems at once."""
 from dataclasses import dataclass
 
-from engine.definitions import crossref
+from engine.definitions import crossref, instructions, references
 from engine.definitions.checks import GRAPH_CHECKS
 from engine.definitions.decisions import decision_problems
 from engine.definitions.documents import load_model
@@ -40,7 +40,7 @@ def _model_files(manifest, files, origin):
     return listed, problems
 
 
-def _manifest_problems(model, manifest, forms, forms_complete):
+def _manifest_problems(model, manifest, forms, forms_complete, files, origin):
     """Checks that need both a schema-valid manifest and every model file (else they only echo)."""
     problems = crossref.process_problems(model, manifest)
     problems += crossref.lane_problems(model, manifest)
@@ -49,6 +49,7 @@ def _manifest_problems(model, manifest, forms, forms_complete):
     problems += crossref.schedule_problems(model, manifest)
     if forms_complete:
         problems += crossref.searchable_problems(model, manifest, forms)
+        problems += references.reference_problems(model, manifest, forms, files, origin)
     return problems
 
 
@@ -57,14 +58,14 @@ def inspect_files(files, origin):
     manifest, problems = read_manifest(files, origin)
     manifest_valid = manifest is not None and not problems
     forms, form_problems = load_forms(files, manifest, origin) if manifest is not None else ({}, [])
-    problems += form_problems
+    problems += form_problems + instructions.syntax_problems(forms, files, origin)
     listed, file_problems = _model_files(manifest if manifest_valid else None, files, origin)
     model, xml_problems = load_model(files, listed, origin)
     problems += file_problems + xml_problems
     for check in GRAPH_CHECKS + EXPRESSION_CHECKS + (decision_problems,):
         problems += check(model)
     if manifest_valid and model.complete:
-        problems += _manifest_problems(model, manifest, forms, not form_problems)
+        problems += _manifest_problems(model, manifest, forms, not form_problems, files, origin)
     data = manifest.data if manifest is not None else {}
     return Inspection(with_defaults(data, files), forms, problems)
 
