@@ -361,3 +361,19 @@ def test_names_expressions_may_call_are_the_organisation_functions():
     from engine.org import Directory
 
     assert set(Directory(None).functions()) == ORG_FUNCTIONS
+
+
+def test_a_version_deployed_before_a_check_existed_still_loads(runtime):
+    """Rebuilding a stored version skips the reference checks, so its running cases are not stranded."""
+    from engine.runtime.catalog import Catalog
+    from engine.store.models import Definition
+
+    [deployed] = runtime.deploy([MINIMAL])
+    with runtime.db.write() as session:
+        row = session.get(Definition, deployed["id"])
+        row.files = dict(row.files, **{BPMN: row.files[BPMN].replace('decision == "approve"', 'decison == "approve"'),
+                                       "forms/revision.yaml": row.files["forms/revision.yaml"].replace("{{ comment }}",
+                                                                                                         "{{ x }")})
+    with pytest.raises(PackageError):
+        package_from_files({path: text.encode("utf-8") for path, text in row.files.items()})
+    assert Catalog(runtime.db, runtime.clock).get(deployed["id"]).package.key == "minimal"

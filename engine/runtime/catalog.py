@@ -112,7 +112,7 @@ class Catalog:
         if row is None:
             raise NotFound(f"definition {definition_id} does not exist")
         package = package_from_files({p: t.encode("utf-8") for p, t in row.files.items()},
-                                     origin=f"{row.key} v{row.version}")
+                                     origin=f"{row.key} v{row.version}", strict=False)
         spec, subprocess_specs = build_specs(package)
         use_our_clock(spec, subprocess_specs)
         spec.opsflow_definition_id = definition_id
