@@ -377,3 +377,15 @@ def test_a_version_deployed_before_a_check_existed_still_loads(runtime):
     with pytest.raises(PackageError):
         package_from_files({path: text.encode("utf-8") for path, text in row.files.items()})
     assert Catalog(runtime.db, runtime.clock).get(deployed["id"]).package.key == "minimal"
+
+
+def test_schedule_as_may_read_no_case_data(tmp_path):
+    """A scheduled start is evaluated before the case exists: even a start-form field is unknown there."""
+    folder = tmp_path / "quarterly"
+    shutil.copytree(PACKAGES / "quarterly", folder)
+    manifest = folder / YAML
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace('as: head_of("operations")', "as: trigger"),
+                        encoding="utf-8")
+    [problem] = problems_of(folder)
+    assert (problem.element, problem.line) == ("schedule.as", line_of(folder, YAML, "as: trigger"))
+    assert "reads 'trigger', but a scheduled start has no case data yet" in problem.message
