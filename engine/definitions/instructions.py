@@ -1,4 +1,6 @@
 """Instructions templates (Jinja2, both languages): syntax errors located, variables listed."""
+import functools
+
 from jinja2 import TemplateSyntaxError, meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -9,21 +11,24 @@ from engine.definitions.yamlfile import read_yaml
 _JINJA = ImmutableSandboxedEnvironment(autoescape=True)
 
 
+@functools.lru_cache(maxsize=1024)
+def _parsed(source):
+    """(names the template looks up, None) or (None, (line, message)): Jinja parses each text once."""
+    try:
+        tree = _JINJA.parse(source)
+    except TemplateSyntaxError as exc:
+        return None, (exc.lineno, exc.message)
+    return frozenset(meta.find_undeclared_variables(tree) - set(_JINJA.globals)), None
+
+
 def template_error(source):
     """(line within the template, Jinja's message) of a syntax error, or None."""
-    try:
-        _JINJA.parse(source)
-    except TemplateSyntaxError as exc:
-        return exc.lineno, exc.message
-    return None
+    return _parsed(source)[1]
 
 
 def template_names(source):
     """Variables a template looks up in the case data (empty when it does not parse)."""
-    try:
-        return meta.find_undeclared_variables(_JINJA.parse(source)) - set(_JINJA.globals)
-    except TemplateSyntaxError:
-        return set()
+    return set(_parsed(source)[0] or ())
 
 
 def locate(files, origin, form_path, language):
