@@ -389,3 +389,24 @@ def test_schedule_as_may_read_no_case_data(tmp_path):
     [problem] = problems_of(folder)
     assert (problem.element, problem.line) == ("schedule.as", line_of(folder, YAML, "as: trigger"))
     assert "reads 'trigger', but a scheduled start has no case data yet" in problem.message
+
+
+def test_names_the_model_itself_sets_count_as_set():
+    """Multi-instance items and results, message and signal variables, service results: no form needed."""
+    from engine.definitions.crossref import defined_names
+    from engine.definitions.documents import Document, Model, parse_xml
+
+    root = parse_xml(b"""<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+        xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core">
+      <bpmn:message id="m"><bpmn:extensionElements>
+        <spiffworkflow:messageVariable>reply</spiffworkflow:messageVariable></bpmn:extensionElements></bpmn:message>
+      <bpmn:signal id="s"><bpmn:extensionElements>
+        <spiffworkflow:variableName>alarm</spiffworkflow:variableName></bpmn:extensionElements></bpmn:signal>
+      <bpmn:process id="p"><bpmn:serviceTask id="t"><bpmn:extensionElements>
+        <spiffworkflow:serviceTaskOperator id="rates" resultVariable="rate" /></bpmn:extensionElements>
+        <bpmn:multiInstanceLoopCharacteristics><bpmn:loopDataInputRef>items</bpmn:loopDataInputRef>
+          <bpmn:loopDataOutputRef>results</bpmn:loopDataOutputRef><bpmn:inputDataItem id="i" name="item" />
+          <bpmn:outputDataItem id="o" name="result" /></bpmn:multiInstanceLoopCharacteristics>
+      </bpmn:serviceTask></bpmn:process></bpmn:definitions>""")
+    names = defined_names(Model([Document("p.bpmn", "p/p.bpmn", root)], []), {})
+    assert names == {"reply", "alarm", "rate", "item", "result", "results", "starter", "starter_name"}

@@ -1,7 +1,7 @@
 """Checks that manifest and model agree: process, lanes, user tasks, expressions, searchable fields."""
 from lxml import etree
 
-from engine.definitions.documents import bpmn
+from engine.definitions.documents import SPIFF_NS, bpmn
 from engine.definitions.expressions import (
     assigned_names,
     expression_error,
@@ -89,15 +89,19 @@ def task_problems(model, manifest):
     return problems
 
 
-def _multi_instance_names(model):
-    """Names the engine itself sets around multi-instance steps: each item, each result, the results."""
+def _model_set_names(model):
+    """Names the engine sets as the model says: multi-instance items and results, event and service results."""
     names = {item.get("name") for _, item in model.elements("inputDataItem", "outputDataItem")}
     names |= {(ref.text or "").strip() for _, ref in model.elements("loopDataOutputRef")}
+    variables = [f"{{{SPIFF_NS}}}{tag}" for tag in ("messageVariable", "variableName")]
+    for document in model.bpmn:
+        names |= {(element.text or "").strip() for element in document.root.iter(*variables)}
+        names |= {element.get("resultVariable") for element in document.root.iter() if isinstance(element.tag, str)}
     return names - {None, ""}
 
 
 def defined_names(model, forms):
-    """Case data something sets: form fields, scripts, DMN outputs, multi-instance steps, the engine itself.
+    """Case data something sets: form fields, scripts, DMN outputs, the model's variables, the engine itself.
 
     A BPMN data object only declares a name (a value still has to come from one of these), and a
     schedule's `data` passes through the start form, which keeps only its own fields.
@@ -106,7 +110,7 @@ def defined_names(model, forms):
     for document in model.dmn:
         outputs = document.root.iter(f"{{{etree.QName(document.root).namespace}}}output")
         names |= {output.get("name") for output in outputs}
-    return names.union(_multi_instance_names(model), ENGINE_DATA, *(field_names(form) for form in forms.values()))
+    return names.union(_model_set_names(model), ENGINE_DATA, *(field_names(form) for form in forms.values()))
 
 
 def searchable_problems(model, manifest, forms):
