@@ -55,18 +55,49 @@ def deploy(paths, actor, as_json):
     results = runtime.deploy(paths or (runtime.settings.processes_path,), actor)
     _emit(results, as_json, lambda rs: "\n".join(
         f"{r['key']}: version {r['version']} {'deployed' if r['created'] else 'unchanged'}" for r in rs))
+    if not all(r["roles_checked"] for r in results):
+        click.echo("warning: no organisation is loaded, so the roles these procedures name are not checked; "
+                   "`opsflow org load` checks them", err=True)
+
+
+def _org_roles(path):
+    """The role keys an organisation file declares (OrgError when the file is inconsistent)."""
+    from engine.org import read_org_file
+
+    return {role["key"] for role in read_org_file(path).get("roles", [])}
+
+
+def _role_warnings(packages):
+    """Without --org no organisation is loaded: roles are checked against the default file, as warnings."""
+    from pathlib import Path
+
+    from engine.definitions.roles import role_problems
+    from engine.org import OrgError
+
+    org_file = Settings.from_env().org_file
+    if not Path(org_file).is_file():
+        return [f"warning: roles not checked: no organisation is loaded and {org_file} does not exist "
+                "(pass --org FILE)"]
+    try:
+        roles = _org_roles(org_file)
+    except OrgError as exc:
+        return [f"warning: roles not checked: {exc}"]
+    return [str(problem) for package in packages for problem in role_problems(package, roles, org_file, warning=True)]
 
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--org", "org_file", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="Check roles against this organisation file: a role it lacks is a problem.")
 @_reports_errors
-def validate(paths):
-    """Validate packages without deploying them; every problem on a line of its own."""
+def validate(paths, org_file):
+    """Validate packages without deploying them; every problem (and warning) on a line of its own."""
     from engine.errors import PackageError
     from engine.runtime.catalog import Catalog
 
+    roles = _org_roles(org_file) if org_file else None
     try:
-        packages = Catalog(None, None).load_paths(paths)
+        packages = Catalog(None, None).load_paths(paths, roles, where=org_file)
     except PackageError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
@@ -74,6 +105,8 @@ def validate(paths):
         sys.exit(2)
     for package in packages:
         click.echo(f"{package.key}: ok ({package.content_hash[:12]})")
+    for line in [] if org_file else _role_warnings(packages):
+        click.echo(line, err=True)
 
 
 @main.group()
@@ -89,6 +122,8 @@ def org_load(file):
     runtime = _runtime()
     counts = runtime.load_org(file or runtime.settings.org_file)
     click.echo(f"loaded {counts['users']} users, {counts['roles']} roles, {counts['departments']} departments")
+    for line in counts["warnings"]:
+        click.echo(f"warning: {line}", err=True)
 
 
 @main.command()

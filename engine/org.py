@@ -2,11 +2,13 @@
 from pathlib import Path
 
 import yaml
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
+from engine.definitions.roles import missing_roles
+from engine.definitions.yamlfile import dotted
 from engine.errors import OpsflowError
 from engine.passwords import hash_password, verify_password
-from engine.store.models import Department, Role, User, UserRole
+from engine.store.models import Definition, Department, Role, User, UserRole
 
 
 class OrgError(OpsflowError):
@@ -59,7 +61,23 @@ def load_org(session, doc, hash_cost=2**14):
     for u in doc.get("users", []):
         session.add_all(UserRole(username=u["username"], role=r) for r in u.get("roles", []))
     return {"departments": len(doc.get("departments", [])), "roles": len(doc.get("roles", [])),
-            "users": len(doc.get("users", []))}
+            "users": len(doc.get("users", [])),
+            "warnings": deployed_role_warnings(session, {role["key"] for role in doc.get("roles", [])})}
+
+
+def deployed_role_warnings(session, roles):
+    """One line per role the newest deployed version of a procedure names and `roles` lacks.
+
+    Loading still succeeds: the organisation is the company's truth, and the lines say which
+    procedures to fix (or which roles to declare) before their tasks reach nobody.
+    """
+    newest = (select(Definition.key, func.max(Definition.version).label("version"))
+              .group_by(Definition.key).subquery())
+    rows = session.execute(select(Definition.key, Definition.version, Definition.manifest)
+                           .join(newest, (newest.c.key == Definition.key) & (newest.c.version == Definition.version))
+                           .order_by(Definition.key))
+    return [f"{key} v{version}: {dotted(path)} names role {role!r}, which this organisation lacks"
+            for key, version, manifest in rows for path, role in missing_roles(manifest, roles)]
 
 
 class Directory:

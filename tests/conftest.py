@@ -66,6 +66,15 @@ def runtime(db_url, clock):
 
 
 @pytest.fixture
+def unorganised_runtime(db_url, clock):
+    """A migrated runtime on each backend before any organisation is loaded."""
+    rt = Runtime(Settings(database_url=db_url, password_hash_cost=2**4), clock=clock)
+    rt.init()
+    yield rt
+    rt.db.dispose()
+
+
+@pytest.fixture
 def procurement(runtime):
     """The runtime with processes/procurement deployed."""
     runtime.deploy([PROCESSES / "procurement"])

@@ -51,6 +51,7 @@ def line_of(folder, name, marker):
 
 
 BPMN, DMN, YAML = "minimal.bpmn", "review-level.dmn", "process.yaml"
+APPROVAL, REVISION, REQUEST = "forms/approval.yaml", "forms/revision.yaml", "forms/request.yaml"
 SCRIPT = '<bpmn:script>approval_status = "approved"</bpmn:script>'
 CONDITION = 'decision == "approve"</bpmn:conditionExpression>'
 TIMER = '<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">P3D</bpmn:timeDuration>'
@@ -75,13 +76,13 @@ CASES = [
      BPMN, "mystery", "BPMN 2.0 schema", "bpmn:frobnicate"),
     ("manifest-not-a-mapping", [(YAML, None, "- key\n- process_id\n")],
      YAML, None, "process.yaml must be a mapping", "- key"),
-    ("manifest-missing-key", [(YAML, "owner_role: operations\n", "")],
+    ("manifest-missing-key", [(YAML, "owner_role: operations-manager\n", "")],
      YAML, None, "'owner_role' is a required property", "key: minimal"),
     ("manifest-wrong-type", [(YAML, "start_roles: [employee]", "start_roles: employee")],
      YAML, "start_roles", "is not of type 'array'", "start_roles:"),
     ("manifest-bad-duration", [(YAML, "due: P2D", "due: 2 days")],
      YAML, "tasks.approve.due", "'2 days' is not an ISO 8601 duration", "due: 2 days"),
-    ("manifest-unknown-key", [(YAML, "owner_role: operations", "owner_role: operations\nowner: ops")],
+    ("manifest-unknown-key", [(YAML, "owner_role: operations-manager", "owner_role: operations-manager\nowner: ops")],
      YAML, "owner", "Additional properties are not allowed", "owner: ops"),
     ("manifest-file-missing", [(YAML, "lanes:", "files: {bpmn: [other.bpmn]}\nlanes:")],
      YAML, "files.bpmn[0]", "other.bpmn does not exist", "files:"),
@@ -169,6 +170,35 @@ CASES = [
      YAML, "lanes.Finance", "no lane named 'Finance'", "Finance:"),
     ("manifest-task-unknown", [(YAML, "tasks:", "tasks:\n  pay: {form: forms/approval.yaml, due: P1D}")],
      YAML, "tasks.pay", "no user task with id 'pay'", "  pay:"),
+    ("instructions-syntax-error-en", [(APPROVAL, "{{ reason }}: {{ amount }} TWD", "{{ reason }: {{ amount }} TWD")],
+     APPROVAL, "instructions.en", "line 1 of the template: unexpected '}'", "  en:"),
+    ("instructions-syntax-error-zh", [(REVISION, "退回：{{ comment }}", "退回：{% if comment %}{{ comment }}")],
+     REVISION, "instructions.zh-Hant", "zh-Hant instructions are not a valid Jinja2 template: line 1", "  zh-Hant:"),
+    ("instructions-read-unset-field", [(REVISION, "sent back: {{ comment }}", "sent back: {{ remark }}")],
+     REVISION, "instructions.en", "en instructions read 'remark', which no form field", "  en:"),
+    ("start-instructions-read-case-data", [(REQUEST, "Describe what you need", "Dear {{ starter_name }}, describe")],
+     REQUEST, "instructions.en", "start-form instructions are shown before any data", "  en:"),
+    ("condition-reads-unset-field", [(BPMN, CONDITION, 'decison == "approve"</bpmn:conditionExpression>')],
+     BPMN, "flow_approved", "condition reads 'decison', which no form field, script or decision output sets",
+     'id="flow_approved"'),
+    ("condition-calls-org-function", [(BPMN, CONDITION, 'manager_of(starter) == "x"</bpmn:conditionExpression>')],
+     BPMN, "flow_approved", "manager_of() works only in process.yaml expressions", 'id="flow_approved"'),
+    ("script-reads-unset-field", [(BPMN, SCRIPT, "<bpmn:script>approval_status = verdict</bpmn:script>")],
+     BPMN, "record_approval", "script reads 'verdict'", 'id="record_approval"'),
+    ("timer-reads-unset-field", [(BPMN, TIMER, TIMER.replace("P3D", "reminder_delay"))],
+     BPMN, "timer_expired", "timer reads 'reminder_delay'", 'id="timer_expired"'),
+    ("dmn-input-reads-unset-field", [(DMN, "<text>amount</text>", "<text>amount_twd</text>")],
+     DMN, "input_amount", "input expression reads 'amount_twd'", 'id="input_amount"'),
+    ("assignee-reads-unset-field", [(YAML, "assignee: manager_of(starter)", "assignee: manager_of(requester)")],
+     YAML, "tasks.approve.assignee", "expression reads 'requester'", "assignee:"),
+    ("escalate-to-reads-unset-field", [(YAML, "escalate_to: manager_of(assignee)", "escalate_to: head_of(x)")],
+     YAML, "tasks.approve.on_breach.escalate_to", "expression reads 'x'", "escalate_to:"),
+    ("due-reads-unset-field", [(YAML, "due: P2D", "due: {expression: deadline}")],
+     YAML, "tasks.approve.due.expression", "expression reads 'deadline'", "due:"),
+    ("priority-reads-unset-field", [(YAML, "due: P2D", "due: P2D\n    priority: {expression: urgency}")],
+     YAML, "tasks.approve.priority.expression", "expression reads 'urgency'", "priority:"),
+    ("confidential-reads-unset-field", [(YAML, "lanes:", "confidential: {users: [reviewer]}\nlanes:")],
+     YAML, "confidential.users[0]", "expression reads 'reviewer'", "confidential:"),
     ("spiff-structural-error", [
         (BPMN, '<bpmn:scriptTask id="record_approval" name="Record approval">',
          '<bpmn:serviceTask id="record_approval" name="Record approval">'),
@@ -195,8 +225,16 @@ def test_broken_package_is_refused_with_a_located_reason(tmp_path, edits, file, 
     [(YAML, "- field: amount", "- field: review_level"), (YAML, "- field: decision", "- field: approval_status")],
     [(BPMN, TIMER, TIMER.replace("timeDuration", "timeDate").replace("P3D", "2026-12-01T09:00:00+08:00"))],
     [(BPMN, TIMER, TIMER.replace("P3D", '"P3D"'))],
-    [(BPMN, TIMER, TIMER.replace("P3D", "reminder_delay"))],
-], ids=["searchable-computed-fields", "timer-zoned-date", "timer-already-quoted", "timer-expression"])
+    [(BPMN, TIMER, TIMER.replace("P3D", '"P1D" if amount > 10000 else "P3D"'))],
+    [(BPMN, CONDITION, 'decision == "approve" and starter != "" and all(c != "x" for c in reason)'
+                       "</bpmn:conditionExpression>")],
+    [(BPMN, SCRIPT, "<bpmn:script>parts = [part for part in reason.split()]\n"
+                    'approval_status = "approved" if len(parts) else "empty"</bpmn:script>')],
+    [(REVISION, "sent back: {{ comment }}", "sent back: {% for n in range(2) %}{{ n }}{% endfor %}{{ starter_name }}")],
+    [(YAML, "assignee: manager_of(starter)", "assignee: head_of(department_of(starter)) or review_level")],
+], ids=["searchable-computed-fields", "timer-zoned-date", "timer-already-quoted", "timer-expression",
+        "condition-engine-names-and-locals", "script-own-names", "instructions-loop-and-engine-names",
+        "assignee-org-functions-and-decision-output"])
 def test_valid_variants_load(tmp_path, edits):
     assert load_package(altered(tmp_path, *edits)).key == "minimal"
 
@@ -310,3 +348,76 @@ def test_due_expression_that_does_not_compile_is_located(tmp_path):
     folder = altered(tmp_path, (YAML, "due: P2D", "due: {expression: \"'P2D' if __x else 'P1D'\"}"))
     problems = [p for p in problems_of(folder) if p.element and p.element.endswith("due.expression")]
     assert problems and "does not compile" in problems[0].message
+
+
+@pytest.mark.parametrize("folder", sorted(path.parent for path in (ROOT / "processes").glob("*/process.yaml")),
+                         ids=lambda folder: folder.name)
+def test_every_procedure_validates_without_problems(folder):
+    assert validate_package(load_package(folder)) == []
+
+
+def test_names_expressions_may_call_are_the_organisation_functions():
+    from engine.definitions.names import ORG_FUNCTIONS
+    from engine.org import Directory
+
+    assert set(Directory(None).functions()) == ORG_FUNCTIONS
+
+
+def test_a_version_deployed_before_a_check_existed_still_loads(runtime):
+    """Rebuilding a stored version skips the reference checks, so its running cases are not stranded."""
+    from engine.runtime.catalog import Catalog
+    from engine.store.models import Definition
+
+    [deployed] = runtime.deploy([MINIMAL])
+    with runtime.db.write() as session:
+        row = session.get(Definition, deployed["id"])
+        row.files = dict(row.files, **{BPMN: row.files[BPMN].replace('decision == "approve"', 'decison == "approve"'),
+                                       "forms/revision.yaml": row.files["forms/revision.yaml"].replace("{{ comment }}",
+                                                                                                         "{{ x }")})
+    with pytest.raises(PackageError):
+        package_from_files({path: text.encode("utf-8") for path, text in row.files.items()})
+    assert Catalog(runtime.db, runtime.clock).get(deployed["id"]).package.key == "minimal"
+
+
+def test_schedule_as_may_read_no_case_data(tmp_path):
+    """A scheduled start is evaluated before the case exists: even a start-form field is unknown there."""
+    folder = tmp_path / "quarterly"
+    shutil.copytree(PACKAGES / "quarterly", folder)
+    manifest = folder / YAML
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace('as: head_of("operations")', "as: trigger"),
+                        encoding="utf-8")
+    [problem] = problems_of(folder)
+    assert (problem.element, problem.line) == ("schedule.as", line_of(folder, YAML, "as: trigger"))
+    assert "reads 'trigger', but a scheduled start has no case data yet" in problem.message
+
+
+def test_names_the_model_itself_sets_count_as_set():
+    """Multi-instance items and results, message and signal variables, service results: no form needed."""
+    from engine.definitions.crossref import defined_names
+    from engine.definitions.documents import Document, Model, parse_xml
+
+    root = parse_xml(b"""<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+        xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core">
+      <bpmn:message id="m"><bpmn:extensionElements>
+        <spiffworkflow:messageVariable>reply</spiffworkflow:messageVariable></bpmn:extensionElements></bpmn:message>
+      <bpmn:signal id="s"><bpmn:extensionElements>
+        <spiffworkflow:variableName>alarm</spiffworkflow:variableName></bpmn:extensionElements></bpmn:signal>
+      <bpmn:process id="p"><bpmn:serviceTask id="t"><bpmn:extensionElements>
+        <spiffworkflow:serviceTaskOperator id="rates" resultVariable="rate" /></bpmn:extensionElements>
+        <bpmn:multiInstanceLoopCharacteristics><bpmn:loopDataInputRef>items</bpmn:loopDataInputRef>
+          <bpmn:loopDataOutputRef>results</bpmn:loopDataOutputRef><bpmn:inputDataItem id="i" name="item" />
+          <bpmn:outputDataItem id="o" name="result" /></bpmn:multiInstanceLoopCharacteristics>
+      </bpmn:serviceTask></bpmn:process></bpmn:definitions>""")
+    names = defined_names(Model([Document("p.bpmn", "p/p.bpmn", root)], []), {})
+    assert names == {"reply", "alarm", "rate", "item", "result", "results", "starter", "starter_name"}
+
+
+def test_who_may_act_is_validated_candidates_exclusions_and_separate_duties(tmp_path):
+    folder = altered(tmp_path, ("process.yaml", "    assignee: manager_of(starter)\n",
+                                "    assignee: manager_of(starter)\n    candidates: '[manager_of(assignee)'\n"
+                                "    exclude: [starter, nobody_sets_this]\n"),
+                     ("process.yaml", "tasks:\n", "separate_duties:\n  - [approve, no_such_step]\ntasks:\n"))
+    messages = [str(p) for p in problems_of(folder)]
+    assert any("tasks.approve.candidates" in m and "does not compile" in m for m in messages), messages
+    assert any("tasks.approve.exclude[1]" in m and "nobody_sets_this" in m for m in messages), messages
+    assert any("separate_duties[0][1]" in m and "'no_such_step' is not a user task" in m for m in messages), messages

@@ -442,7 +442,7 @@ def test_priority_comes_from_the_manifest(rt, crowd):
 
 @pytest.mark.parametrize("expression,level,failed", [
     ('"P2"', 2, 0), ('" p1 "', 1, 0), ("3.0", 3, 0), ("4", 4, 0), ('"P5"', 3, 1), ("0", 3, 1), ("True", 3, 1),
-    ("None", 3, 1), ("amount / 0", 3, 1), ("nothing_here", 3, 1),
+    ("None", 3, 1), ("amount / 0", 3, 1), ("payment_ref", 3, 1),
 ])
 def test_a_priority_expression_gives_1_to_4_or_falls_back_to_normal(runtime, tmp_path, expression, level, failed):
     runtime.deploy([expense_copy(tmp_path, approve_priority=f"    priority: {{expression: '{expression}'}}\n")])

@@ -1,13 +1,14 @@
 """Checks that manifest and model agree: process, lanes, user tasks, expressions, searchable fields."""
 from lxml import etree
 
-from engine.definitions.documents import bpmn
+from engine.definitions.documents import SPIFF_NS, bpmn
 from engine.definitions.expressions import (
     assigned_names,
     expression_error,
     script_sources,
 )
 from engine.definitions.forms import field_names
+from engine.definitions.names import ENGINE_DATA
 
 
 def process_problems(model, manifest):
@@ -88,18 +89,33 @@ def task_problems(model, manifest):
     return problems
 
 
-def _computed_names(model):
-    """Case data no form writes: names scripts assign and DMN outputs set."""
+def _model_set_names(model):
+    """Names the engine sets as the model says: multi-instance items and results, event and service results."""
+    names = {item.get("name") for _, item in model.elements("inputDataItem", "outputDataItem")}
+    names |= {(ref.text or "").strip() for _, ref in model.elements("loopDataOutputRef")}
+    variables = [f"{{{SPIFF_NS}}}{tag}" for tag in ("messageVariable", "variableName")]
+    for document in model.bpmn:
+        names |= {(element.text or "").strip() for element in document.root.iter(*variables)}
+        names |= {element.get("resultVariable") for element in document.root.iter() if isinstance(element.tag, str)}
+    return names - {None, ""}
+
+
+def defined_names(model, forms):
+    """Case data something sets: form fields, scripts, DMN outputs, the model's variables, the engine itself.
+
+    A BPMN data object only declares a name (a value still has to come from one of these), and a
+    schedule's `data` passes through the start form, which keeps only its own fields.
+    """
     names = set().union(*(assigned_names(source) for source in script_sources(model)))
     for document in model.dmn:
         outputs = document.root.iter(f"{{{etree.QName(document.root).namespace}}}output")
         names |= {output.get("name") for output in outputs}
-    return names
+    return names.union(_model_set_names(model), ENGINE_DATA, *(field_names(form) for form in forms.values()))
 
 
 def searchable_problems(model, manifest, forms):
     """Searchable fields must be written by a form, a script or a decision: a typo finds nothing."""
-    names = set().union(_computed_names(model), *(field_names(form) for form in forms.values()))
+    names = defined_names(model, forms)
     return [
         manifest.problem(("searchable", index, "field"),
                          f"field {item['field']!r} is written by no form, script or decision")

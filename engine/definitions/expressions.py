@@ -47,7 +47,7 @@ def assigned_names(source):
     return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
 
 
-def _spiff_scripts(model):
+def spiff_scripts(model):
     """Yield (document, element) for every SpiffWorkflow pre- and post-script."""
     tags = [f"{{{SPIFF_NS}}}{name}" for name in SPIFF_SCRIPTS]
     for document in model.bpmn:
@@ -58,7 +58,7 @@ def _spiff_scripts(model):
 def script_sources(model):
     """The source of every script task and SpiffWorkflow pre/post script."""
     elements = [script for _, script in model.elements("script")]
-    elements += [element for _, element in _spiff_scripts(model)]
+    elements += [element for _, element in spiff_scripts(model)]
     return [element.text or "" for element in elements]
 
 
@@ -86,7 +86,7 @@ def _script_problems(model):
         error = script_error(source)
         if error:
             problems.append(document.problem(task, f"script does not compile: {error}"))
-    for document, element in _spiff_scripts(model):
+    for document, element in spiff_scripts(model):
         error = script_error(element.text or "")
         if error:
             name = etree.QName(element).localname

@@ -5,19 +5,20 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Problem:
-    """One reason a package cannot be used, located so its author can find and fix it."""
+    """One reason a package cannot be used (or, as a warning, may not work), located so its author can fix it."""
 
     file: str
     line: int | None
     element: str | None
     message: str
+    warning: bool = False
 
     def __str__(self):
         """Render as `file:line [element]: message`, the form editors and CI logs link."""
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         if self.element:
             where = f"{where} [{self.element}]"
-        return f"{where}: {self.message}"
+        return f"{where}: {'warning: ' if self.warning else ''}{self.message}"
 
 
 def content_hash(files):

@@ -1,7 +1,7 @@
 """Every check of a package in one pass, so its author sees all problems at once."""
 from dataclasses import dataclass
 
-from engine.definitions import crossref, duties
+from engine.definitions import crossref, duties, instructions, references
 from engine.definitions.checks import GRAPH_CHECKS
 from engine.definitions.decisions import decision_problems
 from engine.definitions.documents import load_model
@@ -40,7 +40,7 @@ def _model_files(manifest, files, origin):
     return listed, problems
 
 
-def _manifest_problems(model, manifest, forms, forms_complete):
+def _manifest_problems(model, manifest, forms, forms_complete, files, origin, strict):
     """Checks that need both a schema-valid manifest and every model file (else they only echo)."""
     problems = crossref.process_problems(model, manifest)
     problems += crossref.lane_problems(model, manifest)
@@ -50,22 +50,28 @@ def _manifest_problems(model, manifest, forms, forms_complete):
     problems += duties.duty_problems(model, manifest)
     if forms_complete:
         problems += crossref.searchable_problems(model, manifest, forms)
+    if forms_complete and strict:
+        problems += references.reference_problems(model, manifest, forms, files, origin)
     return problems
 
 
-def inspect_files(files, origin):
-    """Read and check a package's files with every check except SpiffWorkflow's own parser."""
+def inspect_files(files, origin, strict=True):
+    """Read and check a package's files with every check except SpiffWorkflow's own parser.
+
+    `strict=False` skips the checks for mistakes that break cases only when reached (templates,
+    unset names): a version deployed before they existed must still load for its running cases.
+    """
     manifest, problems = read_manifest(files, origin)
     manifest_valid = manifest is not None and not problems
     forms, form_problems = load_forms(files, manifest, origin) if manifest is not None else ({}, [])
-    problems += form_problems
+    problems += form_problems + (instructions.syntax_problems(forms, files, origin) if strict else [])
     listed, file_problems = _model_files(manifest if manifest_valid else None, files, origin)
     model, xml_problems = load_model(files, listed, origin)
     problems += file_problems + xml_problems
     for check in GRAPH_CHECKS + EXPRESSION_CHECKS + (decision_problems,):
         problems += check(model)
     if manifest_valid and model.complete:
-        problems += _manifest_problems(model, manifest, forms, not form_problems)
+        problems += _manifest_problems(model, manifest, forms, not form_problems, files, origin, strict)
     data = manifest.data if manifest is not None else {}
     return Inspection(with_defaults(data, files), forms, problems)
 

@@ -22,9 +22,9 @@ class YamlFile:
             path = path[:-1]
         return self.lines.get(path, 1)
 
-    def problem(self, path, message, element=None):
-        """A problem at `path`, named by that path unless `element` names it better."""
-        return Problem(self.file, self.line(path), element or dotted(path) or None, message)
+    def problem(self, path, message, element=None, warning=False):
+        """A problem (or a warning) at `path`, named by that path unless `element` names it better."""
+        return Problem(self.file, self.line(path), element or dotted(path) or None, message, warning)
 
 
 def dotted(path):

@@ -5,9 +5,17 @@ from typing import NamedTuple
 from sqlalchemy import func, select
 
 from engine.definitions import build_specs, find_packages, load_package, package_from_files
+from engine.definitions.roles import role_problems
 from engine.errors import NotFound, PackageError
 from engine.runtime.clocked_timers import use_our_clock
-from engine.store.models import Definition
+from engine.store.models import Definition, Role
+
+LOADED = "the loaded organisation"
+
+
+def organisation_roles(session):
+    """The role keys of the loaded organisation, or None while none is loaded."""
+    return set(session.scalars(select(Role.key))) or None
 
 
 class Catalog:
@@ -19,16 +27,23 @@ class Catalog:
         self._loaded = {}
         self._lock = threading.Lock()
 
-    def load_paths(self, paths):
-        """Load and validate every package under `paths`, reporting all problems at once."""
+    def load_paths(self, paths, roles=None, where=LOADED):
+        """Load and validate every package under `paths`, reporting all problems at once.
+
+        Given `roles` (those of the organisation `where` names), a role a manifest names outside them is a problem.
+        """
         packages, problems = [], []
         for folder in find_packages(paths):
             try:
                 package = load_package(folder)
                 build_specs(package)
-                packages.append(package)
             except PackageError as exc:
                 problems.extend(exc.problems)
+                continue
+            missing = role_problems(package, roles, where) if roles is not None else []
+            problems.extend(missing)
+            if not missing:
+                packages.append(package)
         if problems:
             raise PackageError(problems)
         return packages
@@ -37,12 +52,15 @@ class Catalog:
         """Store a new version of each package whose content changed; return what happened.
 
         `on_new_version(session, definition_id)` runs in the same transaction for each new version.
+        A role the loaded organisation lacks refuses the package; while none is loaded, each result
+        says `roles_checked: False` and loading an organisation later names what is missing.
         """
         results = []
         try:
             with self.db.write() as session:
-                for package in self.load_paths(paths):
-                    result = self._deploy_one(session, package, actor)
+                roles = organisation_roles(session)
+                for package in self.load_paths(paths, roles):
+                    result = self._deploy_one(session, package, actor) | {"roles_checked": roles is not None}
                     results.append(result)
                     if result["created"] and on_new_version is not None:
                         on_new_version(session, result["id"])
@@ -94,7 +112,7 @@ class Catalog:
         if row is None:
             raise NotFound(f"definition {definition_id} does not exist")
         package = package_from_files({p: t.encode("utf-8") for p, t in row.files.items()},
-                                     origin=f"{row.key} v{row.version}")
+                                     origin=f"{row.key} v{row.version}", strict=False)
         spec, subprocess_specs = build_specs(package)
         use_our_clock(spec, subprocess_specs)
         spec.opsflow_definition_id = definition_id

@@ -1,0 +1,123 @@
+"""Names read where nothing sets them: conditions, scripts, DMN inputs, manifest expressions, instructions.
+
+The check is flow-insensitive: a name counts as set when any form field, script, decision output,
+multi-instance step or the engine itself sets it anywhere in the package, so it never doubts a
+working model; what it reports fails on every path (a NameError at a gateway, an assignment that
+falls back to the role, an instructions sentence with a hole in it).
+"""
+from lxml import etree
+
+from engine.definitions.checks import owner
+from engine.definitions.crossref import defined_names
+from engine.definitions.documents import bpmn
+from engine.definitions.expressions import EXPRESSIONS, spiff_scripts
+from engine.definitions.forms import LANGUAGES, form_references
+from engine.definitions.instructions import locate, template_names
+from engine.definitions.names import ORG_FUNCTIONS, expression_names, script_names
+from engine.definitions.timers import TIMER_KINDS, quote_iso
+
+UNSET = "which no form field, script or decision output sets"
+
+
+def _model_sites(model):
+    """Yield (document, element to locate, what it is, names it reads) for every BPMN expression and script."""
+    for tag, what in EXPRESSIONS:
+        for document, element in model.elements(tag):
+            yield document, owner(element), what, expression_names(element.text or "")
+    for kind in TIMER_KINDS:
+        for document, element in model.elements(kind):
+            yield document, owner(element), "timer", expression_names(quote_iso(element.text or ""))
+    for document, ref in model.elements("loopDataInputRef"):
+        yield document, owner(ref), "multi-instance input", {(ref.text or "").strip()} - {""}
+    for document, task in model.elements("scriptTask"):
+        script = task.find(bpmn("script"))
+        yield document, task, "script", script_names(script.text or "") if script is not None else set()
+    for document, element in spiff_scripts(model):
+        yield document, owner(element), etree.QName(element).localname, script_names(element.text or "")
+
+
+def _decision_sites(model):
+    """Yield (document, input column, what, names) for every DMN input expression."""
+    for document in model.dmn:
+        namespace = etree.QName(document.root).namespace
+        for column in document.root.iter(f"{{{namespace}}}input"):
+            text = column.find(f"{{{namespace}}}inputExpression/{{{namespace}}}text")
+            source = text.text or "" if text is not None else ""
+            yield document, column, "input expression", expression_names(source)
+
+
+def _unset(names, known, what):
+    """(name, message) for each name read and not known, hinting where org functions do work."""
+    found = []
+    for name in sorted(names - known):
+        message = f"{what} reads {name!r}, {UNSET}"
+        if name in ORG_FUNCTIONS:
+            message += f"; {name}() works only in process.yaml expressions"
+        found.append(message)
+    return found
+
+
+def _model_problems(model, known):
+    """Located problems of every BPMN and DMN site that reads an unset name."""
+    problems = []
+    for document, element, what, names in [*_model_sites(model), *_decision_sites(model)]:
+        problems.extend(document.problem(element, message) for message in _unset(names, known, what))
+    return problems
+
+
+def _task_expressions(task_id, entry):
+    """Yield (key path, source, extra names) for the expressions of one task entry."""
+    base = ("tasks", task_id)
+    if entry.get("assignee"):
+        yield base + ("assignee",), entry["assignee"], set()
+    for key in ("due", "priority"):
+        if isinstance(entry.get(key), dict):
+            yield base + (key, "expression"), entry[key]["expression"], set()
+    escalate = (entry.get("on_breach") or {}).get("escalate_to")
+    if escalate:
+        yield base + ("on_breach", "escalate_to"), escalate, {"assignee"}
+    if entry.get("candidates"):
+        yield base + ("candidates",), entry["candidates"], {"assignee"}
+    for index, source in enumerate(entry.get("exclude") or []):
+        yield base + ("exclude", index), source, set()
+
+
+def _manifest_problems(manifest, known):
+    """process.yaml expressions reading unset names; `schedule.as` runs before any case data exists."""
+    data = manifest.data
+    sites = [site for task_id, entry in (data.get("tasks") or {}).items()
+             for site in _task_expressions(task_id, entry)]
+    sites += [(("confidential", "users", index), source, set())
+              for index, source in enumerate((data.get("confidential") or {}).get("users") or [])]
+    problems = []
+    for path, source, extra in sites:
+        for message in _unset(expression_names(source), known | ORG_FUNCTIONS | extra, "expression"):
+            problems.append(manifest.problem(path, message))
+    schedule = data.get("schedule")
+    for name in sorted(expression_names(schedule["as"]) - ORG_FUNCTIONS) if schedule else ():
+        problems.append(manifest.problem(("schedule", "as"), f"expression reads {name!r}, but a scheduled "
+                                         "start has no case data yet: only the organisation functions are known"))
+    return problems
+
+
+def _template_problems(manifest, forms, files, origin, known):
+    """Instructions reading unset names; a start form's are shown before the case has any data."""
+    references = form_references(manifest.data)
+    task_forms = {path for key_path, path in references if key_path[0] == "tasks"}
+    problems = []
+    for form_path in dict.fromkeys(path for _, path in references):
+        instructions = forms.get(form_path, {}).get("instructions") or {}
+        allowed = known if form_path in task_forms else set()
+        why = UNSET if form_path in task_forms else "but start-form instructions are shown before any data"
+        for language in LANGUAGES:
+            for name in sorted(template_names(instructions.get(language) or "") - allowed):
+                problem = locate(files, origin, form_path, language)
+                problems.append(problem(f"{language} instructions read {name!r}, {why}"))
+    return problems
+
+
+def reference_problems(model, manifest, forms, files, origin):
+    """Every place that reads case data no part of the package sets, located in its own file."""
+    known = defined_names(model, forms)
+    problems = _model_problems(model, known) + _manifest_problems(manifest, known)
+    return problems + _template_problems(manifest, forms, files, origin, known)
