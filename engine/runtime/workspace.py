@@ -153,6 +153,12 @@ class WorkspaceMixin(InboxMixin, AttachmentMixin, AccountMixin):
             rows = session.execute(query.order_by(User.name, User.username)).all()
         return [dict(r._mapping) for r in rows]
 
+    def field_choices(self, process_key):
+        """field -> {code: {en, zh-Hant}} of the newest version's choice fields (NotFound when not deployed)."""
+        with self.db.read() as session:
+            loaded = self.catalog.get(self.catalog.latest_id(session, process_key), session)
+        return choice_labels(loaded.package)
+
     def task_actions(self, task_id, user):
         """Which buttons an open task shows the user: complete, claim, release, reassign."""
         with self.db.read() as session:
@@ -175,6 +181,21 @@ def _procedure(loaded):
 def _fields(form):
     """The properties of a form's schema (none for a missing form)."""
     return ((form or {}).get("schema") or {}).get("properties") or {}
+
+
+@functools.lru_cache(maxsize=64)
+def choice_labels(package):
+    """The labels of every stored code a case field may hold: its forms' x-enum-labels (top-level fields),
+    then the manifest's searchable `choices` for codes a script works out."""
+    found = {}
+    for form in package.forms.values():
+        for name, prop in _fields(form).items():
+            if isinstance(prop, dict) and isinstance(prop.get("x-enum-labels"), dict):
+                found.setdefault(name, {}).update({str(k): v for k, v in prop["x-enum-labels"].items()})
+    for spec in package.manifest.get("searchable") or []:
+        if spec.get("choices"):
+            found.setdefault(spec["field"], {}).update(spec["choices"])
+    return found
 
 
 @functools.lru_cache(maxsize=64)

@@ -153,3 +153,11 @@ def test_near_due_and_overdue_tasks_stand_out(rt, login, clock, hours, css):
     clock.advance(timedelta(hours=24 - hours) if css == "task--soon" else timedelta(hours=hours))
     body = login("proc.hsieh").get("/inbox").get_data(as_text=True)
     assert f'class="task {css}"' in body
+
+
+def test_reassigning_names_the_new_assignee_by_name(rt, login):
+    task_id = approved_purchase(rt)[1]["id"]
+    supervisor = login("ops.wang")
+    body = supervisor.post(f"/tasks/{task_id}/reassign", data={"to_user": "proc.chou"},
+                           follow_redirects=True).get_data(as_text=True)
+    assert "The task is now assigned to Chou Hsin-yi." in body

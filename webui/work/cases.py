@@ -10,7 +10,7 @@ from engine.errors import ValidationFailed
 from webui import current_runtime
 from webui.i18n import STATUS, number, package_language, pick
 from webui.messages import localize
-from webui.names import searchable
+from webui.names import choices, searchable, shown_value
 from webui.schema_forms import format_value
 from webui.work import bp
 from webui.work.formflow import fields_for, read_posted, shown_again
@@ -87,7 +87,9 @@ def _summary(case):
         if value in (None, ""):
             continue
         label = pick(spec.get("label")) or spec["field"]
-        if spec["field"] in declared:
+        if spec["field"] in choices(case["process_key"]):
+            shown.append((label, shown_value(case["process_key"], spec["field"], value)))
+        elif spec["field"] in declared:
             shown.append((label, format_value(value, declared[spec["field"]], package_language())))
         else:  # worked out by the procedure (a total, say): shown as a number with the language's grouping
             shown.append((label, number(value) if spec.get("type") == "number" else value))

@@ -8,7 +8,7 @@ from engine.errors import NotFound, ValidationFailed
 from webui import current_runtime
 from webui.auth.routes import safe_next
 from webui.i18n import package_language, task_title
-from webui.names import with_department_names
+from webui.names import person, with_department_names
 from webui.work import bp
 from webui.work.formflow import fields_for, read_posted, shown_again
 from webui.work.history import timeline
@@ -105,7 +105,7 @@ def reassign(task_id):
         flash(_("Choose who should do the task."), "error")
         return redirect(url_for("work.task", task_id=task_id))
     current_runtime().reassign(task_id, current_user.username, to_user)
-    flash(_("The task is now assigned to %(user)s.", user=to_user), "success")
+    flash(_("The task is now assigned to %(user)s.", user=person(to_user)), "success")
     return redirect(url_for("work.task", task_id=task_id))
 
 
