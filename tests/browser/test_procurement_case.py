@@ -105,7 +105,7 @@ def test_purchase_request_from_start_to_payment_by_five_people(page_as, screensh
         complete(buyer)
 
     open_task(buyer, "Select supplier", case_id)
-    expect(buyer.locator(".instructions")).to_contain_text("1. Hsin Hua Office Equipment: 21,800 TWD")
+    expect(buyer.locator(".instructions ol li").first).to_contain_text("Hsin Hua Office Equipment: 21,800 TWD")
     buyer.get_by_label("Selected supplier").fill(SUPPLIERS[0][0])
     complete(buyer)
 

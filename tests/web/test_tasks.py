@@ -18,7 +18,7 @@ def test_task_page_shows_instructions_form_and_case(rt, login):
     assert page.status_code == 200
     body = page.get_data(as_text=True)
     assert "Approve purchase request (department head)" in body
-    assert "1. 27-inch monitor: 2 pcs × 9,000 = 18,000 TWD" in body  # instructions rendered with case data
+    assert "<li>27-inch monitor: 2 pcs × 9,000 = 18,000 TWD</li>" in body  # instructions: case data, a list
     assert 'name="head_decision"' in body and 'name="head_comment"' in body
     assert "Lin Ya-ting started the case" in body  # history of the case around the task
     assert f'data-diagram-url="/cases/{case_id}/diagram.json"' in body

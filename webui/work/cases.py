@@ -5,8 +5,10 @@ from pathlib import Path
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from engine.errors import ValidationFailed
+from engine.templates import as_html
 from webui import current_runtime
 from webui.i18n import STATUS, number, package_language, pick
 from webui.messages import localize
@@ -29,6 +31,7 @@ def catalogue():
 def render_start(key, values=None, errors=None, status=200):
     """The start form of a procedure (404 when it is unknown or not mine to start)."""
     form = current_runtime().start_form(key, current_user.username, package_language())
+    form["instructions"] = Markup(as_html(form["instructions"]))  # sandboxed and escaped, then Markdown
     fields = fields_for(form["schema"], values, errors) if form["schema"] else []
     return render_template("work/start.html", form=form, fields=fields, errors=errors or {}), status
 

@@ -5,6 +5,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from engine.errors import NotFound, ValidationFailed
+from engine.templates import as_html
 from webui import current_runtime
 from webui.auth.routes import safe_next
 from webui.i18n import package_language, task_title
@@ -40,8 +41,8 @@ def render_task(task_id, values=None, errors=None, status=200):
     case = _case_for(task["instance_id"])
     known = {a["id"]: a for a in case["attachments"]} if case else {}
     candidates = with_department_names(runtime.candidates(task_id, user)) if actions["can_reassign"] else []
-    # The package template was rendered autoescaped in the sandbox: its output is safe markup.
-    task["instructions"] = Markup(task["instructions"])
+    # The package template was rendered autoescaped in the sandbox, then read as Markdown without raw HTML.
+    task["instructions"] = Markup(as_html(task["instructions"]))
     return render_template(
         "work/task.html", task=task, actions=actions, draft=draft, case=case, candidates=candidates,
         history=timeline(case) if case else [],
