@@ -87,6 +87,17 @@ def shown_value(key, field, value):
     return pick_language(label, package_language()) if label else value
 
 
+def step_role(key, lane, role):
+    """Who a step is for, as its lane names it in the current language (the role's name without a lane)."""
+    cache = g.setdefault("lanes", {})
+    if key not in cache:
+        from webui import current_runtime
+
+        cache[key] = current_runtime().lane_labels(key) if key in _procedures() else {}
+    label = cache[key].get(lane) if lane else None
+    return pick_language(label, package_language()) if label else role_name(role)
+
+
 def procedure_name(key):
     """A procedure's name in the current language (its key when not deployed)."""
     manifest = _procedures().get(key)
@@ -106,4 +117,4 @@ def headline(key, search):
 def init_app(app):
     """Offer these look-ups to every template."""
     app.jinja_env.globals.update(person=person, role_name=role_name, department_name=department_name,
-                                 procedure_name=procedure_name, headline=headline)
+                                 procedure_name=procedure_name, headline=headline, step_role=step_role)

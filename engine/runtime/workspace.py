@@ -4,17 +4,16 @@ import functools
 import json
 import math
 
-from lxml import etree
 from sqlalchemy import delete, exists, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from engine.definitions.documents import bpmn
 from engine.errors import NotFound, ValidationFailed
 from engine.jsonsafe import json_safe
 from engine.org import Directory
 from engine.runtime import access, spiff
 from engine.runtime.accounts import AccountMixin
 from engine.runtime.attachments import AttachmentMixin, case_attachments
+from engine.runtime.diagram import lane_names, localized_diagram
 from engine.runtime.inbox import InboxMixin, clamp_page, page_count, page_size, whole_number
 from engine.runtime.queries import newest_definitions
 from engine.store.models import Definition, Event, HumanTask, Instance, TaskDraft, User, UserRole
@@ -80,8 +79,8 @@ class WorkspaceMixin(InboxMixin, AttachmentMixin, AccountMixin):
         return {"cases": cases, "total": total, "page": page, "pages": page_count(total, per_page)}
 
     def case_view(self, instance_id, user, language="en"):
-        """describe_case as `user` sees it, plus the procedure's name, the diagram with the case's state on it,
-        attachments and what the user may do (names come in both languages, whatever `language` says)."""
+        """describe_case as `user` sees it, plus the procedure's name, the diagram with the case's state on it
+        (step names in `language`), attachments and what the user may do."""
         with self.db.read() as session:
             directory = Directory(session)
             view, row, loaded, workflow = self._case_snapshot(session, directory, instance_id, user)
@@ -90,7 +89,7 @@ class WorkspaceMixin(InboxMixin, AttachmentMixin, AccountMixin):
             view.update(name=manifest["name"], attachments=case_attachments(session, row["id"]),
                         is_supervisor=supervisor,
                         can_cancel=row["status"] == "running" and access.can_cancel(directory, user, row, manifest),
-                        diagram=dict(spiff.node_states(workflow), xml=main_diagram(loaded.package),
+                        diagram=dict(spiff.node_states(workflow), xml=localized_diagram(loaded.package, language),
                                      process_id=loaded.package.process_id))
         return view
 
@@ -159,6 +158,12 @@ class WorkspaceMixin(InboxMixin, AttachmentMixin, AccountMixin):
             loaded = self.catalog.get(self.catalog.latest_id(session, process_key), session)
         return choice_labels(loaded.package)
 
+    def lane_labels(self, process_key):
+        """Lane name -> {en, zh-Hant} of the newest version's diagram (NotFound when not deployed)."""
+        with self.db.read() as session:
+            loaded = self.catalog.get(self.catalog.latest_id(session, process_key), session)
+        return lane_names(loaded.package)
+
     def task_actions(self, task_id, user):
         """Which buttons an open task shows the user: complete, claim, release, reassign."""
         with self.db.read() as session:
@@ -196,17 +201,6 @@ def choice_labels(package):
         if spec.get("choices"):
             found.setdefault(spec["field"], {}).update(spec["choices"])
     return found
-
-
-@functools.lru_cache(maxsize=64)
-def main_diagram(package):
-    """The BPMN XML text of the package file that holds its executable process (parsed once per version)."""
-    paths = package.manifest["files"]["bpmn"]
-    for path in paths:
-        root = etree.fromstring(package.files[path])
-        if any(process.get("id") == package.process_id for process in root.iter(bpmn("process"))):
-            return package.files[path].decode("utf-8")
-    return package.files[paths[0]].decode("utf-8")
 
 
 def _draft_data(data):

@@ -161,3 +161,23 @@ def test_reassigning_names_the_new_assignee_by_name(rt, login):
     body = supervisor.post(f"/tasks/{task_id}/reassign", data={"to_user": "proc.chou"},
                            follow_redirects=True).get_data(as_text=True)
     assert "The task is now assigned to Chou Hsin-yi." in body
+
+
+@pytest.mark.parametrize(("language", "lane"), [("en", "Requester"), ("zh-Hant", "申請人")])
+def test_for_names_the_persons_role_in_this_step(rt, login, language, lane):
+    case_id = start_purchase(rt)
+    head = rt.describe_case(case_id)["tasks"][0]
+    rt.complete(head["id"], head["assignee"], {"head_decision": "reject", "head_comment": "Too many monitors."})
+    revise = rt.describe_case(case_id)["tasks"][0]
+    body = login("ops.lin").get(f"/tasks/{revise['id']}", headers={"Accept-Language": language}).get_data(as_text=True)
+    # the lane of the step, not the lane's role (Employee)
+    assert f'Lin Ya-ting</span> <span class="muted">({lane})</span>' in body
+
+
+@pytest.mark.parametrize(("language", "names"), [
+    ("en", ['name="Approved?"', 'name="Requester"']),
+    ("zh-Hant", ['name="核准？"', 'name="申請人"', 'name="核准採購申請（部門主管）"'])])
+def test_the_diagram_names_steps_in_the_readers_language(rt, login, language, names):
+    case_id = start_purchase(rt)
+    shown = login("ops.lin").get(f"/cases/{case_id}/diagram.json", headers={"Accept-Language": language}).get_json()
+    assert all(name in shown["xml"] for name in names), names
