@@ -43,6 +43,24 @@ _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _MARKDOWN.add_render_rule("softbreak", _soft_break)
 
 
+_TEXT = ImmutableSandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
+
+
+@functools.lru_cache(maxsize=256)
+def _compile_text(source):
+    """Compile a plain-text template once per process."""
+    return _TEXT.from_string(source)
+
+
+def render_text(source, data):
+    """A short plain text (not HTML: whoever shows it escapes it) from a package template, or None when the
+    template fails on this data, so the caller shows what it has without it."""
+    try:
+        return _compile_text(source).render(**data).strip()
+    except (TemplateError, TypeError, ValueError, ArithmeticError):
+        return None
+
+
 def as_html(rendered):
     """Rendered (escaped) instructions as HTML: blank lines part paragraphs, `-` and `1.` lines make lists,
     and a single line break is a space, so hard-wrapped YAML text flows."""

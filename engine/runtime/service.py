@@ -15,6 +15,7 @@ from engine.org import Directory, load_org, read_org_file
 from engine.runtime import access, files, queries, schedules, spiff
 from engine.runtime.case import Case, InstanceCache, load_row, load_workflow
 from engine.runtime.catalog import Catalog
+from engine.runtime.repeated import task_titles
 from engine.runtime.timers import TimerMixin
 from engine.runtime.workspace import WorkspaceMixin
 from engine.store import Database, migrate
@@ -181,10 +182,8 @@ class Runtime(TimerMixin, queries.QueryMixin, WorkspaceMixin):
         assignee = None
         if cfg.get("assignee"):
             assignee = self._pick(case, cfg["assignee"], info)
-        form = package.form_for(info["bpmn_id"]) or {}
-        title = form.get("title") or {}
-        return {"id": info["id"], "process_key": package.key, "task_key": info["bpmn_id"],
-                "title_en": title.get("en") or info["name"], "title_zh": title.get("zh-Hant") or info["name"],
+        titles = task_titles(package, info["bpmn_id"], info["name"], info["data"], case.directory)
+        return {"id": info["id"], "process_key": package.key, "task_key": info["bpmn_id"], **titles,
                 "lane": info["lane"], "role": role, "assignee": assignee, "created_at": now,
                 "due_at": self._due(case, cfg.get("due"), info, now),
                 "escalated_at": None, "priority": self._priority(case, cfg.get("priority"), info)}
