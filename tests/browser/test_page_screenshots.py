@@ -3,7 +3,7 @@
 import pytest
 
 from tests.browser.support import MOBILE, diagram_ready, expect, no_horizontal_scroll
-from tests.webapp import approved_purchase
+from tests.webapp import approved_purchase, start_purchase
 
 pytestmark = pytest.mark.browser
 
@@ -36,8 +36,13 @@ def test_case_diagram(live_server, page_as, screenshot, language, locale, device
 
 
 @pytest.mark.parametrize(("language", "locale"), LANGUAGES)
-def test_instructions_with_lists(page_as, screenshot, language, locale):
+def test_instructions_with_lists(live_server, page_as, screenshot, language, locale):
     page = page_as("ops.lin", viewport=WIDE, locale=locale)
     page.goto("/start/procurement")
     expect(page.locator(".instructions ul li")).to_have_count(3)
-    screenshot(page, f"instructions-{language}", full_page=False)
+    screenshot(page, f"instructions-start-{language}", full_page=False)
+    case_id = start_purchase(live_server.runtime, "ops.lin", title="Monitors for the support desk")
+    head = page_as("ops.wang", viewport=WIDE, locale=locale)
+    head.goto(f"/tasks/{live_server.runtime.describe_case(case_id)['tasks'][0]['id']}")
+    expect(head.locator(".instructions li").first).to_be_visible()
+    screenshot(head, f"instructions-task-{language}", full_page=False)

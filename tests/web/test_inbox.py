@@ -148,6 +148,7 @@ def test_the_inbox_shows_requester_and_waiting_since_and_sorts_by_them(rt, login
     client = login("proc.hsieh")
     body = client.get("/inbox").get_data(as_text=True)
     assert 'data-label="Requested by">Lin Ya-ting</td>' in body and 'data-label="Waiting since"' in body
+    assert ">just now</time>" in body and ">2 hours ago</time>" in body
     assert listed(client.get("/inbox?sort=requester").get_data(as_text=True), by_lu + by_lin) == by_lin + by_lu
     assert listed(client.get("/inbox?sort=-requester").get_data(as_text=True), by_lu + by_lin) == by_lu + by_lin
     assert listed(client.get("/inbox?sort=created").get_data(as_text=True), by_lu + by_lin) == by_lu + by_lin
