@@ -195,8 +195,10 @@ RISKS = {"trigger": "on-demand", "reason": "A new distributor contract in the so
                     "description": "60-day terms with a new partner without payment history."}]}
 
 
-@pytest.mark.parametrize(("language", "label"), [("en", "On demand"), ("zh-Hant", "臨時發起")])
-def test_a_case_headline_shows_a_choice_by_its_label(rt, login, language, label):
+@pytest.mark.parametrize(("language", "label", "status"), [("en", "On demand", "Assessing"),
+                                                            ("zh-Hant", "臨時發起", "評估中")])
+def test_a_case_shows_choices_and_worked_out_codes_by_label(rt, login, language, label, status):
     case_id = rt.start("risk-assessment", "ops.chen", RISKS)
     body = login("ops.chen").get(f"/cases/{case_id}", headers={"Accept-Language": language}).get_data(as_text=True)
     assert f'<p class="pagehead__sub">{label}</p>' in body and ">on-demand<" not in body
+    assert f"<dd>{status}</dd>" in body and ">assessing<" not in body  # a status a script stores
