@@ -99,6 +99,8 @@ def test_inbox_page_counts_and_default_order(rt, crowd):
     ("priority", ["B", "D", "C", "A"]),
     ("procedure", ["A", "B", "D", "C"]),
     ("title", ["A", "B", "D", "C"]),
+    ("requester", ["B", "A", "D", "C"]),  # Cheng, Hsu, Lee, Tseng
+    ("-requester", ["C", "D", "A", "B"]),
 ])
 def test_inbox_page_sorts(rt, crowd, sort, expected):
     assert names(rt.inbox_page("fin.kuo", sort=sort), crowd) == expected
@@ -124,6 +126,9 @@ def test_inbox_page_sorts(rt, crowd, sort, expected):
     ({"search": {"purpose": "  "}}, ["A", "B", "D", "C"]),
     ({"search": {"nowhere": "x"}}, []),
     ({"scope": "mine", "search": {"purpose": "rack"}}, ["B"]),
+    ({"search": {"purpose": ["Board dinner", "Server rack"]}}, ["B", "D"]),  # any of these codes, exactly
+    ({"search": {"purpose": ["Board"]}}, []),
+    ({"search": {"purpose": []}}, []),
 ])
 def test_inbox_page_filters(rt, crowd, filters, expected):
     page = rt.inbox_page("fin.kuo", **filters)
