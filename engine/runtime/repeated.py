@@ -6,6 +6,7 @@ from lxml import etree
 
 from engine.definitions.documents import bpmn
 from engine.runtime.diagram import main_diagram
+from engine.store.models import Department
 from engine.templates import render_text
 
 MAX_TITLE = 300  # the task row's title columns
@@ -29,17 +30,31 @@ def _templates(package):
 
 def task_titles(package, task_key, fallback, data, directory):
     """{title_en, title_zh} of a new task: its form's title (else `fallback`), and for a repeated step
-    ": <whose>", rendered in the sandbox from the task's data (`person(username)` gives a name)."""
+    ": <whose>", rendered in the sandbox from the task's data once per language; `person_name(username)` and
+    `department_name(key)` give names."""
     title = (package.form_for(task_key) or {}).get("title") or {}
     titles = {"title_en": title.get("en") or fallback, "title_zh": title.get("zh-Hant") or fallback}
     template = _templates(package).get(task_key)
-    about = render_text(template, dict(data, person=functools.partial(_name, directory))) if template else None
-    if about:
-        titles = {key: f"{text}: {about}"[:MAX_TITLE] for key, text in titles.items()}
+    if not template:
+        return titles
+    for key, language in (("title_en", "en"), ("title_zh", "zh")):
+        helpers = {"person_name": functools.partial(_person, directory),
+                   "department_name": functools.partial(_department, directory, language)}
+        about = render_text(template, dict(data, **helpers))
+        if about:
+            titles[key] = f"{titles[key]}: {about}"[:MAX_TITLE]
     return titles
 
 
-def _name(directory, username):
+def _person(directory, username):
     """A user's full name, or what was given when no such user exists."""
     user = directory.user(username) if isinstance(username, str) else None
     return user.name if user is not None else username
+
+
+def _department(directory, language, key):
+    """A department's name in `language` ('en' or 'zh'), or the key when there is no such department."""
+    row = directory.session.get(Department, key) if isinstance(key, str) else None
+    if row is None:
+        return key
+    return row.name_zh if language == "zh" else row.name_en
