@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from tests.browser.support import expect
+from tests.browser.support import expect, sign_in
 from tests.webapp import approved_purchase
 
 pytestmark = pytest.mark.browser
@@ -27,3 +27,12 @@ def test_choosing_a_procedure_brings_its_search_fields_and_a_choice_menu_filters
     expect(rows.filter(has_text=f"#{chairs}")).to_have_count(1)
     expect(rows.filter(has_text=f"#{laptops}")).to_have_count(0)
     screenshot(page, "procedure-chosen")
+
+
+def test_without_javascript_apply_brings_the_search_fields(live_server, new_page):
+    page = sign_in(new_page("proc.hsieh", java_script_enabled=False), "proc.hsieh")
+    page.locator("select[name=process]").select_option("procurement")
+    expect(page.locator("#inbox-search fieldset")).to_have_count(0)  # nothing happens until Apply
+    page.get_by_role("button", name="Apply").click()
+    expect(page).to_have_url(re.compile(r"[?&]process=procurement"))
+    expect(page.locator("#inbox-search select[name='s.category']")).to_be_visible()
