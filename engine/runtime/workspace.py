@@ -154,15 +154,16 @@ class WorkspaceMixin(InboxMixin, AttachmentMixin, AccountMixin):
 
     def field_choices(self, process_key):
         """field -> {code: {en, zh-Hant}} of the newest version's choice fields (NotFound when not deployed)."""
-        with self.db.read() as session:
-            loaded = self.catalog.get(self.catalog.latest_id(session, process_key), session)
-        return choice_labels(loaded.package)
+        return choice_labels(self._newest_package(process_key))
 
     def lane_labels(self, process_key):
         """Lane name -> {en, zh-Hant} of the newest version's diagram (NotFound when not deployed)."""
+        return lane_names(self._newest_package(process_key))
+
+    def _newest_package(self, process_key):
+        """The package of a procedure's newest version (parsed once per process by the catalogue)."""
         with self.db.read() as session:
-            loaded = self.catalog.get(self.catalog.latest_id(session, process_key), session)
-        return lane_names(loaded.package)
+            return self.catalog.get(self.catalog.latest_id(session, process_key), session).package
 
     def task_actions(self, task_id, user):
         """Which buttons an open task shows the user: complete, claim, release, reassign."""
