@@ -1,7 +1,8 @@
 """The employee's inbox page: filtered, sorted and paged task rows with the counts of the tabs, and saved filters.
 
 Every read is plain SQL on indexed columns: counts are COUNT queries, a page is found by task id
-first (sorted and cut on the task table alone) and only its rows are joined to their cases.
+first (sorted and cut on the task table, joined to the cases only to filter or sort on them) and only
+its rows are joined to their cases.
 """
 import math
 import re
