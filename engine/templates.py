@@ -1,11 +1,19 @@
-"""Jinja2 instructions from packages, rendered sandboxed and autoescaped with the case data."""
+"""Jinja2 instructions from packages, rendered sandboxed and autoescaped with the case data, then read as
+Markdown-like text (paragraphs, lists, emphasis, links) for the web page."""
 import functools
+import re
 
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markdown_it import MarkdownIt
 
 _ENV = ImmutableSandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
 _LENIENT = ImmutableSandboxedEnvironment(autoescape=True)
+# CommonMark without raw HTML or images: what a package writes stays text; markdown-it refuses javascript:,
+# vbscript:, file: and data: links itself. The input is already HTML-escaped by the sandbox, and escaped
+# entities stay escaped.
+_MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).disable(
+    ["image", "html_inline", "html_block"])
 
 
 @functools.lru_cache(maxsize=512)
@@ -22,6 +30,41 @@ def render(source, data, strict=False):
         return _compile(source, strict).render(**data)
     except TemplateError as exc:
         return f"[instructions could not be shown: {exc}]"
+
+
+def _soft_break(renderer, tokens, idx, options, env):
+    """A line break inside a paragraph: a space between words, nothing beside Chinese text (which has none)."""
+    before = tokens[idx - 1].content[-1:] if idx > 0 else ""
+    after = tokens[idx + 1].content[:1] if idx + 1 < len(tokens) else ""
+    return "" if _CJK.match(before) or _CJK.match(after) else "\n"
+
+
+_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
+_MARKDOWN.add_render_rule("softbreak", _soft_break)
+
+
+_TEXT = ImmutableSandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
+
+
+@functools.lru_cache(maxsize=256)
+def _compile_text(source):
+    """Compile a plain-text template once per process."""
+    return _TEXT.from_string(source)
+
+
+def render_text(source, data):
+    """A short plain text (not HTML: whoever shows it escapes it) from a package template, or None when the
+    template fails on this data, so the caller shows what it has without it."""
+    try:
+        return _compile_text(source).render(**data).strip()
+    except (TemplateError, TypeError, ValueError, ArithmeticError):
+        return None
+
+
+def as_html(rendered):
+    """Rendered (escaped) instructions as HTML: blank lines part paragraphs, `-` and `1.` lines make lists,
+    and a single line break is a space, so hard-wrapped YAML text flows."""
+    return _MARKDOWN.render(rendered) if rendered else ""
 
 
 def pick_language(texts, language):

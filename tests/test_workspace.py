@@ -99,6 +99,8 @@ def test_inbox_page_counts_and_default_order(rt, crowd):
     ("priority", ["B", "D", "C", "A"]),
     ("procedure", ["A", "B", "D", "C"]),
     ("title", ["A", "B", "D", "C"]),
+    ("requester", ["B", "A", "D", "C"]),  # Cheng, Hsu, Lee, Tseng
+    ("-requester", ["C", "D", "A", "B"]),
 ])
 def test_inbox_page_sorts(rt, crowd, sort, expected):
     assert names(rt.inbox_page("fin.kuo", sort=sort), crowd) == expected
@@ -124,6 +126,9 @@ def test_inbox_page_sorts(rt, crowd, sort, expected):
     ({"search": {"purpose": "  "}}, ["A", "B", "D", "C"]),
     ({"search": {"nowhere": "x"}}, []),
     ({"scope": "mine", "search": {"purpose": "rack"}}, ["B"]),
+    ({"search": {"purpose": ["Board dinner", "Server rack"]}}, ["B", "D"]),  # any of these codes, exactly
+    ({"search": {"purpose": ["Board"]}}, []),
+    ({"search": {"purpose": []}}, []),
 ])
 def test_inbox_page_filters(rt, crowd, filters, expected):
     page = rt.inbox_page("fin.kuo", **filters)
@@ -525,3 +530,16 @@ def test_inbox_benchmark_prints_figures():
     rows = [line for line in lines if line.startswith("SQLite")]
     assert len(rows) == 3 and all(float(line.split()[-4]) > 0 for line in rows)
     assert [int(line.split()[-2]) for line in rows][0] == 300
+
+
+def test_each_task_of_a_repeated_step_says_whose_it_is(runtime):
+    runtime.deploy([PROCESSES / "risk-assessment"])
+    case_id = runtime.start("risk-assessment", "ops.chen", {
+        "trigger": "on-demand", "reason": "A new distributor contract in the south was signed last week.",
+        "scope": "Southern distribution launch",
+        "risks": [{"title": "Distributor pays late", "category": "financial", "owner": "fin.kuo",
+                   "description": "60-day terms with a new partner without payment history."},
+                  {"title": "Distributor takes share", "category": "market", "owner": "sales.yeh",
+                   "description": "Overlapping customers between the distributor and our sales team."}]})
+    titles = sorted(t["title_en"] for t in runtime.describe_case(case_id)["tasks"])
+    assert titles == ["Rate a risk: 1. Distributor pays late", "Rate a risk: 2. Distributor takes share"]

@@ -71,6 +71,33 @@ def searchable(key):
     return list(manifest.get("searchable") or []) if manifest is not None else None
 
 
+def choices(key):
+    """field -> {code: label texts} of a deployed procedure's choice fields, read once per request."""
+    cache = g.setdefault("choices", {})
+    if key not in cache:
+        from webui import current_runtime
+
+        cache[key] = current_runtime().field_choices(key) if key in _procedures() else {}
+    return cache[key]
+
+
+def shown_value(key, field, value):
+    """A case field's value as a person reads it: a choice code by its label in the current language."""
+    label = choices(key).get(field, {}).get(str(value)) if isinstance(value, str | int) else None
+    return pick_language(label, package_language()) if label else value
+
+
+def step_role(key, lane, role):
+    """Who a step is for, as its lane names it in the current language (the role's name without a lane)."""
+    cache = g.setdefault("lanes", {})
+    if key not in cache:
+        from webui import current_runtime
+
+        cache[key] = current_runtime().lane_labels(key) if key in _procedures() else {}
+    label = cache[key].get(lane) if lane else None
+    return pick_language(label, package_language()) if label else role_name(role)
+
+
 def procedure_name(key):
     """A procedure's name in the current language (its key when not deployed)."""
     manifest = _procedures().get(key)
@@ -78,16 +105,16 @@ def procedure_name(key):
 
 
 def headline(key, search):
-    """What a case is about in a few words: its first searchable text field (a title, a subject)."""
+    """What a case is about in a few words: its first searchable text field (a title, a subject), codes by label."""
     manifest = _procedures().get(key) or {}
     for spec in manifest.get("searchable") or []:
         value = (search or {}).get(spec["field"])
         if spec.get("type", "string") == "string" and isinstance(value, str) and value.strip():
-            return value
+            return shown_value(key, spec["field"], value)
     return ""
 
 
 def init_app(app):
     """Offer these look-ups to every template."""
     app.jinja_env.globals.update(person=person, role_name=role_name, department_name=department_name,
-                                 procedure_name=procedure_name, headline=headline)
+                                 procedure_name=procedure_name, headline=headline, step_role=step_role)

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from engine.definitions import crossref, duties, instructions, references
 from engine.definitions.checks import GRAPH_CHECKS
 from engine.definitions.decisions import decision_problems
+from engine.definitions.display import display_problems
 from engine.definitions.documents import load_model
 from engine.definitions.expressions import EXPRESSION_CHECKS
 from engine.definitions.forms import load_forms
@@ -48,6 +49,7 @@ def _manifest_problems(model, manifest, forms, forms_complete, files, origin, st
     problems += crossref.confidential_problems(manifest)
     problems += crossref.schedule_problems(model, manifest)
     problems += duties.duty_problems(model, manifest)
+    problems += display_problems(model, manifest)
     if forms_complete:
         problems += crossref.searchable_problems(model, manifest, forms)
     if forms_complete and strict:

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, select
 from engine.errors import ScriptError
 from engine.runtime import spiff
 from engine.runtime.access import CANDIDATE, EXCLUDED, POOL_PEOPLE, POOL_ROLE
+from engine.runtime.repeated import task_titles
 from engine.store.models import Event, HumanTask, TaskPerson
 
 DEFAULT_PRIORITY = 3  # normal; 1 urgent, 2 high, 4 low
@@ -34,10 +35,8 @@ def open_task(case, info, now):
     if personal:
         candidates = _people(case, cfg.get("candidates"), info, assignee=assignee) - excluded
         candidates |= {assignee} if assignee else set()
-    form = package.form_for(info["bpmn_id"]) or {}
-    title = form.get("title") or {}
-    row = {"id": info["id"], "process_key": package.key, "task_key": info["bpmn_id"],
-           "title_en": title.get("en") or info["name"], "title_zh": title.get("zh-Hant") or info["name"],
+    titles = task_titles(package, info["bpmn_id"], info["name"], info["data"], case.directory)
+    row = {"id": info["id"], "process_key": package.key, "task_key": info["bpmn_id"], **titles,
            "lane": info["lane"], "role": role, "assignee": assignee, "created_at": now,
            "pool": POOL_PEOPLE if personal else POOL_ROLE,
            "due_at": _due(case, cfg.get("due"), info, now),

@@ -1,7 +1,8 @@
 """The employee's inbox page: filtered, sorted and paged task rows with the counts of the tabs, and saved filters.
 
 Every read is plain SQL on indexed columns: counts are COUNT queries, a page is found by task id
-first (sorted and cut on the task table alone) and only its rows are joined to their cases.
+first (sorted and cut on the task table, joined to the cases only to filter or sort on them) and only
+its rows are joined to their cases.
 """
 import math
 import re
@@ -14,10 +15,13 @@ from engine.errors import Conflict, NotFound, ValidationFailed
 from engine.org import Directory
 from engine.runtime import access
 from engine.runtime.queries import TASK_COLUMNS
-from engine.store.models import Definition, HumanTask, Instance, SavedFilter
+from engine.store.models import Definition, HumanTask, Instance, SavedFilter, User
 
 SCOPES = ("all", "mine", "unclaimed")
 _DUE_ORDER = (HumanTask.due_at.is_(None), HumanTask.due_at)
+# The requester's full name (their username when the directory has none), for sorting by who asked.
+_REQUESTER = func.coalesce(select(User.name).where(User.username == Instance.starter).scalar_subquery(),
+                           Instance.starter)
 SORTS = {
     "due": _DUE_ORDER,
     "-due": (HumanTask.due_at.is_(None), HumanTask.due_at.desc()),
@@ -26,7 +30,10 @@ SORTS = {
     "priority": (HumanTask.priority,) + _DUE_ORDER,
     "procedure": (HumanTask.process_key,) + _DUE_ORDER,
     "title": (HumanTask.title_en,) + _DUE_ORDER,
+    "requester": (_REQUESTER,) + _DUE_ORDER,
+    "-requester": (_REQUESTER.desc(),) + _DUE_ORDER,
 }
+CASE_SORTS = {"requester", "-requester"}  # sorts on the case's starter: the page query joins the cases
 TIE_BREAK = (HumanTask.created_at, HumanTask.id)  # equal sort keys keep one order, so pages never overlap
 DUE_SOON = timedelta(hours=24)
 MAX_HOURS = 24 * 366  # the widest due window a filter may ask for
@@ -53,7 +60,8 @@ class InboxMixin:
         with self.db.read() as session:
             roles = Directory(session).roles_of(user)
             counts = self._inbox_counts(session, user, roles)
-            pick = _Page([_scope(user, roles, scope), *task_filters], case_filters, SORTS[sort], per_page)
+            pick = _Page([_scope(user, roles, scope), *task_filters], case_filters, SORTS[sort], per_page,
+                         join_cases=sort in CASE_SORTS)
             known = None if task_filters or case_filters else counts[scope]
             ids, total, page = pick.ids(session, page, known)
             rows = _task_rows(session, ids)
@@ -94,8 +102,10 @@ class InboxMixin:
                     clauses.append(Instance.search[field].as_string().icontains(value.strip(), autoescape=True))
             elif isinstance(value, dict):
                 clauses += self._range(field, value)
+            elif isinstance(value, list):  # any of these stored codes (a choice field searched by its labels)
+                clauses.append(Instance.search[field].as_string().in_([str(code) for code in value]))
             elif value is not None:
-                raise ValidationFailed({f"search.{field}": "give text, or a range {min, max}"})
+                raise ValidationFailed({f"search.{field}": "give text, a range {min, max} or a list of codes"})
         return clauses
 
     def _range(self, field, bounds):
@@ -181,14 +191,15 @@ class InboxMixin:
 class _Page:
     """Finds one page of task ids: sorted and cut on human_tasks, joined to the cases only to filter on them."""
 
-    def __init__(self, task_where, case_where, order, per_page):
+    def __init__(self, task_where, case_where, order, per_page, join_cases=False):
         self.task_where, self.case_where = task_where, case_where
         self.order, self.per_page = (*order, *TIE_BREAK), per_page
+        self.join_cases = join_cases or bool(case_where)
 
     def _query(self, *columns):
         """SELECT columns FROM human_tasks [JOIN instances] WHERE every clause."""
         query = select(*columns).select_from(HumanTask)
-        if self.case_where:
+        if self.join_cases:
             query = query.join(Instance, Instance.id == HumanTask.instance_id)
         return query.where(*self.task_where, *self.case_where)
 

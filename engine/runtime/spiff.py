@@ -287,14 +287,13 @@ def parse_moment(text):
 def case_data(workflow):
     """The case's current data: end data when finished, else the newest data of open branches.
 
-    A cancelled case has neither, so it shows the data of the task that changed last.
+    A cancelled case has neither: every task's data, oldest change first, so each value is the newest
+    one (cancelling touches every unfinished task at once, data-less future ones too).
     """
-    if workflow.completed and workflow.data:
+    if workflow.completed and workflow.data and end_event(workflow):
         return dict(workflow.data)
     tasks = list(all_tasks(workflow))
-    branches = [t for t in tasks if t.state in (TaskState.READY, TaskState.WAITING)]
-    if not branches and tasks:
-        branches = [max(tasks, key=lambda t: t.last_state_change)]
+    branches = [t for t in tasks if t.state in (TaskState.READY, TaskState.WAITING)] or tasks
     data = {}
     for task in sorted(branches, key=lambda t: t.last_state_change):
         data.update(task.data)

@@ -4,11 +4,9 @@ import functools
 import json
 import math
 
-from lxml import etree
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from engine.definitions.documents import bpmn
 from engine.errors import NotFound, ValidationFailed
 from engine.formrules import resolve_choices
 from engine.jsonsafe import json_safe
@@ -16,6 +14,7 @@ from engine.org import Directory
 from engine.runtime import access, spiff
 from engine.runtime.accounts import AccountMixin
 from engine.runtime.attachments import AttachmentMixin, case_attachments
+from engine.runtime.diagram import lane_names, localized_diagram
 from engine.runtime.inbox import InboxMixin, clamp_page, page_count, page_size, whole_number
 from engine.runtime.queries import newest_definitions
 from engine.store.models import Definition, Event, HumanTask, Instance, TaskDraft, User
@@ -82,8 +81,8 @@ class WorkspaceMixin(InboxMixin, AttachmentMixin, AccountMixin):
         return {"cases": cases, "total": total, "page": page, "pages": page_count(total, per_page)}
 
     def case_view(self, instance_id, user, language="en"):
-        """describe_case as `user` sees it, plus the procedure's name, the diagram with the case's state on it,
-        attachments and what the user may do (names come in both languages, whatever `language` says)."""
+        """describe_case as `user` sees it, plus the procedure's name, the diagram with the case's state on it
+        (step names in `language`), attachments and what the user may do."""
         with self.db.read() as session:
             directory = Directory(session)
             view, row, loaded, workflow = self._case_snapshot(session, directory, instance_id, user)
@@ -92,7 +91,7 @@ class WorkspaceMixin(InboxMixin, AttachmentMixin, AccountMixin):
             view.update(name=manifest["name"], attachments=case_attachments(session, row["id"]),
                         is_supervisor=supervisor,
                         can_cancel=row["status"] == "running" and access.can_cancel(directory, user, row, manifest),
-                        diagram=dict(spiff.node_states(workflow), xml=main_diagram(loaded.package),
+                        diagram=dict(spiff.node_states(workflow), xml=localized_diagram(loaded.package, language),
                                      process_id=loaded.package.process_id))
         return view
 
@@ -152,6 +151,19 @@ class WorkspaceMixin(InboxMixin, AttachmentMixin, AccountMixin):
             rows = session.execute(access.eligible_users(task).order_by(User.name, User.username)).all()
         return [dict(r._mapping) for r in rows]
 
+    def field_choices(self, process_key):
+        """field -> {code: {en, zh-Hant}} of the newest version's choice fields (NotFound when not deployed)."""
+        return choice_labels(self._newest_package(process_key))
+
+    def lane_labels(self, process_key):
+        """Lane name -> {en, zh-Hant} of the newest version's diagram (NotFound when not deployed)."""
+        return lane_names(self._newest_package(process_key))
+
+    def _newest_package(self, process_key):
+        """The package of a procedure's newest version (parsed once per process by the catalogue)."""
+        with self.db.read() as session:
+            return self.catalog.get(self.catalog.latest_id(session, process_key), session).package
+
     def task_actions(self, task_id, user):
         """Which buttons an open task shows the user: complete, claim, release, reassign."""
         with self.db.read() as session:
@@ -178,14 +190,18 @@ def _fields(form):
 
 
 @functools.lru_cache(maxsize=64)
-def main_diagram(package):
-    """The BPMN XML text of the package file that holds its executable process (parsed once per version)."""
-    paths = package.manifest["files"]["bpmn"]
-    for path in paths:
-        root = etree.fromstring(package.files[path])
-        if any(process.get("id") == package.process_id for process in root.iter(bpmn("process"))):
-            return package.files[path].decode("utf-8")
-    return package.files[paths[0]].decode("utf-8")
+def choice_labels(package):
+    """The labels of every stored code a case field may hold: its forms' x-enum-labels (top-level fields),
+    then the manifest's searchable `choices` for codes a script works out."""
+    found = {}
+    for form in package.forms.values():
+        for name, prop in _fields(form).items():
+            if isinstance(prop, dict) and isinstance(prop.get("x-enum-labels"), dict):
+                found.setdefault(name, {}).update({str(k): v for k, v in prop["x-enum-labels"].items()})
+    for spec in package.manifest.get("searchable") or []:
+        if spec.get("choices"):
+            found.setdefault(spec["field"], {}).update(spec["choices"])
+    return found
 
 
 def _draft_data(data):

@@ -66,3 +66,12 @@ def test_start_form_errors_keep_every_typed_value(page_as, screenshot):
     page.get_by_role("button", name="Submit").click()
     expect(page.locator("h1")).to_contain_text("Submitted: case #")
     screenshot(page, "02-submitted")
+
+
+def test_after_a_failed_submit_the_focus_is_on_the_error_summary(page_as):
+    page = page_as("ops.chen")
+    page.goto("/start/procurement")
+    page.get_by_label("Title").fill("PC")  # too short
+    page.get_by_role("button", name="Submit").click()
+    expect(page).to_have_url(path_is("/start/procurement"))
+    expect(page.locator(".error-summary")).to_be_focused()

@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from tests.conftest import PACKAGES
-from tests.webapp import PURCHASE, start_purchase
+from tests.webapp import PURCHASE, approved_purchase, start_purchase
 
 START = {"title": "Two monitors", "justification": "The old screens flicker badly.", "category": "it",
          "needed_by": "2026-12-20", "items/0/description": "27-inch monitor", "items/0/quantity": "2",
@@ -178,3 +178,27 @@ def test_ids_too_large_for_the_database_are_simply_not_found(login):
         assert client.get(url).status_code == 404
     assert client.post(f"/cases/{huge}/comments", data={"text": "hello"}).status_code == 404
     assert client.post(f"/inbox/filters/{huge}/delete").status_code == 404
+
+
+def test_a_cancelled_case_keeps_its_summary(rt, login):
+    case_id = approved_purchase(rt)[0]
+    rt.cancel(case_id, "ops.lin", "bought elsewhere")
+    body = login("ops.lin").get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "Two monitors for the support desk" in body and "<dt>Total amount (TWD)</dt>" in body
+
+
+RISKS = {"trigger": "on-demand", "reason": "A new distributor contract in the south was signed last week.",
+         "scope": "Southern distribution launch",
+         "risks": [{"title": "Distributor takes share from direct sales", "category": "market", "owner": "sales.yeh",
+                    "description": "Overlapping customers between the distributor and our sales team."},
+                   {"title": "Distributor pays late", "category": "financial", "owner": "fin.kuo",
+                    "description": "60-day terms with a new partner without payment history."}]}
+
+
+@pytest.mark.parametrize(("language", "label", "status"), [("en", "On demand", "Assessing"),
+                                                            ("zh-Hant", "臨時發起", "評估中")])
+def test_a_case_shows_choices_and_worked_out_codes_by_label(rt, login, language, label, status):
+    case_id = rt.start("risk-assessment", "ops.chen", RISKS)
+    body = login("ops.chen").get(f"/cases/{case_id}", headers={"Accept-Language": language}).get_data(as_text=True)
+    assert f'<p class="pagehead__sub">{label}</p>' in body and ">on-demand<" not in body
+    assert f"<dd>{status}</dd>" in body and ">assessing<" not in body  # a status a script stores

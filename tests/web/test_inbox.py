@@ -64,13 +64,37 @@ def test_sorting_and_paging(rt, login, clock, monkeypatch):
     assert listed(second, ids) == ids[2:] and 'href="?sort=created&amp;page=1"' in second
 
 
-def test_htmx_gets_only_the_results(rt, login):
+def test_htmx_gets_the_results_and_the_chosen_procedures_search_fields(rt, login):
     procurement_tasks(rt, ["Desk lamps"])
     partial = login("proc.hsieh").get("/inbox?process=procurement",
                                       headers={"HX-Request": "true", "HX-Target": "inbox-results"})
     body = partial.get_data(as_text=True)
-    assert partial.status_code == 200
-    assert body.lstrip().startswith('<div id="inbox-results">') and "<html" not in body
+    assert partial.status_code == 200 and "<html" not in body
+    assert '<div id="inbox-results">' in body
+    search = body[body.index('<div id="inbox-search">'):body.index('<div id="inbox-results">')]
+    assert 'name="s.title"' in search and 'name="s.total_amount.min"' in search
+
+
+def test_a_choice_field_is_searched_by_its_label_in_the_users_language(rt, login):
+    it, office = (approved_purchase(rt, title=t, category=c)[1]["id"]
+                  for t, c in (("Laptops", "it"), ("Chairs", "office")))
+    client = login("proc.hsieh")
+    english = client.get("/inbox?process=procurement&s.category=furniture").get_data(as_text=True)
+    assert listed(english, [it, office]) == [office]
+    chinese = client.get("/inbox?process=procurement&s.category=資訊",
+                         headers={"Accept-Language": "zh-Hant"}).get_data(as_text=True)
+    assert listed(chinese, [it, office]) == [it]
+    by_code = client.get("/inbox?process=procurement&s.category=it").get_data(as_text=True)
+    assert listed(by_code, [it, office]) == [it]  # the menu sends the code itself: exactly that one
+    assert '<option value="office" >Office supplies and furniture</option>' in english
+
+
+@pytest.mark.parametrize("key", ["incident-response", "complaint-handling"])
+def test_a_procedure_whose_steps_carry_its_priority_offers_one_priority_filter(login, key):
+    body = login("ops.wang").get(f"/inbox?process={key}").get_data(as_text=True)
+    search = body[body.index('<div id="inbox-search">'):body.index('<div class="filters__actions">')]
+    assert "Search in" in search and "Priority" not in search
+    assert 'name="s.priority"' not in body and 'name="priority"' in body
 
 
 def test_saved_filters(rt, login):
@@ -95,7 +119,7 @@ def test_bulk_claim_claims_what_it_can_and_names_the_rest(rt, login):
     response = client.post("/inbox/claim", data={"task": [first, second, third], "next": "/inbox?scope=mine"})
     assert response.location == "/inbox?scope=mine"
     body = client.get("/inbox?scope=mine").get_data(as_text=True)
-    assert "Claimed 2 task(s)." in body and "Not claimed: Chou Hsin-yi has already claimed this task." in body
+    assert "Claimed 2 tasks." in body and "Not claimed: Chou Hsin-yi has already claimed this task." in body
     assert {rt.task(i, "proc.lai")["assignee"] for i in (first, second)} == {"proc.lai"}
     nothing = client.post("/inbox/claim", data={}, follow_redirects=True)
     assert "Tick the tasks to claim first." in nothing.get_data(as_text=True)
@@ -106,3 +130,26 @@ def test_the_page_has_the_inbox_landmarks(login, user):
     body = login(user).get("/inbox").get_data(as_text=True)
     assert 'href="#content"' in body and '<main id="content"' in body
     assert 'role="search"' in body and 'aria-label="Filter tasks"' in body
+
+
+@pytest.mark.parametrize(("language", "said"), [("en", "Claimed 1 task."), ("zh-Hant", "已認領 1 件任務。")])
+def test_claiming_one_task_says_one_task_in_each_language(rt, login, language, said):
+    (only,) = procurement_tasks(rt, ["Desk lamps"])
+    client = login("proc.lai")
+    body = client.post("/inbox/claim", data={"task": [only], "next": "/inbox"}, follow_redirects=True,
+                       headers={"Accept-Language": language}).get_data(as_text=True)
+    assert said in body
+
+
+def test_the_inbox_shows_requester_and_waiting_since_and_sorts_by_them(rt, login, clock):
+    by_lu = procurement_tasks(rt, ["Chairs"], starter="sales.lu")
+    clock.advance(timedelta(hours=2))
+    by_lin = procurement_tasks(rt, ["Desk lamps"], starter="ops.lin")
+    client = login("proc.hsieh")
+    body = client.get("/inbox").get_data(as_text=True)
+    assert 'data-label="Requested by">Lin Ya-ting</td>' in body and 'data-label="Waiting since"' in body
+    assert ">just now</time>" in body and ">2 hours ago</time>" in body
+    assert listed(client.get("/inbox?sort=requester").get_data(as_text=True), by_lu + by_lin) == by_lin + by_lu
+    assert listed(client.get("/inbox?sort=-requester").get_data(as_text=True), by_lu + by_lin) == by_lu + by_lin
+    assert listed(client.get("/inbox?sort=created").get_data(as_text=True), by_lu + by_lin) == by_lu + by_lin
+    assert 'href="?sort=-requester"' in client.get("/inbox?sort=requester").get_data(as_text=True)

@@ -18,7 +18,7 @@ def test_task_page_shows_instructions_form_and_case(rt, login):
     assert page.status_code == 200
     body = page.get_data(as_text=True)
     assert "Approve purchase request (department head)" in body
-    assert "1. 27-inch monitor: 2 pcs × 9,000 = 18,000 TWD" in body  # instructions rendered with case data
+    assert "<li>27-inch monitor: 2 pcs × 9,000 = 18,000 TWD</li>" in body  # instructions: case data, a list
     assert 'name="head_decision"' in body and 'name="head_comment"' in body
     assert "Lin Ya-ting started the case" in body  # history of the case around the task
     assert f'data-diagram-url="/cases/{case_id}/diagram.json"' in body
@@ -153,3 +153,31 @@ def test_near_due_and_overdue_tasks_stand_out(rt, login, clock, hours, css):
     clock.advance(timedelta(hours=24 - hours) if css == "task--soon" else timedelta(hours=hours))
     body = login("proc.hsieh").get("/inbox").get_data(as_text=True)
     assert f'class="task {css}"' in body
+
+
+def test_reassigning_names_the_new_assignee_by_name(rt, login):
+    task_id = approved_purchase(rt)[1]["id"]
+    supervisor = login("ops.wang")
+    body = supervisor.post(f"/tasks/{task_id}/reassign", data={"to_user": "proc.chou"},
+                           follow_redirects=True).get_data(as_text=True)
+    assert "The task is now assigned to Chou Hsin-yi." in body
+
+
+@pytest.mark.parametrize(("language", "lane"), [("en", "Requester"), ("zh-Hant", "申請人")])
+def test_for_names_the_persons_role_in_this_step(rt, login, language, lane):
+    case_id = start_purchase(rt)
+    head = rt.describe_case(case_id)["tasks"][0]
+    rt.complete(head["id"], head["assignee"], {"head_decision": "reject", "head_comment": "Too many monitors."})
+    revise = rt.describe_case(case_id)["tasks"][0]
+    body = login("ops.lin").get(f"/tasks/{revise['id']}", headers={"Accept-Language": language}).get_data(as_text=True)
+    # the lane of the step, not the lane's role (Employee)
+    assert f'Lin Ya-ting</span> <span class="muted">({lane})</span>' in body
+
+
+@pytest.mark.parametrize(("language", "names"), [
+    ("en", ['name="Approved?"', 'name="Requester"']),
+    ("zh-Hant", ['name="核准？"', 'name="申請人"', 'name="核准採購申請（部門主管）"'])])
+def test_the_diagram_names_steps_in_the_readers_language(rt, login, language, names):
+    case_id = start_purchase(rt)
+    shown = login("ops.lin").get(f"/cases/{case_id}/diagram.json", headers={"Accept-Language": language}).get_json()
+    assert all(name in shown["xml"] for name in names), names

@@ -5,12 +5,14 @@ from pathlib import Path
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from engine.errors import ValidationFailed
+from engine.templates import as_html
 from webui import current_runtime
 from webui.i18n import STATUS, number, package_language, pick
 from webui.messages import localize
-from webui.names import searchable
+from webui.names import choices, searchable, shown_value
 from webui.schema_forms import format_value
 from webui.work import bp
 from webui.work.formflow import fields_for, read_posted, shown_again
@@ -29,6 +31,7 @@ def catalogue():
 def render_start(key, values=None, errors=None, status=200):
     """The start form of a procedure (404 when it is unknown or not mine to start)."""
     form = current_runtime().start_form(key, current_user.username, package_language())
+    form["instructions"] = Markup(as_html(form["instructions"]))  # sandboxed and escaped, then Markdown
     fields = fields_for(form["schema"], values, errors) if form["schema"] else []
     return render_template("work/start.html", form=form, fields=fields, errors=errors or {}), status
 
@@ -87,7 +90,9 @@ def _summary(case):
         if value in (None, ""):
             continue
         label = pick(spec.get("label")) or spec["field"]
-        if spec["field"] in declared:
+        if spec["field"] in choices(case["process_key"]):
+            shown.append((label, shown_value(case["process_key"], spec["field"], value)))
+        elif spec["field"] in declared:
             shown.append((label, format_value(value, declared[spec["field"]], package_language())))
         else:  # worked out by the procedure (a total, say): shown as a number with the language's grouping
             shown.append((label, number(value) if spec.get("type") == "number" else value))

@@ -5,20 +5,23 @@ from urllib.parse import urlencode
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
 from engine.errors import Conflict, Forbidden, NotFound, NotReady, ValidationFailed
 from webui import current_runtime
 from webui.auth.routes import safe_next
+from webui.i18n import pick
 from webui.messages import localize
-from webui.names import people, procedures, searchable
+from webui.names import choices, people, procedures, searchable
 from webui.work import bp
 
 SCOPES = {"all": _l("All"), "mine": _l("Mine"), "unclaimed": _l("Unclaimed")}
 DUE_WINDOWS = {"overdue": (_l("Overdue"), None), "24h": (_l("Due within a day"), 24),
                "72h": (_l("Due within 3 days"), 72), "7d": (_l("Due within a week"), 168)}
 SORTS = {"due": _l("Due date, soonest first"), "-due": _l("Due date, latest first"),
-         "created": _l("Oldest first"), "-created": _l("Newest first"), "priority": _l("Priority"),
+         "created": _l("Waiting longest first"), "-created": _l("Waiting shortest first"),
+         "requester": _l("Requester, A to Z"), "-requester": _l("Requester, Z to A"), "priority": _l("Priority"),
          "procedure": _l("Procedure"), "title": _l("Task")}
 PER_PAGE = 50
 
@@ -40,12 +43,23 @@ def _float(value):
     return number if number is not None and math.isfinite(number) else None
 
 
-def _search_terms(args, fields):
-    """The package's searchable fields as typed in the filter bar: text contains, numbers from/to."""
+def _matching_codes(typed, labels):
+    """A choice field's codes for what was typed: the code itself (the filter's menu sends it), else every
+    code whose label in the current language contains the text."""
+    if typed in labels:
+        return [typed]
+    return sorted(code for code, label in labels.items() if typed.casefold() in pick(label).casefold())
+
+
+def _search_terms(args, fields, labels):
+    """The package's searchable fields as typed in the filter bar: text contains, numbers from/to,
+    choice fields by their labels (a list of matching codes)."""
     terms = {}
     for spec in fields:
         name = spec["field"]
-        if spec.get("type") == "number":
+        if name in labels and (args.get(f"s.{name}") or "").strip():
+            terms[name] = _matching_codes(args[f"s.{name}"].strip(), labels[name])
+        elif spec.get("type") == "number":
             low, high = _float(args.get(f"s.{name}.min")), _float(args.get(f"s.{name}.max"))
             if low is not None or high is not None:
                 terms[name] = {k: v for k, v in (("min", low), ("max", high)) if v is not None}
@@ -60,6 +74,8 @@ def read_filters(args):
     fields = searchable(process) if process else []
     if fields is None:  # not a deployed procedure: no filter rather than an error
         process, fields = None, []
+    fields = [spec for spec in fields if spec.get("filter", True)]
+    labels = choices(process) if process else {}
     due = args.get("due") if args.get("due") in DUE_WINDOWS else None
     return {
         "scope": args.get("scope") if args.get("scope") in SCOPES else "all",
@@ -68,8 +84,9 @@ def read_filters(args):
         "due": due,
         "sort": args.get("sort") if args.get("sort") in SORTS else "due",
         "page": max(_int(args.get("page"), 1), 1),
-        "search": _search_terms(args, fields),
+        "search": _search_terms(args, fields, labels),
         "fields": fields,
+        "choices": labels,
     }
 
 
@@ -88,7 +105,7 @@ def home():
 
 @bp.get("/inbox")
 def inbox():
-    """The task list; an htmx request (filter change) gets only the results part."""
+    """The task list; an htmx request (filter change) gets only the results and the search fields."""
     runtime = current_runtime()
     chosen = read_filters(request.args)
     page = runtime.inbox_page(
@@ -105,7 +122,7 @@ def inbox():
         "now": runtime.clock.now(),
     }
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "inbox-results":
-        return render_template("work/_inbox_results.html", **context)
+        return render_template("work/_inbox_swap.html", **context)
     return render_template("work/inbox.html", **context)
 
 
@@ -126,7 +143,7 @@ def bulk_claim():
         except (Conflict, NotReady, Forbidden) as exc:
             refused.append(localize(str(exc), people()))
     if claimed:
-        flash(_("Claimed %(n)d task(s).", n=claimed), "success")
+        flash(ngettext("Claimed %(num)d task.", "Claimed %(num)d tasks.", claimed), "success")
     for reason in refused:
         flash(_("Not claimed: %(reason)s", reason=reason), "warning")
     return redirect(safe_next(request.form.get("next")))

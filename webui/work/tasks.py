@@ -5,10 +5,11 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from engine.errors import NotFound, ValidationFailed
+from engine.templates import as_html
 from webui import current_runtime
 from webui.auth.routes import safe_next
 from webui.i18n import package_language, task_title
-from webui.names import with_department_names
+from webui.names import person, with_department_names
 from webui.work import bp
 from webui.work.formflow import fields_for, read_posted, shown_again
 from webui.work.history import timeline
@@ -40,8 +41,8 @@ def render_task(task_id, values=None, errors=None, status=200):
     case = _case_for(task["instance_id"])
     known = {a["id"]: a for a in case["attachments"]} if case else {}
     candidates = with_department_names(runtime.candidates(task_id, user)) if actions["can_reassign"] else []
-    # The package template was rendered autoescaped in the sandbox: its output is safe markup.
-    task["instructions"] = Markup(task["instructions"])
+    # The package template was rendered autoescaped in the sandbox, then read as Markdown without raw HTML.
+    task["instructions"] = Markup(as_html(task["instructions"]))
     return render_template(
         "work/task.html", task=task, actions=actions, draft=draft, case=case, candidates=candidates,
         history=timeline(case) if case else [],
@@ -105,7 +106,7 @@ def reassign(task_id):
         flash(_("Choose who should do the task."), "error")
         return redirect(url_for("work.task", task_id=task_id))
     current_runtime().reassign(task_id, current_user.username, to_user)
-    flash(_("The task is now assigned to %(user)s.", user=to_user), "success")
+    flash(_("The task is now assigned to %(user)s.", user=person(to_user)), "success")
     return redirect(url_for("work.task", task_id=task_id))
 
 

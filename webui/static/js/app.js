@@ -10,6 +10,11 @@
     }
   });
 
+  // A form that came back with errors: move the focus to its summary, so keyboard and screen-reader users
+  // start from the list of what to fix (its links lead to the fields).
+  var problems = document.querySelector(".error-summary");
+  if (problems) { problems.focus(); }
+
   // On a phone the inbox's filter panel starts folded unless a filter is in use: the tasks come first.
   if (window.matchMedia && window.matchMedia("(max-width: 760px)").matches) {
     document.querySelectorAll("details[data-collapse-narrow]:not([data-active])").forEach(function (box) {

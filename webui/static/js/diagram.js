@@ -27,8 +27,10 @@
   var STEP = 1.25;
   var PAN = 48;
   var FIT_PADDING = 16;
-  // Below this scale a whole-diagram fit is too small to use; see initialView.
-  var STRIP_BELOW = 0.2;
+  // Below these scales a step's label is too small to read (a phone's screen is held closer); see initialView.
+  var READABLE = 0.9;
+  var READABLE_NARROW = 0.75;
+  var NARROW = 600;
   var viewers = new WeakMap();
 
   function clamp(value) {
@@ -75,10 +77,17 @@
     });
   }
 
-  // The first view. Fits the whole diagram, unless that would draw it much smaller than fitting
-  // its height does (a wide diagram in a narrow box, as on a phone): then it fits the height and
-  // shows the stretch around the focus (current, else waiting, else done nodes), panned sideways
-  // by a swipe. Returns 'fit' or 'strip'.
+  // Where a window of `size` starts to show `centre`, kept within lo..hi (centred when it is wider).
+  function place(centre, size, lo, hi) {
+    if (hi - lo <= size) {
+      return (lo + hi - size) / 2;
+    }
+    return Math.max(lo, Math.min(centre - size / 2, hi - size));
+  }
+
+  // The first view. The whole diagram when it fits at a readable scale; otherwise the readable scale,
+  // centred on the focus (current, else waiting, else done steps), and the rest reached by dragging,
+  // a sideways swipe or the zoom buttons. Returns 'fit' or 'strip'.
   function initialView(canvas, focus) {
     var box = canvas.viewbox();
     var inner = box.inner;
@@ -88,17 +97,20 @@
     }
     var fitScale = Math.min(1, (outer.width - 2 * FIT_PADDING) / inner.width,
       (outer.height - 2 * FIT_PADDING) / inner.height);
-    var stripScale = Math.min(1, (outer.height - 2 * FIT_PADDING) / inner.height);
-    if (fitScale >= STRIP_BELOW || stripScale < fitScale * 1.5) {
+    var readable = outer.width < NARROW ? READABLE_NARROW : READABLE;
+    if (fitScale >= readable || !focus) {
       fit(canvas);
       return 'fit';
     }
-    var width = outer.width / stripScale;
-    var height = outer.height / stripScale;
-    var pad = FIT_PADDING / stripScale;
-    var centre = focus ? focus.x + focus.width / 2 : inner.x - pad + width / 2;
-    var x = Math.max(inner.x - pad, Math.min(centre - width / 2, inner.x + inner.width + pad - width));
-    canvas.viewbox({ x: x, y: inner.y - (height - inner.height) / 2, width: width, height: height });
+    var width = outer.width / readable;
+    var height = outer.height / readable;
+    var pad = FIT_PADDING / readable;
+    canvas.viewbox({
+      x: place(focus.x + focus.width / 2, width, inner.x - pad, inner.x + inner.width + pad),
+      y: place(focus.y + focus.height / 2, height, inner.y - pad, inner.y + inner.height + pad),
+      width: width,
+      height: height
+    });
     return 'strip';
   }
 
@@ -228,7 +240,7 @@
     container.replaceChildren(host);
     var viewer = new window.BpmnJS({ container: host });
     var canvas = viewer.get('canvas');
-    // 'fit': whole diagram; 'strip': initialView's height fit; 'zoomed': the user zoomed or panned.
+    // 'fit': whole diagram; 'strip': initialView's readable view of the focus; 'zoomed': the user moved.
     var mode = 'fit';
     var auto = true;
     var focus = null;

@@ -1,0 +1,74 @@
+"""A procedure's diagram and step names as people read them: names in their language (the manifest's
+`names`, else a user task's form title, else the BPMN name) and outside labels wide enough for whole words."""
+import functools
+
+from lxml import etree
+
+from engine.definitions.documents import bpmn
+from engine.templates import pick_language
+
+DI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
+DC_NS = "http://www.omg.org/spec/DD/20100524/DC"
+# bpmn-js lays an outside label (events, gateways, flows) out in its DI width, breaking a word that does
+# not fit; its own default width for a new label is 90.
+MIN_LABEL_WIDTH = 90
+
+
+@functools.lru_cache(maxsize=64)
+def main_diagram(package):
+    """The BPMN XML text of the package file that holds its executable process (parsed once per version)."""
+    paths = package.manifest["files"]["bpmn"]
+    for path in paths:
+        root = etree.fromstring(package.files[path])
+        if any(process.get("id") == package.process_id for process in root.iter(bpmn("process"))):
+            return package.files[path].decode("utf-8")
+    return package.files[paths[0]].decode("utf-8")
+
+
+@functools.lru_cache(maxsize=64)
+def step_names(package):
+    """BPMN element id -> {en, zh-Hant} of every named element of the main diagram, lanes included."""
+    declared = package.manifest.get("names") or {}
+    found = {}
+    for element in etree.fromstring(main_diagram(package).encode("utf-8")).iter():
+        name, key = element.get("name"), element.get("id")
+        if not name or not key:
+            continue
+        form_title = (package.form_for(key) or {}).get("title") if element.tag == bpmn("userTask") else None
+        texts = {"en": name, "zh-Hant": pick_language(form_title, "zh-Hant") if form_title else name}
+        found[key] = texts | (declared.get(key) or {})
+    return found
+
+
+@functools.lru_cache(maxsize=64)
+def lane_names(package):
+    """Lane name (as a task row stores it) -> {en, zh-Hant}."""
+    names = step_names(package)
+    root = etree.fromstring(main_diagram(package).encode("utf-8"))
+    return {lane.get("name"): names.get(lane.get("id"), {"en": lane.get("name")})
+            for lane in root.iter(bpmn("lane")) if lane.get("name")}
+
+
+@functools.lru_cache(maxsize=128)
+def localized_diagram(package, language):
+    """The main diagram's XML with names in `language` and outside labels at least MIN_LABEL_WIDTH wide."""
+    root = etree.fromstring(main_diagram(package).encode("utf-8"))
+    names = step_names(package)
+    for element in root.iter():
+        if element.get("name") and element.get("id") in names:
+            element.set("name", pick_language(names[element.get("id")], language))
+    for label in root.iter(f"{{{DI_NS}}}BPMNLabel"):
+        for bounds in label.iter(f"{{{DC_NS}}}Bounds"):
+            _widen(bounds)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(root, encoding="unicode")
+
+
+def _widen(bounds):
+    """Make a label's bounds at least MIN_LABEL_WIDTH wide around the same centre."""
+    try:
+        x, width = float(bounds.get("x")), float(bounds.get("width"))
+    except (TypeError, ValueError):
+        return
+    if width < MIN_LABEL_WIDTH:
+        bounds.set("x", f"{x - (MIN_LABEL_WIDTH - width) / 2:g}")
+        bounds.set("width", str(MIN_LABEL_WIDTH))

@@ -1,0 +1,60 @@
+"""Whose a repeated task is: a multi-instance step's tasks name their instance's item (the supplier, the
+employee under review, the risk) after their title, from the manifest's `repeated` templates."""
+import functools
+
+from lxml import etree
+
+from engine.definitions.documents import bpmn
+from engine.runtime.diagram import main_diagram
+from engine.store.models import Department
+from engine.templates import render_text
+
+MAX_TITLE = 300  # the task row's title columns
+
+
+@functools.lru_cache(maxsize=64)
+def _templates(package):
+    """User task id -> the `repeated` template of the multi-instance step it is, or lies inside."""
+    declared = package.manifest.get("repeated") or {}
+    if not declared:
+        return {}
+    root = etree.fromstring(main_diagram(package).encode("utf-8"))
+    found = {}
+    for element in root.iter():
+        if element.get("id") in declared:
+            for task in (element, *element.iter(bpmn("userTask"))):
+                if task.tag == bpmn("userTask"):
+                    found[task.get("id")] = declared[element.get("id")]
+    return found
+
+
+def task_titles(package, task_key, fallback, data, directory):
+    """{title_en, title_zh} of a new task: its form's title (else `fallback`), and for a repeated step
+    ": <whose>", rendered in the sandbox from the task's data once per language; `person_name(username)` and
+    `department_name(key)` give names."""
+    title = (package.form_for(task_key) or {}).get("title") or {}
+    titles = {"title_en": title.get("en") or fallback, "title_zh": title.get("zh-Hant") or fallback}
+    template = _templates(package).get(task_key)
+    if not template:
+        return titles
+    for key, language in (("title_en", "en"), ("title_zh", "zh")):
+        helpers = {"person_name": functools.partial(_person, directory),
+                   "department_name": functools.partial(_department, directory, language)}
+        about = render_text(template, dict(data, **helpers))
+        if about:
+            titles[key] = f"{titles[key]}: {about}"[:MAX_TITLE]
+    return titles
+
+
+def _person(directory, username):
+    """A user's full name, or what was given when no such user exists."""
+    user = directory.user(username) if isinstance(username, str) else None
+    return user.name if user is not None else username
+
+
+def _department(directory, language, key):
+    """A department's name in `language` ('en' or 'zh'), or the key when there is no such department."""
+    row = directory.session.get(Department, key) if isinstance(key, str) else None
+    if row is None:
+        return key
+    return row.name_zh if language == "zh" else row.name_en
