@@ -190,7 +190,8 @@ def test_an_escalation_never_lands_on_someone_excluded(runtime, tmp_path):
     runtime.fire_due_timers()
     assert open_task(runtime, case, "approve")["assignee"] == "sales.yeh"
     failed = [e for e in runtime.describe_case(case)["history"] if e["kind"] == "assignment_failed"]
-    assert failed[-1]["data"] == {"result": "sales.tseng", "reason": "excluded from this step"}
+    assert failed[-1]["data"] == {"expression": "starter", "result": "sales.tseng",
+                                  "reason": "excluded from this step"}
 
 
 def test_doing_one_of_two_parallel_steps_kept_apart_hands_back_the_other(runtime, tmp_path):

@@ -86,10 +86,8 @@ def in_pool(task_row):
 
 def can_work_on(username, task_row):
     """The assignee, or (while unclaimed) anyone in its pool; never someone excluded from it."""
-    if task_row["is_excluded"]:
-        return False
     if task_row["assignee"] is not None:
-        return task_row["assignee"] == username
+        return task_row["assignee"] == username and not task_row["is_excluded"]
     return in_pool(task_row)
 
 

@@ -1,8 +1,8 @@
 """Assignment policy: who a task goes to when it opens, who may stand in, and who may never do it.
 
 The save step of a case calls `open_task` for each task that became ready and `separate` after a
-command completed a step. What the rows mean for claim, complete, release and reassign is decided
-in engine/runtime/access.py.
+command completed a step; an SLA escalation picks its target with `pick_person`, like an assignee.
+What the rows mean for claim, complete, release and reassign is decided in engine/runtime/access.py.
 """
 from sqlalchemy import bindparam, select
 
@@ -31,7 +31,7 @@ def open_task(case, info, now):
     assignee, candidates = None, set()
     personal = bool(cfg.get("assignee")) or "candidates" in cfg
     if cfg.get("assignee"):
-        assignee = _pick(case, cfg["assignee"], info, excluded)
+        assignee = pick_person(case, cfg["assignee"], info, excluded)
     if personal:
         candidates = _people(case, cfg.get("candidates"), info, assignee=assignee) - excluded
         candidates |= {assignee} if assignee else set()
@@ -80,12 +80,15 @@ def done_steps(case):
     return case.memo["done_steps"] | queued
 
 
-def separate(case, open_tasks):
+def separate(case, staying):
     """Writes that keep `separate_duties` for tasks already open: whoever just did a step is excluded from its mates.
 
-    `open_tasks` maps the ids of tasks that stay open to their BPMN ids. A mate the same person holds
-    goes back to its pool.
+    `staying` maps the ids of tasks that stay open to their SpiffWorkflow tasks. A mate the same person
+    holds goes back to its pool.
     """
+    if not case.package.manifest.get("separate_duties"):
+        return []
+    open_tasks = {task_id: spiff.task_info(task)["bpmn_id"] for task_id, task in staying.items()}
     writes = []
     for event in [e for e in case.events if e["kind"] == "task_completed"]:
         siblings = mates(case.package.manifest, event["task_key"])
@@ -103,6 +106,18 @@ def separate(case, open_tasks):
     return writes
 
 
+def excluded_from(session, task_id):
+    """The usernames excluded from an open task (its `excluded` rows)."""
+    return set(session.scalars(select(TaskPerson.username).where(TaskPerson.task_id == task_id,
+                                                                 TaskPerson.relation == EXCLUDED)))
+
+
+def add_candidate(session, task_id, username):
+    """Make `username` a candidate of an open task (an escalation hands it to someone outside its pool)."""
+    session.execute(FORGET_PERSON, {"ids": [task_id], "b_user": username})
+    session.execute(INSERT_PEOPLE, [{"task_id": task_id, "username": username, "relation": CANDIDATE}])
+
+
 def _people(case, expression, info, **extra):
     """Active usernames an expression names (one name, a list of names, or None); a failure names nobody."""
     if not expression:
@@ -116,10 +131,14 @@ def _people(case, expression, info, **extra):
     return {n for n in names if isinstance(n, str) and case.directory.is_active(n)}
 
 
-def _pick(case, expression, info, excluded):
-    """Evaluate an assignee expression to an active user not excluded from the task; else None (recorded)."""
+def pick_person(case, expression, info, excluded, **extra):
+    """Evaluate an assignee or escalation expression to an active user not excluded from the task.
+
+    None when it names nobody; the history records `assignment_failed` when it fails, names someone
+    who is not an active user, or names someone excluded.
+    """
     try:
-        who = case.evaluate(expression, info["data"])
+        who = case.evaluate(expression, info["data"], **extra)
     except ScriptError as exc:
         case.event("assignment_failed", task=info, data={"expression": expression, "reason": str(exc)})
         return None

@@ -189,8 +189,7 @@ class Case:
             people += named
         self._record_withdrawn(gone)
         writes = [(DELETE_TASKS, {"ids": gone})] if gone else []
-        staying = {str(i): spiff.task_info(ready[i])["bpmn_id"] for i in set(ready) & self.tasks_before}
-        writes += assignment.separate(self, staying)
+        writes += assignment.separate(self, {str(i): ready[i] for i in set(ready) & self.tasks_before})
         if self.new_task_rows:
             writes.append((INSERT_TASKS, [dict(r, instance_id=self.row["id"]) for r in self.new_task_rows]))
         if people:

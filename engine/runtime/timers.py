@@ -2,15 +2,15 @@
 import logging
 import time
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 
 from engine import sandbox
-from engine.errors import Conflict, OpsflowError, ScriptError
+from engine.errors import Conflict, OpsflowError
 from engine.org import Directory
-from engine.runtime import access, schedules, spiff
+from engine.runtime import access, assignment, schedules, spiff
 from engine.runtime.case import Case, load_row, load_workflow
 from engine.runtime.heartbeat import DATABASE_ERRORS, Heartbeat, Outage, health
-from engine.store.models import HumanTask, TaskPerson, Timer
+from engine.store.models import HumanTask, Timer
 
 MAX_BUSY_RETRIES = 20
 log = logging.getLogger(__name__)
@@ -151,40 +151,21 @@ class TimerMixin:
         spiff_task = spiff.find_task(case.workflow, task.id)
         data = spiff_task.data if spiff_task is not None else {}
         rule = case.package.task(task.task_key).get("on_breach") or {}
-        target = self._escalation_target(session, case, rule, info, data, task.assignee)
+        target = None
+        if rule.get("escalate_to"):
+            target = assignment.pick_person(case, rule["escalate_to"], dict(info, data=data),
+                                            assignment.excluded_from(session, task.id), assignee=task.assignee)
         values = {"escalated_at": now}
         if target:
             values["assignee"] = target
         session.execute(update(HumanTask).where(HumanTask.id == task.id).values(**values)
                         .execution_options(synchronize_session=False))
         if target and task.pool == access.POOL_PEOPLE:
-            session.execute(delete(TaskPerson).where(TaskPerson.task_id == task.id, TaskPerson.username == target))
-            session.add(TaskPerson(task_id=task.id, username=target, relation=access.CANDIDATE))
+            assignment.add_candidate(session, task.id, target)
         case.event("sla_breached", task=info, data={"due_at": task.due_at.isoformat(), "assignee": task.assignee})
         if target:
             case.event("task_escalated", task=info, data={"from": task.assignee, "to": target})
         case.save_events_only()
-
-    def _escalation_target(self, session, case, rule, info, data, assignee):
-        """The active user `on_breach.escalate_to` names who is not excluded from the task; None (recorded) if not."""
-        if not rule.get("escalate_to"):
-            return None
-        try:
-            target = case.evaluate(rule["escalate_to"], data, assignee=assignee)
-        except ScriptError as exc:
-            case.event("assignment_failed", task=info, data={"reason": str(exc)})
-            return None
-        if target is None:
-            return None
-        if not isinstance(target, str) or not case.directory.is_active(target):
-            case.event("assignment_failed", task=info, data={"result": repr(target)})
-            return None
-        excluded = session.scalar(select(TaskPerson.username).where(
-            TaskPerson.task_id == info["id"], TaskPerson.username == target, TaskPerson.relation == access.EXCLUDED))
-        if excluded:
-            case.event("assignment_failed", task=info, data={"result": target, "reason": "excluded from this step"})
-            return None
-        return target
 
 
 def _pause(seconds, stop):
