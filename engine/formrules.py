@@ -38,50 +38,42 @@ def _choice(option):
     return option, None
 
 
-def _resolved(prop, names):
-    """A copy of a property whose `x-choices-from` became `enum` (and labels); no choices if it fails."""
-    try:
-        options = sandbox.evaluate(prop[CHOICES], names)
-    except ScriptError:
-        options = []
-    pairs = [_choice(o) for o in options] if isinstance(options, (list, tuple)) else []
-    prop = dict(prop, enum=list(dict.fromkeys(value for value, _ in pairs)))
-    labels = dict(prop.get("x-enum-labels") or {})
-    labels.update({str(value): label for value, label in pairs if label})
-    if labels:
-        prop["x-enum-labels"] = labels
-    return prop
-
-
-def _resolve(schema, names):
-    """Resolve every `x-choices-from` below an object schema, in place (on a copy)."""
+def choice_sites(schema, path=()):
+    """(key path, schema) of every property or items schema below an object schema that has `x-choices-from`."""
     for name, prop in (schema.get("properties") or {}).items():
         if not isinstance(prop, dict):
             continue
-        if CHOICES in prop:
-            prop = schema["properties"][name] = _resolved(prop, names)
-        _resolve(prop, names)
-        items = prop.get("items")
-        if isinstance(items, dict):
-            if CHOICES in items:
-                items = prop["items"] = _resolved(items, names)
-            _resolve(items, names)
+        here = path + ("properties", name)
+        items = prop.get("items") if isinstance(prop.get("items"), dict) else None
+        for where, node in ((here, prop), (here + ("items",), items)):
+            if node is not None and CHOICES in node:
+                yield where, node
+        yield from choice_sites(prop, here)
+        if items is not None:
+            yield from choice_sites(items, here + ("items",))
 
 
-def has_choices(schema):
-    """True when some field of the schema, at any depth, takes its choices from the case data."""
-    if not isinstance(schema, dict):
-        return False
-    return CHOICES in schema or has_choices(schema.get("items")) or any(
-        has_choices(prop) for prop in (schema.get("properties") or {}).values())
+def _resolve(node, names):
+    """Turn one schema's `x-choices-from` into its `enum` (and labels), in place; no choices if it fails."""
+    try:
+        options = sandbox.evaluate(node[CHOICES], names)
+    except ScriptError:
+        options = []
+    pairs = [_choice(o) for o in options] if isinstance(options, (list, tuple)) else []
+    node["enum"] = list(dict.fromkeys(value for value, _ in pairs))
+    labels = dict(node.get("x-enum-labels") or {})
+    labels.update({str(value): label for value, label in pairs if label})
+    if labels:
+        node["x-enum-labels"] = labels
 
 
 def resolve_choices(schema, names):
     """The schema with its `x-choices-from` fields given as `enum`; the same object when it has none."""
-    if not schema or not has_choices(schema):
+    if not isinstance(schema, dict) or next(choice_sites(schema), None) is None:
         return schema
     resolved = copy.deepcopy(schema)
-    _resolve(resolved, names)
+    for _, node in list(choice_sites(resolved)):
+        _resolve(node, names)
     return resolved
 
 

@@ -1,7 +1,7 @@
 """Validation of a form's `rules` and `x-choices-from` hints: expressions compile, fields exist."""
 from engine import sandbox
 from engine.errors import ScriptError
-from engine.formrules import CHOICES
+from engine.formrules import CHOICES, choice_sites
 
 
 def field_schema(schema, field):
@@ -24,27 +24,12 @@ def _compile_problem(source):
     return None
 
 
-def _choice_hints(schema, path):
-    """(key path, expression) of every `x-choices-from` below an object schema."""
-    for name, prop in (schema.get("properties") or {}).items():
-        if not isinstance(prop, dict):
-            continue
-        here = path + ("properties", name)
-        if CHOICES in prop:
-            yield here + (CHOICES,), prop[CHOICES]
-        yield from _choice_hints(prop, here)
-        items = prop.get("items")
-        if isinstance(items, dict):
-            if CHOICES in items:
-                yield here + ("items", CHOICES), items[CHOICES]
-            yield from _choice_hints(items, here + ("items",))
-
-
 def rule_problems(document):
     """Located problems of a form file's rules and choice hints (its envelope is already valid)."""
     problems = []
     schema = document.data["schema"]
-    for path, source in _choice_hints(schema, ("schema",)):
+    for path, node in choice_sites(schema, ("schema",)):
+        path, source = path + (CHOICES,), node[CHOICES]
         reason = "is not an expression" if not isinstance(source, str) else _compile_problem(source)
         if reason:
             problems.append(document.problem(path, f"{CHOICES} {reason}"))
