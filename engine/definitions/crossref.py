@@ -6,6 +6,7 @@ from engine.definitions.expressions import (
     assigned_names,
     expression_error,
     script_sources,
+    task_expressions,
 )
 from engine.definitions.forms import field_names
 from engine.definitions.names import ENGINE_DATA
@@ -54,17 +55,10 @@ def _entry_problems(manifest, task_id, entry):
     """A task entry needs a form and a due duration; its expressions must compile."""
     problems = [manifest.problem(("tasks", task_id), f"user task {task_id!r} has no {key}", element=task_id)
                 for key in ("form", "due") if key not in entry]
-    due, priority = entry.get("due"), entry.get("priority")
-    sources = {
-        ("assignee",): entry.get("assignee"),
-        ("on_breach", "escalate_to"): entry.get("on_breach", {}).get("escalate_to"),
-        ("due", "expression"): due.get("expression") if isinstance(due, dict) else None,
-        ("priority", "expression"): priority.get("expression") if isinstance(priority, dict) else None,
-    }
-    for path, source in sources.items():
-        error = expression_error(source) if source else None
+    for path, source, _ in task_expressions(task_id, entry):
+        error = expression_error(source)
         if error:
-            problems.append(manifest.problem(("tasks", task_id) + path, f"does not compile: {error}"))
+            problems.append(manifest.problem(path, f"does not compile: {error}"))
     return problems
 
 

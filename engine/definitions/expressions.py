@@ -38,6 +38,23 @@ def script_error(source):
     return None
 
 
+def task_expressions(task_id, entry):
+    """Yield (key path, source, extra names it may read) for every expression of one process.yaml task entry."""
+    base = ("tasks", task_id)
+    if entry.get("assignee"):
+        yield base + ("assignee",), entry["assignee"], set()
+    for key in ("due", "priority"):
+        if isinstance(entry.get(key), dict):
+            yield base + (key, "expression"), entry[key]["expression"], set()
+    escalate = (entry.get("on_breach") or {}).get("escalate_to")
+    if escalate:
+        yield base + ("on_breach", "escalate_to"), escalate, {"assignee"}
+    if entry.get("candidates"):
+        yield base + ("candidates",), entry["candidates"], {"assignee"}
+    for index, source in enumerate(entry.get("exclude") or []):
+        yield base + ("exclude", index), source, set()
+
+
 def assigned_names(source):
     """Names a script assigns: case data it writes (empty for a script that does not parse)."""
     try:

@@ -1,6 +1,5 @@
 """Validation of a form's `rules` and `x-choices-from` hints: expressions compile, fields exist."""
-from engine import sandbox
-from engine.errors import ScriptError
+from engine.definitions.expressions import expression_error
 from engine.formrules import CHOICES, choice_sites
 
 
@@ -15,22 +14,13 @@ def field_schema(schema, field):
     return here if isinstance(here, dict) else None
 
 
-def _compile_problem(source):
-    """Why an expression is not allowed, or None."""
-    try:
-        sandbox.compile_expression(source)
-    except ScriptError as exc:
-        return str(exc)
-    return None
-
-
 def rule_problems(document):
     """Located problems of a form file's rules and choice hints (its envelope is already valid)."""
     problems = []
     schema = document.data["schema"]
     for path, node in choice_sites(schema, ("schema",)):
         path, source = path + (CHOICES,), node[CHOICES]
-        reason = "is not an expression" if not isinstance(source, str) else _compile_problem(source)
+        reason = "is not an expression" if not isinstance(source, str) else expression_error(source)
         if reason:
             problems.append(document.problem(path, f"{CHOICES} {reason}"))
     for number, rule in enumerate(document.data.get("rules") or ()):
@@ -38,7 +28,7 @@ def rule_problems(document):
         if field_schema(schema, field) is None or field.count("*") > 1:
             problems.append(document.problem(("rules", number, "field"),
                                              f"field {field!r} is not a field of this form's schema"))
-        reason = _compile_problem(rule["check"])
+        reason = expression_error(rule["check"])
         if reason:
             problems.append(document.problem(("rules", number, "check"), reason))
     return problems

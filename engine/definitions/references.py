@@ -10,7 +10,7 @@ from lxml import etree
 from engine.definitions.checks import owner
 from engine.definitions.crossref import defined_names
 from engine.definitions.documents import bpmn
-from engine.definitions.expressions import EXPRESSIONS, spiff_scripts
+from engine.definitions.expressions import EXPRESSIONS, spiff_scripts, task_expressions
 from engine.definitions.forms import LANGUAGES, form_references
 from engine.definitions.instructions import locate, template_names
 from engine.definitions.names import ORG_FUNCTIONS, expression_names, script_names
@@ -65,28 +65,11 @@ def _model_problems(model, known):
     return problems
 
 
-def _task_expressions(task_id, entry):
-    """Yield (key path, source, extra names) for the expressions of one task entry."""
-    base = ("tasks", task_id)
-    if entry.get("assignee"):
-        yield base + ("assignee",), entry["assignee"], set()
-    for key in ("due", "priority"):
-        if isinstance(entry.get(key), dict):
-            yield base + (key, "expression"), entry[key]["expression"], set()
-    escalate = (entry.get("on_breach") or {}).get("escalate_to")
-    if escalate:
-        yield base + ("on_breach", "escalate_to"), escalate, {"assignee"}
-    if entry.get("candidates"):
-        yield base + ("candidates",), entry["candidates"], {"assignee"}
-    for index, source in enumerate(entry.get("exclude") or []):
-        yield base + ("exclude", index), source, set()
-
-
 def _manifest_problems(manifest, known):
     """process.yaml expressions reading unset names; `schedule.as` runs before any case data exists."""
     data = manifest.data
     sites = [site for task_id, entry in (data.get("tasks") or {}).items()
-             for site in _task_expressions(task_id, entry)]
+             for site in task_expressions(task_id, entry)]
     sites += [(("confidential", "users", index), source, set())
               for index, source in enumerate((data.get("confidential") or {}).get("users") or [])]
     problems = []
