@@ -2,13 +2,13 @@
 from pathlib import Path
 
 import yaml
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 from engine.definitions.roles import missing_roles
 from engine.definitions.yamlfile import dotted
 from engine.errors import OpsflowError
 from engine.passwords import hash_password, verify_password
-from engine.store.models import Definition, Department, Role, User, UserRole
+from engine.store.models import Department, Role, User, UserRole, newest_definitions
 
 
 class OrgError(OpsflowError):
@@ -71,13 +71,8 @@ def deployed_role_warnings(session, roles):
     Loading still succeeds: the organisation is the company's truth, and the lines say which
     procedures to fix (or which roles to declare) before their tasks reach nobody.
     """
-    newest = (select(Definition.key, func.max(Definition.version).label("version"))
-              .group_by(Definition.key).subquery())
-    rows = session.execute(select(Definition.key, Definition.version, Definition.manifest)
-                           .join(newest, (newest.c.key == Definition.key) & (newest.c.version == Definition.version))
-                           .order_by(Definition.key))
-    return [f"{key} v{version}: {dotted(path)} names role {role!r}, which this organisation lacks"
-            for key, version, manifest in rows for path, role in missing_roles(manifest, roles)]
+    return [f"{row.key} v{row.version}: {dotted(path)} names role {role!r}, which this organisation lacks"
+            for row in session.execute(newest_definitions()) for path, role in missing_roles(row.manifest, roles)]
 
 
 class Directory:

@@ -1,11 +1,11 @@
 """Read side: inboxes, task pages, case pages. Plain SQL rows; workflows only for case data."""
-from sqlalchemy import and_, bindparam, exists, func, select
+from sqlalchemy import bindparam, exists, select
 
 from engine.formrules import resolve_choices
 from engine.org import Directory
 from engine.runtime import access, spiff
 from engine.runtime.case import load_row, load_workflow
-from engine.store.models import Definition, Department, Event, HumanTask, Instance, Role, User, UserRole
+from engine.store.models import Department, Event, HumanTask, Instance, Role, User, UserRole, newest_definitions
 from engine.templates import pick_language, render
 
 TASK_COLUMNS = (HumanTask.id, HumanTask.instance_id, HumanTask.process_key, HumanTask.task_key,
@@ -119,11 +119,3 @@ class QueryMixin:
         """The newest version of each deployed procedure."""
         with self.db.read() as session:
             return [dict(r._mapping) for r in session.execute(newest_definitions())]
-
-
-def newest_definitions():
-    """Query: id, key, version, manifest and deployed_at of the newest version of each procedure, by key."""
-    newest = select(Definition.key, func.max(Definition.version).label("version")).group_by(Definition.key).subquery()
-    return (select(Definition.id, Definition.key, Definition.version, Definition.manifest, Definition.deployed_at)
-            .join(newest, and_(newest.c.key == Definition.key, newest.c.version == Definition.version))
-            .order_by(Definition.key))

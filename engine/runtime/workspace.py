@@ -16,8 +16,7 @@ from engine.runtime.accounts import AccountMixin
 from engine.runtime.attachments import AttachmentMixin, case_attachments
 from engine.runtime.diagram import lane_names, localized_diagram
 from engine.runtime.inbox import InboxMixin, clamp_page, page_count, page_size, whole_number
-from engine.runtime.queries import newest_definitions
-from engine.store.models import Definition, Event, HumanTask, Instance, TaskDraft, User
+from engine.store.models import Definition, Event, HumanTask, Instance, TaskDraft, User, newest_definitions
 from engine.templates import pick_language, render
 
 STATUSES = ("running", "completed", "cancelled")

@@ -11,6 +11,9 @@ from sqlalchemy import (
     String,
     TypeDecorator,
     UniqueConstraint,
+    and_,
+    func,
+    select,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column
@@ -95,6 +98,14 @@ class Definition(Base):
         UniqueConstraint("key", "version", name="uq_definitions_key_version"),
         UniqueConstraint("key", "content_hash", name="uq_definitions_key_hash"),
     )
+
+
+def newest_definitions():
+    """Query: id, key, version, manifest and deployed_at of the newest version of each procedure, by key."""
+    newest = select(Definition.key, func.max(Definition.version).label("version")).group_by(Definition.key).subquery()
+    return (select(Definition.id, Definition.key, Definition.version, Definition.manifest, Definition.deployed_at)
+            .join(newest, and_(newest.c.key == Definition.key, newest.c.version == Definition.version))
+            .order_by(Definition.key))
 
 
 class Instance(Base):
