@@ -12,6 +12,7 @@ from engine.config import Settings
 from engine.errors import ConfigError, NotFound, OpsflowError
 from engine.org import Directory
 from engine.runtime.heartbeat import DATABASE_ERRORS, describe
+from engine.store.db import CHECK_DATABASE
 
 USAGE_EXIT = 2  # bad input (a package, form data); everything else exits 1
 
@@ -82,6 +83,6 @@ def reports_errors(func):
         except OpsflowError as exc:
             fail(exc.code, exc, USAGE_EXIT if exc.code in ("package", "invalid") else 1)
         except DATABASE_ERRORS as exc:
-            fail("database", f"{describe(exc)}; check OPSFLOW_DATABASE_URL and that the database server is running")
+            fail("database", f"{describe(exc)}; {CHECK_DATABASE}")
 
     return wrapper

@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from engine.errors import Conflict
+from engine.store.db import driver_reason
 from engine.store.models import WorkerHeartbeat
 
 # What a lost or refused connection raises: psycopg's and sqlite3's OperationalError/InterfaceError
@@ -24,9 +25,7 @@ log = logging.getLogger(__name__)
 
 def describe(exc):
     """One line naming a database error: its kind and the driver's first line, without SQL or links."""
-    origin = getattr(exc, "orig", None) or exc
-    first = (str(origin).strip().splitlines() or [""])[0]
-    return f"{type(exc).__name__}: {first}"[:300]
+    return f"{type(exc).__name__}: {driver_reason(exc)}"[:300]
 
 
 class Heartbeat:

@@ -18,6 +18,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 CONNECT_TIMEOUT_SECONDS = 10  # an unreachable PostgreSQL host fails a command after this, instead of hanging
 URL_EXAMPLES = "sqlite:///path/to/opsflow.db or postgresql+psycopg://user@host/database"
+CHECK_DATABASE = "check OPSFLOW_DATABASE_URL and that the database server is running"
 
 
 class Database:
@@ -109,13 +110,17 @@ class Database:
 
     def unreachable(self, exc):
         """The one-line error for a database that failed to answer."""
-        first = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["no reason given"])[0]
-        return DatabaseUnavailable(f"cannot use the database {self.shown_url()}: {first}; "
-                                   "check OPSFLOW_DATABASE_URL and that the database server is running")
+        return DatabaseUnavailable(f"cannot use the database {self.shown_url()}: "
+                                   f"{driver_reason(exc) or 'no reason given'}; {CHECK_DATABASE}")
 
     def shown_url(self):
         """The URL without its password, fit to print."""
         return self.engine.url.render_as_string(hide_password=True)
+
+
+def driver_reason(exc):
+    """The first line of what the driver said about a database error (no SQL, no links); may be empty."""
+    return (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0]
 
 
 def _create_engine(url, **kwargs):
