@@ -69,8 +69,6 @@ def _org_roles(path):
 
 def _role_warnings(packages):
     """Without --org no organisation is loaded: roles are checked against the default file, as warnings."""
-    from pathlib import Path
-
     from engine.definitions.roles import role_problems
     from engine.org import OrgError
 
