@@ -16,10 +16,10 @@ _MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False, "typograp
     ["image", "html_inline", "html_block"])
 
 
-@functools.lru_cache(maxsize=512)
-def _compile(source, strict):
-    """Compile a template once per process."""
-    return (_ENV if strict else _LENIENT).from_string(source)
+@functools.lru_cache(maxsize=768)
+def _compile(source, environment):
+    """Compile a template once per process and environment."""
+    return environment.from_string(source)
 
 
 def render(source, data, strict=False):
@@ -27,7 +27,7 @@ def render(source, data, strict=False):
     if not source:
         return ""
     try:
-        return _compile(source, strict).render(**data)
+        return _compile(source, _ENV if strict else _LENIENT).render(**data)
     except TemplateError as exc:
         return f"[instructions could not be shown: {exc}]"
 
@@ -45,18 +45,11 @@ _MARKDOWN.add_render_rule("softbreak", _soft_break)
 
 _TEXT = ImmutableSandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
 
-
-@functools.lru_cache(maxsize=256)
-def _compile_text(source):
-    """Compile a plain-text template once per process."""
-    return _TEXT.from_string(source)
-
-
 def render_text(source, data):
     """A short plain text (not HTML: whoever shows it escapes it) from a package template, or None when the
     template fails on this data, so the caller shows what it has without it."""
     try:
-        return _compile_text(source).render(**data).strip()
+        return _compile(source, _TEXT).render(**data).strip()
     except (TemplateError, TypeError, ValueError, ArithmeticError):
         return None
 
