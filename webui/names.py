@@ -71,14 +71,19 @@ def searchable(key):
     return list(manifest.get("searchable") or []) if manifest is not None else None
 
 
-def choices(key):
-    """field -> {code: label texts} of a deployed procedure's choice fields, read once per request."""
-    cache = g.setdefault("choices", {})
+def _per_procedure(slot, key, read):
+    """What `read(runtime, key)` gives for a deployed procedure, asked once per request ({} when not deployed)."""
+    cache = g.setdefault(slot, {})
     if key not in cache:
         from webui import current_runtime
 
-        cache[key] = current_runtime().field_choices(key) if key in _procedures() else {}
+        cache[key] = read(current_runtime(), key) if key in _procedures() else {}
     return cache[key]
+
+
+def choices(key):
+    """field -> {code: label texts} of a deployed procedure's choice fields, read once per request."""
+    return _per_procedure("choices", key, lambda runtime, k: runtime.field_choices(k))
 
 
 def shown_value(key, field, value):
@@ -89,12 +94,7 @@ def shown_value(key, field, value):
 
 def step_role(key, lane, role):
     """Who a step is for, as its lane names it in the current language (the role's name without a lane)."""
-    cache = g.setdefault("lanes", {})
-    if key not in cache:
-        from webui import current_runtime
-
-        cache[key] = current_runtime().lane_labels(key) if key in _procedures() else {}
-    label = cache[key].get(lane) if lane else None
+    label = _per_procedure("lanes", key, lambda runtime, k: runtime.lane_labels(k)).get(lane) if lane else None
     return pick_language(label, package_language()) if label else role_name(role)
 
 
