@@ -12,7 +12,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from markupsafe import escape
 
-from tests.webapp import start_purchase
+from engine.errors import OpsflowError
+from tests.webapp import PURCHASE, approved_purchase, start_purchase
 from webui.i18n import COOKIE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -328,3 +329,32 @@ def test_the_app_reads_the_committed_catalogue(app):
         assert translate("Inbox") == "待辦事項"
         assert translate("Page %(page)d of %(pages)d", page=2, pages=5) == "第 2 頁，共 5 頁"
         assert ngettext("%(num)d task matches", "%(num)d tasks match", 3) == "符合條件的任務：3 件"
+
+
+def test_refusals_of_who_may_act_read_in_chinese(app, rt):
+    """Every sentence the engine refuses a claim, release or reassignment with has its Chinese text."""
+    from webui.messages import localize
+    from webui.names import people
+
+    rejected = start_purchase(rt, "sales.tseng")
+    rt.complete(rt.describe_case(rejected)["tasks"][0]["id"], "sales.yeh",
+                {"head_decision": "reject", "head_comment": "Ask again after the budget review."})
+    revise = rt.describe_case(rejected)["tasks"][0]  # the requester's own: nobody else may take it
+    _, buying = approved_purchase(rt, "sales.lu")                          # a procurement role task
+    own = start_purchase(rt, "ops.wang", items=[dict(PURCHASE["items"][0], unit_price=40_000)])
+    rt.complete(rt.describe_case(own)["tasks"][0]["id"], "ceo.lee", {"head_decision": "approve"})
+    second = rt.describe_case(own)["tasks"][0]  # the operations manager's approval of his own request
+    refusals = []
+    for action in (lambda: rt.release(revise["id"], "sales.tseng"),        # nobody else may take it
+                   lambda: rt.reassign(revise["id"], "ops.wang", "hr.liu"),  # not one of its eligible people
+                   lambda: rt.claim(buying["id"], "ops.wang"),             # a role ops.wang does not hold
+                   lambda: rt.claim(second["id"], "ops.wang"),             # his own request: separation of duties
+                   lambda: rt.claim(second["id"], "proc.hsieh")):          # not one of the people it names
+        with pytest.raises(OpsflowError) as caught:
+            action()
+        refusals.append(str(caught.value))
+    with app.test_request_context(headers={"Accept-Language": "zh-TW"}):
+        shown = [localize(sentence, people()) for sentence in refusals]
+    untranslated = [(sentence, text) for sentence, text in zip(refusals, shown, strict=True)
+                    if text == sentence or not re.search(r"[\u4e00-\u9fff]", text)]
+    assert untranslated == []

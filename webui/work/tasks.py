@@ -93,7 +93,7 @@ def claim(task_id):
 def release(task_id):
     """Give a claimed task back to its pool (its role, or the people the procedure names)."""
     current_runtime().release(task_id, current_user.username)
-    flash(_("The task is back in the role's shared inbox."), "success")
+    flash(_("The task is back for someone else to take."), "success")
     return redirect(url_for("work.inbox"))
 
 
