@@ -7,7 +7,7 @@ task_people). People `excluded` from a task (a manifest's `exclude`, or `separat
 did one step may not do another) may never claim, complete or be handed it, whatever roles they hold.
 Anything a user may not see is reported as not found.
 """
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 
 from engine.store.models import Event, HumanTask, TaskPerson, User, UserRole
 
@@ -39,12 +39,21 @@ def named(username, relation):
 
 
 def open_to(username, roles, scope="all"):
-    """SQL over human_tasks: the tasks `username` holds ("mine"), may take from a pool ("unclaimed"), or both."""
+    """SQL over human_tasks: the tasks `username` holds ("mine"), may take from a pool ("unclaimed"), or both.
+
+    Each pool is a branch of its own, so a role's unclaimed tasks are read from the covering index
+    (role, assignee, pool, due_at, ...) alone and a named pool by the ids of the user's few rows.
+    """
     mine = HumanTask.assignee == username
-    in_pool = or_(and_(HumanTask.pool == POOL_ROLE, HumanTask.role.in_(roles or {""})),
-                  and_(HumanTask.pool == POOL_PEOPLE, HumanTask.id.in_(named(username, CANDIDATE))))
-    unclaimed = and_(HumanTask.assignee.is_(None), in_pool, HumanTask.id.not_in(named(username, EXCLUDED)))
-    return {"mine": mine, "unclaimed": unclaimed}.get(scope, or_(mine, unclaimed))
+    allowed = HumanTask.id.not_in(named(username, EXCLUDED))
+    role_pool = and_(HumanTask.role.in_(roles or {""}), HumanTask.assignee.is_(None),
+                     HumanTask.pool == POOL_ROLE, allowed)
+    # coalesce(): "unclaimed" as an expression no index serves, so the planner reads this branch by the
+    # user's candidate ids instead of walking every unclaimed task by the assignee index.
+    people_pool = and_(HumanTask.id.in_(named(username, CANDIDATE)), func.coalesce(HumanTask.assignee, "") == "",
+                       HumanTask.pool == POOL_PEOPLE, allowed)
+    unclaimed = or_(role_pool, people_pool)
+    return {"mine": mine, "unclaimed": unclaimed}.get(scope, or_(mine, role_pool, people_pool))
 
 
 def person_flags(task_id, username):

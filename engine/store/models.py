@@ -155,7 +155,7 @@ class HumanTask(Base):
         Index("ix_human_tasks_role_assignee", "role", "assignee"),
         # Covers the inbox page's sort (due time, then creation and id) for a role's unclaimed tasks, so
         # paging a crowded shared inbox reads this index only, never the task rows.
-        Index("ix_human_tasks_role_assignee_due", "role", "assignee", "due_at", "created_at", "id"),
+        Index("ix_human_tasks_role_assignee_pool_due", "role", "assignee", "pool", "due_at", "created_at", "id"),
         Index("ix_human_tasks_instance", "instance_id"),
     )
 

@@ -18,6 +18,10 @@ def upgrade():
     with op.batch_alter_table('human_tasks', schema=None) as batch_op:
         # A plain string default, so SQLite adds the column in place (see 0002 on why that matters).
         batch_op.add_column(sa.Column('pool', sa.String(length=10), server_default='role', nullable=False))
+    # The inbox's covering index gains the pool, which its role branch filters on (see access.open_to).
+    op.drop_index('ix_human_tasks_role_assignee_due', table_name='human_tasks')
+    op.create_index('ix_human_tasks_role_assignee_pool_due', 'human_tasks',
+                    ['role', 'assignee', 'pool', 'due_at', 'created_at', 'id'], unique=False)
 
     op.create_table('task_people',
     sa.Column('task_id', sa.String(length=36), nullable=False),
@@ -34,5 +38,8 @@ def downgrade():
     with op.batch_alter_table('task_people', schema=None) as batch_op:
         batch_op.drop_index('ix_task_people_username')
     op.drop_table('task_people')
+    op.drop_index('ix_human_tasks_role_assignee_pool_due', table_name='human_tasks')
+    op.create_index('ix_human_tasks_role_assignee_due', 'human_tasks',
+                    ['role', 'assignee', 'due_at', 'created_at', 'id'], unique=False)
     with op.batch_alter_table('human_tasks', schema=None) as batch_op:
         batch_op.drop_column('pool')
