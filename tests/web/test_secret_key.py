@@ -37,9 +37,11 @@ def test_the_app_refuses_to_run_without_a_real_key(monkeypatch, tmp_path, key):
 
 def test_a_test_app_without_a_key_gets_a_random_one(monkeypatch, tmp_path):
     monkeypatch.delenv("OPSFLOW_SECRET_KEY", raising=False)
-    keys = {create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'opsflow.db'}"}).secret_key
-            for _ in range(2)}
+    apps = [create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'opsflow.db'}"}) for _ in range(2)]
+    keys = {app.secret_key for app in apps}
     assert len(keys) == 2 and OLD_DEMO_KEY not in keys
+    for app in apps:
+        app.extensions["opsflow"].db.dispose()
 
 
 def test_a_session_forged_with_the_old_demo_key_signs_nobody_in(prepared_db, tmp_path):
