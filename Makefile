@@ -9,6 +9,8 @@ TEST_STAMP := $(VENV)/.opsflow-test-installed
 PACKAGE_LIST := $(VENV)/.opsflow-packages
 OPSFLOW := $(BIN)/opsflow
 ORG_FILE := processes/org.yaml
+# The demo's session key: random, made once, kept across runs (make clean removes it with the database).
+SECRET_KEY_FILE := instance/secret_key
 
 # `opsflow serve` reads these; they are set here only so the URL printed below matches.
 OPSFLOW_HOST ?= 127.0.0.1
@@ -47,7 +49,7 @@ $(TEST_STAMP): $(RUN_STAMP)
 	@touch $@
 
 # The demo database is instance/opsflow.db (engine/config.py) unless OPSFLOW_DATABASE_URL is set.
-run: $(RUN_STAMP)
+run: $(RUN_STAMP) $(SECRET_KEY_FILE)
 	$(OPSFLOW) init
 	$(OPSFLOW) deploy processes/
 	$(OPSFLOW) org load $(ORG_FILE)
@@ -55,7 +57,13 @@ run: $(RUN_STAMP)
 	@echo "opsflow on http://$(OPSFLOW_HOST):$(OPSFLOW_PORT)/ (database: $${OPSFLOW_DATABASE_URL:-instance/opsflow.db})"
 	@$(BIN)/python -c "$$DEMO_LOGIN_PY" $(ORG_FILE)
 	@echo
-	$(OPSFLOW) serve
+	OPSFLOW_SECRET_KEY="$${OPSFLOW_SECRET_KEY:-$$(cat $(SECRET_KEY_FILE))}" $(OPSFLOW) serve
+
+# Readable by its owner only; written aside and moved, so an interrupted run leaves no half key.
+$(SECRET_KEY_FILE): | $(BIN)/python
+	@mkdir -p $(@D)
+	@umask 077 && $(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(48))' > $@.new && mv $@.new $@
+	@echo "made a random session key in $@ (kept for the next runs)"
 
 test: $(TEST_STAMP)
 	$(BIN)/lint-imports

@@ -6,6 +6,12 @@ from pathlib import Path
 from engine.errors import ConfigError
 
 DEFAULT_DATABASE_FOLDER = "instance"  # `opsflow init` creates it for the default database (only)
+MIN_SECRET_KEY = 16
+# Keys published in earlier releases' defaults: anyone can sign a session with them, so they count as none.
+PUBLISHED_SECRET_KEYS = frozenset({"opsflow-demo-secret-change-me"})
+SECRET_KEY_HOWTO = ("set it to a long random value, the same in every web process, e.g. "
+                    "export OPSFLOW_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))'); "
+                    "`make run` keeps one in instance/secret_key")
 
 
 def _default_db_url():
@@ -36,8 +42,9 @@ class Settings:
     script_time_limit: float = 1.0
     # How many deserialized workflows one process keeps in memory (0 disables the cache).
     instance_cache_size: int = 256
-    # Secret that signs web sessions; set it in production (the default is for the demo only).
-    secret_key: str = "opsflow-demo-secret-change-me"
+    # Secret that signs web sessions. No default: `opsflow serve` refuses to start without one of at least
+    # MIN_SECRET_KEY characters (`make run` keeps a random one in instance/secret_key).
+    secret_key: str = ""
     # scrypt cost of stored passwords (a power of two; lower it only for throw-away test databases).
     password_hash_cost: int = 2**14
     # Folder where uploaded files are stored, each under its random id (relative to the working directory).
@@ -74,6 +81,20 @@ class Settings:
             values[f.name] = _number(f"OPSFLOW_{f.name.upper()}", raw, kind) if kind in (int, float) else raw
         values.update(overrides)
         return cls(**values)
+
+    def require_secret_key(self):
+        """Refuse a missing, published or short session key: with it anyone could forge a signed-in session."""
+        key = self.secret_key or ""
+        if not key:
+            problem = "is not set"
+        elif key in PUBLISHED_SECRET_KEYS:
+            problem = "is the published demo key"
+        elif len(key) < MIN_SECRET_KEY:
+            problem = f"is shorter than {MIN_SECRET_KEY} characters"
+        else:
+            return key
+        raise ConfigError(f"OPSFLOW_SECRET_KEY {problem}; it signs every session, so it must be secret: "
+                          f"{SECRET_KEY_HOWTO}")
 
 
 def _number(name, raw, kind):

@@ -42,7 +42,7 @@ def read_org_file(path):
 
 def load_org(session, doc, hash_cost=2**14):
     """Replace the organisation in the database with `doc` (one transaction, passwords hashed)."""
-    existing = {u.username: u.password_hash for u in session.scalars(select(User))}
+    existing = {u.username: (u.password_hash, u.session_generation) for u in session.scalars(select(User))}
     for table in (UserRole, User, Role, Department):
         session.execute(delete(table))
     for dept in doc.get("departments", []):
@@ -52,11 +52,13 @@ def load_org(session, doc, hash_cost=2**14):
         session.add(Role(key=role["key"], name_en=role["name"]["en"], name_zh=role["name"]["zh-Hant"]))
     session.flush()
     for u in doc.get("users", []):
-        old = existing.get(u["username"])
-        password_hash = old if old and verify_password(u["password"], old) else hash_password(u["password"], hash_cost)
+        old, generation = existing.get(u["username"], (None, 0))
+        kept = bool(old) and verify_password(u["password"], old)
+        password_hash = old if kept else hash_password(u["password"], hash_cost)
+        # Sessions survive a reload, but not a password the file replaced (nor come back after a sign-out).
         session.add(User(username=u["username"], name=u.get("name", u["username"]), email=u.get("email"),
-                         department=u.get("department"), manager=u.get("manager"),
-                         password_hash=password_hash, active=u.get("active", True)))
+                         department=u.get("department"), manager=u.get("manager"), password_hash=password_hash,
+                         active=u.get("active", True), session_generation=generation + (0 if kept or not old else 1)))
     session.flush()
     for u in doc.get("users", []):
         session.add_all(UserRole(username=u["username"], role=r) for r in u.get("roles", []))

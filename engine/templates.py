@@ -6,9 +6,22 @@ import re
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markdown_it import MarkdownIt
+from markupsafe import Markup, escape
 
-_ENV = ImmutableSandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
-_LENIENT = ImmutableSandboxedEnvironment(autoescape=True)
+# Backslash, brackets: what could turn text into a Markdown link. A backslash before them makes them plain.
+_LINK_SYNTAX = re.compile(r"([\\\[\]])")
+
+
+def _as_text(value):
+    """A value from the case data, made to read as itself in Markdown (never a link); the package's own text
+    (Markup) is left alone. Jinja HTML-escapes it afterwards."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return _LINK_SYNTAX.sub(r"\\\1", value)
+    return value
+
+
+_ENV = ImmutableSandboxedEnvironment(autoescape=True, undefined=StrictUndefined, finalize=_as_text)
+_LENIENT = ImmutableSandboxedEnvironment(autoescape=True, finalize=_as_text)
 # CommonMark without raw HTML or images: what a package writes stays text; markdown-it refuses javascript:,
 # vbscript:, file: and data: links itself. The input is already HTML-escaped by the sandbox, and escaped
 # entities stay escaped.
@@ -23,13 +36,14 @@ def _compile(source, environment):
 
 
 def render(source, data, strict=False):
-    """Render instructions; a broken template yields its error text instead of a crash."""
+    """Render instructions, HTML-escaped; a broken template yields its (escaped) error text instead of a crash."""
     if not source:
         return ""
     try:
         return _compile(source, _ENV if strict else _LENIENT).render(**data)
     except TemplateError as exc:
-        return f"[instructions could not be shown: {exc}]"
+        # The error can quote case data (a missing key): it is escaped like any value, never read as HTML or a link.
+        return str(escape(_as_text(f"(instructions could not be shown: {exc})")))
 
 
 def _soft_break(renderer, tokens, idx, options, env):

@@ -15,6 +15,7 @@ ORG_FILE = PROCESSES / "org.yaml"
 PACKAGES = Path(__file__).resolve().parent / "packages"
 POSTGRES_URL = os.environ.get("OPSFLOW_TEST_POSTGRES_URL")
 IN_CI = os.environ.get("CI", "").lower() == "true"
+REDIS_URL = os.environ.get("OPSFLOW_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def postgres_or_skip():
@@ -24,6 +25,19 @@ def postgres_or_skip():
     if IN_CI:
         pytest.fail("CI=true but OPSFLOW_TEST_POSTGRES_URL is not set: PostgreSQL tests may not be skipped in CI")
     pytest.skip("PostgreSQL tests need OPSFLOW_TEST_POSTGRES_URL (e.g. postgresql+psycopg://postgres@127.0.0.1/test)")
+
+
+def redis_or_skip():
+    """The Redis URL for tests once it answers a PING; skipping is allowed on a laptop, never in CI."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        if IN_CI:
+            pytest.fail(f"CI=true but Redis at {REDIS_URL} does not answer ({exc}): Redis tests may not be skipped")
+        pytest.skip(f"Redis tests need a Redis server at OPSFLOW_TEST_REDIS_URL ({REDIS_URL}): {exc}")
+    return REDIS_URL
 
 
 def fresh_postgres_schema(base_url):
@@ -84,6 +98,7 @@ def procurement(runtime):
 # How to run what a plain `make test` skips, by a word of the skip reason.
 HOW_TO_ENABLE = {
     "OPSFLOW_TEST_POSTGRES_URL": "set OPSFLOW_TEST_POSTGRES_URL to a PostgreSQL database the tests may add schemas to",
+    "OPSFLOW_TEST_REDIS_URL": "start Redis on 127.0.0.1:6379 or set OPSFLOW_TEST_REDIS_URL to one the tests may use",
     "chromium": "install Chromium as /usr/bin/chromium (Debian: apt-get install chromium)",
 }
 

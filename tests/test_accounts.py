@@ -6,7 +6,8 @@ from engine.runtime import accounts
 from engine.store.models import User
 
 TSENG = {"username": "sales.tseng", "name": "Tseng Kuan-ting", "email": "sales.tseng@example.com",
-         "department": "sales", "roles": ["employee", "sales"], "language": None}
+         "department": "sales", "roles": ["employee", "sales"], "language": None,
+         "session_generation": 0}
 
 
 def deactivate(runtime, username):
@@ -63,9 +64,10 @@ def test_account_loads_the_user_without_a_password(runtime):
 
 
 def test_changing_the_password(runtime):
-    runtime.change_password("sales.tseng", "demo-sales-tseng", "a much longer secret")
+    changed = runtime.change_password("sales.tseng", "demo-sales-tseng", "a much longer secret")
+    assert changed == dict(TSENG, session_generation=1)  # every earlier session of the user ends
     assert runtime.authenticate("sales.tseng", "demo-sales-tseng") is None
-    assert runtime.authenticate("sales.tseng", "a much longer secret") == TSENG
+    assert runtime.authenticate("sales.tseng", "a much longer secret") == changed
     with runtime.db.read() as s:
         assert s.get(User, "sales.tseng").password_hash.split("$")[1] == str(runtime.settings.password_hash_cost)
 
@@ -106,3 +108,25 @@ def test_a_sign_in_rehashes_a_password_stored_at_another_cost(runtime):
     assert runtime.authenticate("sales.tseng", "demo-sales-tseng") == TSENG
     assert stored().split("$")[1] == "32"
     assert runtime.authenticate("sales.tseng", "demo-sales-tseng") == TSENG
+
+
+def generation(runtime, username):
+    """The user's session generation as the web's user loader reads it."""
+    return runtime.account(username)["session_generation"]
+
+
+def test_ending_sessions_raises_only_that_users_generation(runtime):
+    runtime.end_sessions("sales.tseng")
+    runtime.end_sessions("sales.tseng")
+    assert generation(runtime, "sales.tseng") == 2 and generation(runtime, "sales.lu") == 0
+
+
+def test_reloading_the_organisation_keeps_generations_unless_it_replaces_a_password(runtime):
+    from tests.conftest import ORG_FILE
+
+    runtime.end_sessions("sales.tseng")
+    runtime.change_password("sales.lu", "demo-sales-lu", "a much longer secret")
+    runtime.load_org(ORG_FILE)
+    # sales.tseng's earlier sessions stay ended; sales.lu's password went back to the file's, so sessions end.
+    assert generation(runtime, "sales.tseng") == 1 and generation(runtime, "sales.lu") == 2
+    assert generation(runtime, "ops.lin") == 0

@@ -33,3 +33,16 @@ def test_only_safe_links_become_links():
 
 def test_chinese_lines_join_without_a_space():
     assert shown("請核對採購單\n與驗收紀錄。") == "<p>請核對採購單與驗收紀錄。</p>\n"
+
+
+def test_a_failing_template_gives_its_error_escaped_even_before_markdown():
+    hostile = '<meta http-equiv="refresh" content="0;url=http://example.invalid/">'
+    text = render("{{ {'a': 1}[reason].upper() }}", {"reason": hostile})
+    assert text.startswith("(instructions could not be shown: ") and "<" not in text
+    assert "&lt;meta http-equiv=&#34;refresh&#34;" in text
+
+
+def test_case_data_reads_as_itself_never_as_a_link():
+    html = shown("See [the guide](https://example.com/g). {{ note }}", note="[sign in](http://example.invalid/) \\")
+    assert '<a href="https://example.com/g">the guide</a>' in html  # the package's own link stays
+    assert 'href="http://example.invalid' not in html and "[sign in](http://example.invalid/) \\" in html

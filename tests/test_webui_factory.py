@@ -37,8 +37,8 @@ def test_test_config_overrides_the_environment(monkeypatch, tmp_path):
 
 
 def test_each_app_gets_its_own_runtime(tmp_path):
-    first = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'a.db'}"})
-    second = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'b.db'}"})
+    first = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'a.db'}"})
+    second = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'b.db'}"})
     assert first.extensions["opsflow"] is not second.extensions["opsflow"]
 
 

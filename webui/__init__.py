@@ -3,6 +3,7 @@
 One blueprint per audience: `auth` (sign-in, password, language), `work` (the employee's
 inbox, tasks, start catalogue, requests and case pages) and `main` (health check).
 """
+import secrets
 from dataclasses import fields
 
 from flask import Flask, current_app
@@ -21,7 +22,7 @@ def create_app(test_config=None):
     settings = Settings.from_env(**overrides)
     app = Flask(__name__)
     app.config.from_mapping(
-        SECRET_KEY=settings.secret_key,
+        SECRET_KEY=_session_key(settings, test_config.get("TESTING")),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="opsflow_session",
@@ -54,6 +55,13 @@ def create_app(test_config=None):
     app.register_blueprint(auth_bp)
     app.register_blueprint(work_bp)
     return app
+
+
+def _session_key(settings, testing):
+    """The configured session key; only a test app may go without one (it gets a random key of its own)."""
+    if testing:
+        return settings.secret_key or secrets.token_urlsafe(32)
+    return settings.require_secret_key()
 
 
 def current_runtime():

@@ -20,6 +20,7 @@ from webui.supervise import Supervisor
 def serve(host, port, worker, dev):
     """Serve the web UI under gunicorn (OPSFLOW_WEB_WORKERS processes x OPSFLOW_WEB_THREADS threads)."""
     settings = cli_io.runtime().settings  # refuses an unreachable or uninitialised database
+    settings.require_secret_key()  # a missing or published key would let anyone forge a signed-in session
     host, port = host or settings.host, port or settings.port
     if dev:
         _serve_dev(settings, host, port, worker)

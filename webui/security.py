@@ -43,10 +43,11 @@ class Account(UserMixin):
         self.username = facts["username"]
         self.name = facts["name"]
         self.roles = set(facts.get("roles") or [])
+        self.generation = facts["session_generation"]
 
     def get_id(self):
-        """Flask-Login keeps the username in the session."""
-        return self.username
+        """Flask-Login keeps `username:generation` in the session, so raising the generation ends the session."""
+        return f"{self.username}:{self.generation}"
 
 
 class HttpsAwareSessionInterface(SecureCookieSessionInterface):
@@ -57,13 +58,15 @@ class HttpsAwareSessionInterface(SecureCookieSessionInterface):
         return bool(app.config["SESSION_COOKIE_SECURE"] or (request and request.is_secure))
 
 
-def _load_user(username):
-    """Flask-Login's loader: an active account, or None (signed out) once deactivated."""
+def _load_user(session_id):
+    """Flask-Login's loader: the active account the session names, or None (signed out) once the user is
+    deactivated, signed out elsewhere or changed their password."""
     from webui import current_runtime
 
     if "account" not in g:
-        facts = current_runtime().account(username)
-        g.account = Account(facts) if facts else None
+        username, _, generation = session_id.rpartition(":")
+        facts = current_runtime().account(username) if username and generation.isdigit() else None
+        g.account = Account(facts) if facts and facts["session_generation"] == int(generation) else None
     return g.account
 
 

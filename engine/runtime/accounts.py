@@ -57,7 +57,10 @@ class AccountMixin:
             return _account(session, user) if user is not None and user.active else None
 
     def change_password(self, username, old, new):
-        """Replace an active user's password after checking the current one."""
+        """Replace an active user's password after checking the current one, ending every session of theirs.
+
+        Returns the account with its new session generation, so the caller can keep its own session.
+        """
         with self.db.write() as session:
             user = session.get(User, username) if isinstance(username, str) and username else None
             if user is None or not user.active:
@@ -65,8 +68,17 @@ class AccountMixin:
             if not isinstance(old, str) or not verify_password(old, user.password_hash):
                 raise ValidationFailed({"old_password": "is not your current password"})
             _check_new_password(old, new)
-            session.execute(update(User).where(User.username == user.username)
-                            .values(password_hash=hash_password(new, n=self.settings.password_hash_cost)))
+            user.password_hash = hash_password(new, n=self.settings.password_hash_cost)
+            user.session_generation = User.session_generation + 1
+            session.flush()
+            session.refresh(user, ["session_generation"])
+            return _account(session, user)
+
+    def end_sessions(self, username):
+        """Sign a user out everywhere: every session begun before this call ends at its next request."""
+        with self.db.write() as session:
+            session.execute(update(User).where(User.username == username)
+                            .values(session_generation=User.session_generation + 1))
 
     def people(self):
         """Active users by name, for pickers: [{username, name, department}]."""
@@ -80,7 +92,7 @@ def _account(session, user):
     """The dict the web UI keeps for a signed-in user."""
     roles = session.scalars(select(UserRole.role).where(UserRole.username == user.username).order_by(UserRole.role))
     return {"username": user.username, "name": user.name, "email": user.email, "department": user.department,
-            "roles": list(roles), "language": None}
+            "roles": list(roles), "language": None, "session_generation": user.session_generation}
 
 
 def _check_new_password(old, new):

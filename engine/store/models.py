@@ -70,6 +70,9 @@ class User(Base):
     manager: Mapped[str | None] = mapped_column(String(64))
     password_hash: Mapped[str] = mapped_column(String(300))
     active: Mapped[bool] = mapped_column(default=True)
+    # Raised by sign-out and password change; a web session names the generation it began in, so every
+    # session from before ends at its next request.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class UserRole(Base):

@@ -1,6 +1,7 @@
 """`opsflow serve`: gunicorn with one timer worker beside it; `--dev`'s thread fires due timers too."""
 import json
 import os
+import secrets
 import socket
 import sqlite3
 import subprocess
@@ -65,7 +66,7 @@ def get(url):
 
 def test_serve_runs_gunicorn_with_one_timer_worker_and_stops_on_term(tmp_path):
     env = dict(os.environ, OPSFLOW_DATABASE_URL=f"sqlite:///{tmp_path / 'serve.db'}", OPSFLOW_WORKER_POLL_SECONDS="0.1",
-               OPSFLOW_WEB_WORKERS="2", OPSFLOW_WEB_THREADS="2")
+               OPSFLOW_WEB_WORKERS="2", OPSFLOW_WEB_THREADS="2", OPSFLOW_SECRET_KEY=secrets.token_urlsafe(32))
     opsflow = [sys.executable, "-m", "webui.cli"]
     subprocess.run([*opsflow, "init"], env=env, check=True, capture_output=True)
     port = free_port()

@@ -1,8 +1,9 @@
-"""Account pages. Sign-in is rate-limited per client address and per username."""
+"""Account pages. Sign-in and the password check are rate-limited per client address and per account."""
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from engine.errors import ValidationFailed
@@ -56,9 +57,16 @@ def login():
     return render_template("auth/login.html", form=form), status
 
 
+def _account_key():
+    """Rate-limit key of the signed-in user whose current password is being checked."""
+    return "password:" + (getattr(current_user, "username", None) or get_remote_address())
+
+
 @bp.post("/logout")
 def logout():
-    """Sign out and forget the session."""
+    """Sign out everywhere: this session and every other one of the user end (a copied cookie too)."""
+    if current_user.is_authenticated:
+        current_runtime().end_sessions(current_user.username)
     logout_user()
     session.clear()
     flash(_("You are signed out."), "info")
@@ -67,16 +75,23 @@ def logout():
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=_account_key)
 def change_password():
-    """Change one's own password (the current one is asked again)."""
+    """Change one's own password (the current one is asked again, as often as sign-in allows guesses).
+
+    Every other session of the user ends; this one is issued again under the new session generation.
+    """
     form = PasswordChangeForm()
     if form.validate_on_submit():
         try:
-            current_runtime().change_password(current_user.username, form.old_password.data, form.new_password.data)
+            facts = current_runtime().change_password(current_user.username, form.old_password.data,
+                                                      form.new_password.data)
         except ValidationFailed as exc:
             for name, message in exc.errors.items():
                 getattr(form, name, form.new_password).errors.append(localize(message))
         else:
+            login_user(Account(facts))
             flash(_("Your password is changed."), "success")
             return redirect(url_for("work.inbox"))
     return render_template("auth/password.html", form=form), 422 if form.errors else 200

@@ -1,0 +1,32 @@
+"""A refresh tag in case data that ends up in a failing instructions render stays text: the page does not move."""
+import shutil
+
+import pytest
+import yaml
+
+from tests.conftest import PACKAGES
+
+pytestmark = pytest.mark.browser
+
+META = '<meta http-equiv="refresh" content="0;url=http://example.invalid/">'
+
+
+def test_a_refresh_tag_in_an_instructions_error_does_not_navigate(live_server, page_as, screenshot, tmp_path):
+    package = tmp_path / "minimal"
+    shutil.copytree(PACKAGES / "minimal", package)
+    approval = package / "forms" / "approval.yaml"
+    form = yaml.safe_load(approval.read_text(encoding="utf-8"))
+    form["instructions"] = {"en": '{{ {"urgent": "Call."}[reason].upper() }}',
+                            "zh-Hant": '{{ {"urgent": "致電。"}[reason].upper() }}'}
+    approval.write_text(yaml.safe_dump(form, allow_unicode=True), encoding="utf-8")
+    runtime = live_server.runtime
+    runtime.deploy([package])
+    case_id = runtime.start("minimal", "sales.tseng", {"amount": 100, "reason": META})
+    task = runtime.describe_case(case_id)["tasks"][0]
+    page = page_as(task["assignee"])
+    page.goto(f"/tasks/{task['id']}")
+    page.wait_for_timeout(1500)  # a refresh of 0 seconds would have left by now
+    assert page.url.endswith(f"/tasks/{task['id']}")
+    assert page.locator("meta[http-equiv]").count() == 0
+    assert META in page.locator("main").inner_text()
+    screenshot(page, "hostile-instructions-error")
