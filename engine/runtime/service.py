@@ -139,6 +139,7 @@ class Runtime(TimerMixin, queries.QueryMixin, WorkspaceMixin):
             loaded = self.catalog.get(row["definition_id"], session)
             workflow = load_workflow(self, session, row)
             case = Case(self, session, directory, row, loaded, workflow)
+            case.done_by = (str(task_id), user)
             spiff_task = spiff.find_task(workflow, task_id)
             if not spiff.is_ready(spiff_task):
                 raise Conflict(f"task {task_id} is no longer waiting; reload the case")
