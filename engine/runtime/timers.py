@@ -134,7 +134,7 @@ class TimerMixin:
     def _scheduled_start(self, session, timer):
         """A timer start event fell due: start a case as the manifest's schedule says, arm the next one."""
         directory = Directory(session)
-        loaded = self.catalog.get(self.catalog.latest_id(session, timer.process_key), session)
+        loaded = self.catalog.get(self.catalog.active_id(session, timer.process_key), session)
         rule = loaded.package.manifest.get("schedule") or {}
         starter = sandbox.evaluate(rule.get("as") or "None", directory.functions(), self.settings.script_time_limit)
         case = self.start_case(session, directory, loaded, starter, rule.get("data") or {}, scheduled=timer.task_id)
