@@ -238,13 +238,13 @@ def instance(instance_id, user, as_json):
 
 
 @main.command()
-@click.option("--once", is_flag=True, help="Fire what is due now, then exit.")
+@click.option("--once", is_flag=True, help="Fire every timer due now (batch after batch), then exit.")
 @_reports_errors
 def worker(once):
     """Fire due timers (BPMN timer events and task SLAs), riding out database outages; Ctrl-C or TERM stops it."""
     runtime = _runtime()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     if not once:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
         signal.signal(signal.SIGTERM, _interrupt)
         click.echo(f"worker polling every {runtime.settings.worker_poll_seconds:g} s; Ctrl-C stops it")
     try:
