@@ -27,7 +27,7 @@ class Runtime(TimerMixin, queries.QueryMixin, WorkspaceMixin):
 
     def __init__(self, settings=None, *, database=None, clock=None):
         self.settings = settings or Settings.from_env()
-        self.db = database or Database(self.settings.database_url)
+        self.db = database or Database(self.settings.database_url, busy_seconds=self.settings.sqlite_busy_seconds)
         self.catalog = Catalog(self.db, None)
         self.codec = spiff.WorkflowCodec(self.catalog.specs_for, self.settings.script_time_limit)
         self.cache = InstanceCache(self.settings.instance_cache_size)
