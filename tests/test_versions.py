@@ -6,8 +6,11 @@ from engine.errors import NotFound
 from engine.store import Database, migrate
 from engine.store.models import Activation
 from tests.conftest import PACKAGES, edition
-from tests.test_cli import cli, ok  # noqa: F401 - the CLI fixture
-from tests.test_runtime import CLAIM, approve, open_tasks
+from tests.test_cli import cli as cli_fixture
+from tests.test_cli import ok
+from tests.test_runtime import CLAIM, approve
+
+cli = cli_fixture  # `opsflow` in a subprocess on a fresh SQLite file
 
 
 @pytest.fixture
