@@ -8,9 +8,10 @@ from pathlib import Path
 import click
 
 from engine.cli_io import emit as _emit
+from engine.cli_io import json_option, when
 from engine.cli_io import reports_errors as _reports_errors
 from engine.cli_io import runtime as _runtime
-from engine.cli_io import when
+from engine.cli_versions import COMMANDS
 from engine.config import DEFAULT_DATABASE_FOLDER, Settings
 
 
@@ -24,7 +25,6 @@ def _parse_data(raw):
         raise click.BadParameter(f"not valid JSON: {exc}", param_hint="--data") from exc
 
 
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 as_option = click.option("--as", "user", required=True, metavar="USER", help="Act as this user.")
 
 
@@ -32,6 +32,10 @@ as_option = click.option("--as", "user", required=True, metavar="USER", help="Ac
 @click.version_option(package_name="opsflow", message="opsflow %(version)s")
 def main():
     """opsflow: run an operations department's procedures as BPMN."""
+
+
+for _command in COMMANDS:
+    main.add_command(_command)
 
 
 @main.command()
@@ -42,22 +46,6 @@ def init():
         Path(DEFAULT_DATABASE_FOLDER).mkdir(exist_ok=True)
     _runtime(ready=False).init()
     click.echo("database ready")
-
-
-@main.command()
-@click.argument("paths", nargs=-1, type=click.Path(exists=True))
-@click.option("--by", "actor", default=None, help="Who deploys (recorded with the version).")
-@json_option
-@_reports_errors
-def deploy(paths, actor, as_json):
-    """Validate packages and store a new version of each one that changed (default: OPSFLOW_PROCESSES_PATH)."""
-    runtime = _runtime()
-    results = runtime.deploy(paths or (runtime.settings.processes_path,), actor)
-    _emit(results, as_json, lambda rs: "\n".join(
-        f"{r['key']}: version {r['version']} {'deployed' if r['created'] else 'unchanged'}" for r in rs))
-    if not all(r["roles_checked"] for r in results):
-        click.echo("warning: no organisation is loaded, so the roles these procedures name are not checked; "
-                   "`opsflow org load` checks them", err=True)
 
 
 def _org_roles(path):
@@ -250,13 +238,13 @@ def instance(instance_id, user, as_json):
 
 
 @main.command()
-@click.option("--once", is_flag=True, help="Fire what is due now, then exit.")
+@click.option("--once", is_flag=True, help="Fire every timer due now (batch after batch), then exit.")
 @_reports_errors
 def worker(once):
     """Fire due timers (BPMN timer events and task SLAs), riding out database outages; Ctrl-C or TERM stops it."""
     runtime = _runtime()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     if not once:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
         signal.signal(signal.SIGTERM, _interrupt)
         click.echo(f"worker polling every {runtime.settings.worker_poll_seconds:g} s; Ctrl-C stops it")
     try:

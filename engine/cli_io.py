@@ -14,6 +14,7 @@ from engine.org import Directory
 from engine.runtime.heartbeat import DATABASE_ERRORS, describe
 from engine.store.db import CHECK_DATABASE
 
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 USAGE_EXIT = 2  # bad input (a package, form data); everything else exits 1
 
 

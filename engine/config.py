@@ -38,6 +38,9 @@ class Settings:
     worker_retry_max_seconds: float = 30.0
     # /healthz answers 503 when the newest worker heartbeat (its last successful poll) is older than this.
     worker_stale_seconds: float = 60.0
+    # How long, in seconds, a command on SQLite waits for another writer to finish before it fails as
+    # "database busy" (PostgreSQL waits on row locks until its own lock_timeout, none by default).
+    sqlite_busy_seconds: float = 10.0
     # Wall-clock budget, in seconds, of one sandboxed script or expression.
     script_time_limit: float = 1.0
     # How many deserialized workflows one process keeps in memory (0 disables the cache).

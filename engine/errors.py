@@ -25,6 +25,12 @@ class Conflict(OpsflowError):
     code = "conflict"
 
 
+class Busy(OpsflowError):
+    """Other writers held the database longer than a command may wait; nothing changed, so try again soon."""
+
+    code = "database_busy"
+
+
 class NotReady(OpsflowError):
     """The task or case is no longer (or not yet) in a state that allows this."""
 

@@ -8,7 +8,7 @@ from engine.definitions.roles import missing_roles
 from engine.definitions.yamlfile import dotted
 from engine.errors import OpsflowError
 from engine.passwords import hash_password, verify_password
-from engine.store.models import Department, Role, User, UserRole, newest_definitions
+from engine.store.models import Department, Role, User, UserRole, active_definitions
 
 
 class OrgError(OpsflowError):
@@ -68,13 +68,13 @@ def load_org(session, doc, hash_cost=2**14):
 
 
 def deployed_role_warnings(session, roles):
-    """One line per role the newest deployed version of a procedure names and `roles` lacks.
+    """One line per role the active version of a procedure names and `roles` lacks.
 
     Loading still succeeds: the organisation is the company's truth, and the lines say which
     procedures to fix (or which roles to declare) before their tasks reach nobody.
     """
     return [f"{row.key} v{row.version}: {dotted(path)} names role {role!r}, which this organisation lacks"
-            for row in session.execute(newest_definitions()) for path, role in missing_roles(row.manifest, roles)]
+            for row in session.execute(active_definitions()) for path, role in missing_roles(row.manifest, roles)]
 
 
 class Directory:

@@ -16,6 +16,7 @@ PACKAGES = Path(__file__).resolve().parent / "packages"
 POSTGRES_URL = os.environ.get("OPSFLOW_TEST_POSTGRES_URL")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 REDIS_URL = os.environ.get("OPSFLOW_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+RUN_LONG = os.environ.get("OPSFLOW_LONG_TESTS") == "1"
 
 
 def postgres_or_skip():
@@ -54,6 +55,18 @@ def db_url(request, tmp_path):
     url, drop = fresh_postgres_schema(postgres_or_skip())
     yield url
     drop()
+
+
+def edition(source, folder, number):
+    """A copy of the package at `source` in `folder` whose content differs per `number`: a new version to deploy."""
+    for path in source.rglob("*"):
+        if path.is_file():
+            target = folder / path.relative_to(source)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(path.read_bytes())
+    manifest = folder / "process.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8") + f"\n# edition {number}\n", encoding="utf-8")
+    return folder
 
 
 @pytest.fixture
@@ -115,6 +128,16 @@ def skip_groups(reports):
         hints = [hint for word, hint in HOW_TO_ENABLE.items() if word.lower() in reason.lower()]
         lines.append(f"{count} skipped: {reason}" + (f" -> to run them, {hints[0]}" if hints else ""))
     return lines
+
+
+def pytest_collection_modifyitems(config, items):
+    """Long probes (many rounds of a race) run only when asked for; their short twins always run."""
+    if RUN_LONG:
+        return
+    skip = pytest.mark.skip(reason="a long probe: set OPSFLOW_LONG_TESTS=1 to run it")
+    for item in items:
+        if "long" in item.keywords:
+            item.add_marker(skip)
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -510,7 +510,7 @@ def test_an_existing_0001_database_upgrades_with_its_data(db_url):
         assert conn.execute(text("SELECT id, priority, pool FROM human_tasks")).all() == [("t-1", 3, "role")]
         # The task's SLA timer survives: adding the column must not copy and drop human_tasks (FK cascade).
         assert conn.execute(text("SELECT human_task_id FROM timers")).all() == [("t-1",)]
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0005"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0006"
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
         tables = set(inspect(conn).get_table_names())
     assert {"task_drafts", "attachments", "saved_filters", "task_people"} <= tables

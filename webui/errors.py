@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import Conflict, Forbidden, NotFound, NotReady, ScriptError, ValidationFailed
+from engine.errors import Busy, Conflict, Forbidden, NotFound, NotReady, ScriptError, ValidationFailed
 from webui.messages import localize
 from webui.names import people
 
@@ -12,11 +12,14 @@ from webui.names import people
 ENGINE_ERRORS = {
     NotFound: (404, _l("Not found")),
     Forbidden: (403, _l("Not allowed")),
+    Busy: (503, _l("The system is busy")),
     Conflict: (409, _l("Someone got there first")),
     NotReady: (409, _l("This can no longer be done")),
     ValidationFailed: (422, _l("Please check what you entered")),
     ScriptError: (500, _l("The procedure could not continue")),
 }
+
+BUSY_RETRY_AFTER_SECONDS = 5  # what a busy page tells browsers and proxies to wait before retrying
 
 HTTP_HEADLINES = {
     400: _l("Bad request"),
@@ -47,7 +50,8 @@ def _engine_error(exc):
             # A stranger's 404 says nothing about what exists.
             detail = "" if isinstance(exc, NotFound) else localize(str(exc), people())
             advice = HTTP_ADVICE[404] if isinstance(exc, NotFound) else ""
-            return error_page(status, headline, detail, advice)
+            page, status = error_page(status, headline, detail, advice)
+            return page, status, {"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)} if isinstance(exc, Busy) else {}
     raise exc
 
 

@@ -52,6 +52,13 @@ _SENTENCES = [
     (rf"case {_ID.format('case')} was changed by someone else; reload it and try again",
      _l("Someone changed case #%(case)s at the same moment; reload it and try again.")),
     (rf"task {_ID.format('task')} changed meanwhile; reload it", _l("The task changed meanwhile; reload it.")),
+    (r"the database stayed busy with other changes for (?P<s>[\d.]+) s; nothing was saved, try again in a moment",
+     _l("The database stayed busy with other people's changes for %(s)s seconds. Nothing was saved; "
+        "try again in a moment.")),
+    (r"the database stayed busy with other changes; nothing was saved, try again in a moment",
+     _l("The database stayed busy with other people's changes. Nothing was saved; try again in a moment.")),
+    (r"another change to the same data was saved at the same moment; reload and try again",
+     _l("Someone saved a change to the same data at the same moment; reload and try again.")),
     (rf"{_ID.format('user')} may not cancel case {_ID.format('case')}",
      _l("Only the person who started case #%(case)s or a supervisor of the procedure may cancel it.")),
     (rf"{_ID.format('user')} does not supervise {_ID.format('procedure')}",

@@ -50,7 +50,7 @@ def with_department_names(users):
 
 
 def procedures():
-    """The newest version of every deployed procedure (runtime.definitions()), read once per request."""
+    """The active version of every deployed procedure (runtime.definitions()), read once per request."""
     if "procedures" not in g:
         from webui import current_runtime
 
@@ -60,7 +60,7 @@ def procedures():
 
 
 def _procedures():
-    """key -> manifest of the newest version of each procedure."""
+    """key -> manifest of the active version of each procedure."""
     procedures()
     return g.manifests
 

@@ -2,7 +2,7 @@
 import threading
 from collections import OrderedDict
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, or_, select
 
 from engine import sandbox
 from engine.errors import Conflict, ScriptError
@@ -24,6 +24,10 @@ DELETE_TIMERS = TIMERS.delete().where(TIMERS.c.instance_id == bindparam("b_id"),
                                       TIMERS.c.fired_at.is_(None))
 # inline(): no RETURNING of new keys, so the inserts can be batched (nobody reads them).
 INSERT_TASKS, INSERT_TIMERS, INSERT_EVENTS = (t.insert().inline() for t in (TASKS, TIMERS, EVENTS))
+# A completion's task row, still unclaimed or the doer's; the no-op update locks it until commit on PostgreSQL.
+HOLD_TASK = (TASKS.update().where(TASKS.c.id == bindparam("b_task"),
+                                  or_(TASKS.c.assignee.is_(None), TASKS.c.assignee == bindparam("b_user")))
+             .values(assignee=TASKS.c.assignee))
 LOAD_ROW = select(INSTANCES.c.id, INSTANCES.c.definition_id, INSTANCES.c.status, INSTANCES.c.starter,
                   INSTANCES.c.lock_version, INSTANCES.c.process_key, INSTANCES.c.viewers
                   ).where(INSTANCES.c.id == bindparam("b_id"))
@@ -77,6 +81,7 @@ class Case:
         self.data_before = spiff.case_data(workflow) if row.get("id") else {}
         self.main_event = None
         self.memo = {}  # what the assignment policy read once for this save
+        self.done_by = None  # (task id, user) of a completion, checked by the save against a racing claim
 
     @property
     def package(self):
@@ -123,6 +128,7 @@ class Case:
             self._insert(values)
         else:
             self._update(values)
+            self._hold_done_task()
         writes = self._task_writes(now)
         writes += self._timer_writes(now)
         with self.rt.db.batch(self.conn):
@@ -174,6 +180,18 @@ class Case:
         if result.rowcount != 1:
             raise Conflict(f"case {self.row['id']} was changed by someone else; reload it and try again")
         self.row["lock_version"] += 1
+
+    def _hold_done_task(self):
+        """A completed task must still be unclaimed or the doer's: a claim or hand-over committed first wins.
+
+        Claims change only the task row, so the instance's compare-and-set cannot see them. This runs after
+        that compare-and-set, so every command locks a case before its task rows and none waits in a cycle.
+        """
+        if self.done_by is None:
+            return
+        task_id, user = self.done_by
+        if self.conn.execute(HOLD_TASK, {"b_task": task_id, "b_user": user}).rowcount != 1:
+            raise Conflict(f"task {task_id} changed meanwhile; reload it")
 
     def _task_writes(self, now):
         """Deletes of task rows no longer open, inserts for new ones (assignees picked now, before any write)."""

@@ -3,14 +3,16 @@ import threading
 from typing import NamedTuple
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from engine.definitions import build_specs, find_packages, load_package, package_from_files
 from engine.definitions.roles import role_problems
-from engine.errors import NotFound, PackageError
+from engine.errors import Conflict, NotFound, PackageError
 from engine.runtime.clocked_timers import use_our_clock
-from engine.store.models import Definition, Role
+from engine.store.models import Activation, Definition, Role
 
 LOADED = "the loaded organisation"
+DEPLOY_ATTEMPTS = 3  # a deploy that lost a race for a version number reads again and finds the winner's row
 
 
 def organisation_roles(session):
@@ -49,12 +51,26 @@ class Catalog:
         return packages
 
     def deploy(self, paths, actor=None, on_new_version=None):
-        """Store a new version of each package whose content changed; return what happened.
+        """Store a new version of each package whose content changed and make it active; return what happened.
 
         `on_new_version(session, definition_id)` runs in the same transaction for each new version.
         A role the loaded organisation lacks refuses the package; while none is loaded, each result
         says `roles_checked: False` and loading an organisation later names what is missing.
+        Two deploys of the same new content at once both report the one version the first stored.
         """
+        for _ in range(DEPLOY_ATTEMPTS - 1):
+            try:
+                return self._deploy_all(paths, actor, on_new_version)
+            except IntegrityError:
+                continue
+        try:
+            return self._deploy_all(paths, actor, on_new_version)
+        except IntegrityError as exc:
+            raise Conflict("other deploys of the same procedures kept storing versions at the same moment; "
+                           "deploy again") from exc
+
+    def _deploy_all(self, paths, actor, on_new_version):
+        """One attempt at a deploy, in one transaction (a unique-key race raises IntegrityError)."""
         results = []
         try:
             with self.db.write() as session:
@@ -71,11 +87,13 @@ class Catalog:
         return results
 
     def _deploy_one(self, session, package, actor):
-        """Insert one version unless the same content is already deployed."""
+        """Insert and activate one version unless the same content is already deployed."""
         same = session.scalar(select(Definition).where(Definition.key == package.key,
                                                        Definition.content_hash == package.content_hash))
         if same is not None:
-            return {"key": package.key, "version": same.version, "created": False, "id": same.id}
+            active = self._active_version(session, package.key)
+            return {"key": package.key, "version": same.version, "created": False, "id": same.id,
+                    "active": active == same.version, "active_version": active}
         latest = session.scalar(select(func.max(Definition.version)).where(Definition.key == package.key)) or 0
         row = Definition(key=package.key, version=latest + 1, content_hash=package.content_hash,
                          process_id=package.process_id, manifest=package.manifest,
@@ -83,15 +101,51 @@ class Catalog:
                          deployed_at=self.clock.now(), deployed_by=actor)
         session.add(row)
         session.flush()
-        return {"key": package.key, "version": row.version, "created": True, "id": row.id}
+        session.add(Activation(process_key=package.key, definition_id=row.id, activated_at=row.deployed_at,
+                               activated_by=actor))
+        return {"key": package.key, "version": row.version, "created": True, "id": row.id,
+                "active": True, "active_version": row.version}
 
-    def latest_id(self, session, key):
-        """Id of the newest version of a procedure, or NotFound."""
-        found = session.scalar(select(Definition.id).where(Definition.key == key)
-                               .order_by(Definition.version.desc()).limit(1))
+    def activate(self, key, version, actor=None, on_activate=None):
+        """Make a deployed version the one new cases of `key` start on (a rollback or roll forward), recorded.
+
+        `on_activate(session, definition_id)` runs in the same transaction (scheduled starts follow it).
+        """
+        with self.db.write() as session:
+            found = session.scalar(select(Definition.id).where(Definition.key == key, Definition.version == version))
+            if found is None:
+                raise NotFound(f"procedure {key!r} has no version {version}; `opsflow versions {key}` lists them")
+            was = self._active_version(session, key)
+            if was != version:
+                session.add(Activation(process_key=key, definition_id=found, activated_at=self.clock.now(),
+                                       activated_by=actor))
+                if on_activate is not None:
+                    on_activate(session, found)
+        return {"key": key, "version": version, "was": was, "changed": was != version}
+
+    def versions(self, session, key):
+        """Every deployed version of a procedure, newest first, each saying whether it is the active one."""
+        active = self._active_version(session, key)
+        rows = session.execute(select(Definition.version, Definition.deployed_at, Definition.deployed_by,
+                                      Definition.content_hash).where(Definition.key == key)
+                               .order_by(Definition.version.desc())).all()
+        if not rows:
+            raise NotFound(f"no procedure {key!r} is deployed")
+        return [dict(r._mapping, active=r.version == active) for r in rows]
+
+    def active_id(self, session, key):
+        """Id of the version new cases of a procedure start on, or NotFound."""
+        found = session.scalar(select(Activation.definition_id).where(Activation.process_key == key)
+                               .order_by(Activation.id.desc()).limit(1))
         if found is None:
             raise NotFound(f"no procedure {key!r} is deployed")
         return found
+
+    @staticmethod
+    def _active_version(session, key):
+        """The version number new cases of `key` start on (None before its first deploy)."""
+        return session.scalar(select(Definition.version).join(Activation, Activation.definition_id == Definition.id)
+                              .where(Activation.process_key == key).order_by(Activation.id.desc()).limit(1))
 
     def get(self, definition_id, session=None):
         """(package, spec, subprocess_specs, version) of a deployed version, parsed once per process."""

@@ -12,7 +12,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from engine.errors import Conflict
+from engine.errors import Busy, Conflict
 from engine.store.db import driver_reason
 from engine.store.models import WorkerHeartbeat
 
@@ -50,7 +50,7 @@ class Heartbeat:
                     session.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.last_poll_at < now - FORGET_AFTER))
                     session.add(WorkerHeartbeat(id=self.id, host=socket.gethostname()[:255], pid=os.getpid(),
                                                 started_at=now, **values))
-        except Conflict:
+        except (Busy, Conflict):
             return
         self.error = None
 

@@ -5,7 +5,7 @@ from engine.formrules import resolve_choices
 from engine.org import Directory
 from engine.runtime import access, spiff
 from engine.runtime.case import load_row, load_workflow
-from engine.store.models import Department, Event, HumanTask, Instance, Role, User, UserRole, newest_definitions
+from engine.store.models import Department, Event, HumanTask, Instance, Role, User, UserRole, active_definitions
 from engine.templates import pick_language, render
 
 TASK_COLUMNS = (HumanTask.id, HumanTask.instance_id, HumanTask.process_key, HumanTask.task_key,
@@ -116,6 +116,6 @@ class QueryMixin:
             return [dict(r._mapping) for r in session.execute(select(Role.key, Role.name_en, Role.name_zh))]
 
     def definitions(self):
-        """The newest version of each deployed procedure."""
+        """The active version (the one new cases start on) of each deployed procedure."""
         with self.db.read() as session:
-            return [dict(r._mapping) for r in session.execute(newest_definitions())]
+            return [dict(r._mapping) for r in session.execute(active_definitions())]

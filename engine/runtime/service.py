@@ -27,7 +27,7 @@ class Runtime(TimerMixin, queries.QueryMixin, WorkspaceMixin):
 
     def __init__(self, settings=None, *, database=None, clock=None):
         self.settings = settings or Settings.from_env()
-        self.db = database or Database(self.settings.database_url)
+        self.db = database or Database(self.settings.database_url, busy_seconds=self.settings.sqlite_busy_seconds)
         self.catalog = Catalog(self.db, None)
         self.codec = spiff.WorkflowCodec(self.catalog.specs_for, self.settings.script_time_limit)
         self.cache = InstanceCache(self.settings.instance_cache_size)
@@ -51,8 +51,17 @@ class Runtime(TimerMixin, queries.QueryMixin, WorkspaceMixin):
         """Deploy packages; a new version only where content changed (its scheduled starts re-armed)."""
         return self.catalog.deploy(paths, actor, on_new_version=self._arm_schedules)
 
+    def activate(self, process_key, version, actor=None):
+        """Start new cases of a procedure on an earlier (or later) deployed version; running cases keep theirs."""
+        return self.catalog.activate(process_key, version, actor, on_activate=self._arm_schedules)
+
+    def versions(self, process_key):
+        """Every deployed version of a procedure, newest first, marking the one new cases start on."""
+        with self.db.read() as session:
+            return self.catalog.versions(session, process_key)
+
     def _arm_schedules(self, session, definition_id):
-        """Arm the timer start events of a newly deployed version."""
+        """Arm the timer start events of a version that new cases now start on (newly deployed or activated)."""
         schedules.arm(session, self.catalog.get(definition_id, session), self.clock.now())
 
     def load_org(self, path):
@@ -62,10 +71,10 @@ class Runtime(TimerMixin, queries.QueryMixin, WorkspaceMixin):
             return load_org(session, doc, self.settings.password_hash_cost)
 
     def start(self, process_key, user, data=None):
-        """Start a case of the newest version with start-form data; return its id."""
+        """Start a case of the active version with start-form data; return its id."""
         with self.db.write() as session:
             directory = Directory(session)
-            loaded = self.catalog.get(self.catalog.latest_id(session, process_key), session)
+            loaded = self.catalog.get(self.catalog.active_id(session, process_key), session)
             case = self.start_case(session, directory, loaded, user, data)
         self.cache.put(case.row["id"], case.row["lock_version"], case.workflow)
         return case.row["id"]
@@ -139,6 +148,7 @@ class Runtime(TimerMixin, queries.QueryMixin, WorkspaceMixin):
             loaded = self.catalog.get(row["definition_id"], session)
             workflow = load_workflow(self, session, row)
             case = Case(self, session, directory, row, loaded, workflow)
+            case.done_by = (str(task_id), user)
             spiff_task = spiff.find_task(workflow, task_id)
             if not spiff.is_ready(spiff_task):
                 raise Conflict(f"task {task_id} is no longer waiting; reload the case")

@@ -2,10 +2,10 @@
 import logging
 import time
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from engine import sandbox
-from engine.errors import Conflict, OpsflowError
+from engine.errors import Busy, Conflict
 from engine.org import Directory
 from engine.runtime import access, assignment, schedules, spiff
 from engine.runtime.case import Case, load_row, load_workflow
@@ -22,37 +22,60 @@ class TimerMixin:
 
     fired_total = 0  # timers fired by the running worker loop, readable after an interrupt
 
-    def fire_due_timers(self, limit=None):
-        """Fire timers that are due by the clock, one transaction each; return how many fired."""
+    def fire_due_timers(self, limit=None, up_to_id=None):
+        """Fire timers that are due by the clock, one transaction each; return how many fired.
+
+        `up_to_id` leaves out timers created after it (what firing makes due waits for the next drain).
+        A timer that fails (an engine refusal, or an unexpected error in its firing) stays pending, is
+        logged in one line and skipped until the next call; database errors reach the caller.
+        """
         limit = limit or self.settings.worker_batch
         fired, skipped, busy = 0, set(), 0
         while fired < limit and busy < MAX_BUSY_RETRIES:
             timer_id = None
             try:
                 with self.db.write() as session:
-                    timer = self._claim_due(session, skipped)
+                    timer = self._claim_due(session, skipped, up_to_id)
                     if timer is None:
                         break
                     timer_id = timer.id
                     skipped.add(timer_id)
                     case = self._fire(session, timer)
-            except Conflict:
+            except (Busy, Conflict):
                 busy += 1
                 continue
-            except OpsflowError as exc:
-                log.warning("timer %s could not fire and stays pending: %s", timer_id, exc)
+            except DATABASE_ERRORS:
+                raise
+            except Exception as exc:  # one timer's fault (ours or a library's) must not stop the others
+                if timer_id is None:
+                    raise
+                log.warning("timer %s could not fire and stays pending: %s", timer_id, _one_line(exc))
                 continue
             fired += 1
             if case is not None:
                 self.cache.put(case.row["id"], case.row["lock_version"], case.workflow)
         return fired
 
+    def drain_due_timers(self):
+        """Fire every timer due now, batch after batch; return how many fired (`opsflow worker --once`).
+
+        Only timers that exist when the drain starts are fired, so a process whose firing makes a new
+        timer due at the same instant cannot keep it busy forever; that one fires on the next run.
+        """
+        with self.db.read() as session:
+            ceiling = session.scalar(select(func.max(Timer.id))) or 0
+        total = 0
+        while count := self.fire_due_timers(up_to_id=ceiling):
+            total += count
+        return total
+
     def run_worker(self, once=False, stop=None):
-        """Fire due timers until stopped (or once), outliving database outages; hourly, clear abandoned uploads.
+        """Fire due timers until stopped (or, with `once`, drain what is due and return), outliving faults.
 
         A failed poll waits longer each time (up to worker_retry_max_seconds) and is logged once per outage;
-        every successful poll updates this worker's heartbeat row, which /healthz reads. `--once` reports
-        an unreachable database instead of waiting for it.
+        any other error of a poll is logged in one line and the worker goes on. Every successful poll
+        updates this worker's heartbeat row, which /healthz reads. `once` reports an unreachable database
+        instead of waiting for it.
         """
         self.fired_total = 0
         beat = Heartbeat(self.db, self.clock)
@@ -61,14 +84,21 @@ class TimerMixin:
         while True:
             try:
                 next_purge = self._purge_when_due(next_purge)
-                count = self.fire_due_timers()
-                if not once:
-                    beat.beat()
+                count = self.drain_due_timers() if once else self.fire_due_timers()
+                beat.beat()
             except DATABASE_ERRORS as exc:
                 if once:
                     raise
                 beat.failed(exc)
                 _pause(outage.failed(exc), stop)
+                continue
+            except Exception as exc:  # a fault outside any one timer: say so, keep polling
+                if once:
+                    log.error("worker run failed: %s", _one_line(exc))
+                    return self.fired_total
+                log.error("worker poll failed, polling again in %g s: %s", self.settings.worker_poll_seconds,
+                          _one_line(exc))
+                _pause(self.settings.worker_poll_seconds, stop)
                 continue
             outage.ended()
             self.fired_total += count
@@ -95,12 +125,14 @@ class TimerMixin:
         with self.db.read() as session:
             return session.scalar(select(Timer.due_at).where(Timer.fired_at.is_(None)).order_by(Timer.due_at).limit(1))
 
-    def _claim_due(self, session, skipped):
+    def _claim_due(self, session, skipped, up_to_id=None):
         """Lock one due, unfired timer that no other worker holds (SKIP LOCKED on PostgreSQL)."""
         query = (select(Timer).where(Timer.fired_at.is_(None), Timer.due_at <= self.clock.now())
                  .order_by(Timer.due_at, Timer.id).limit(1).with_for_update(skip_locked=True))
         if skipped:
             query = query.where(Timer.id.not_in(skipped))
+        if up_to_id is not None:
+            query = query.where(Timer.id <= up_to_id)
         return session.scalar(query)
 
     def _fire(self, session, timer):
@@ -134,7 +166,7 @@ class TimerMixin:
     def _scheduled_start(self, session, timer):
         """A timer start event fell due: start a case as the manifest's schedule says, arm the next one."""
         directory = Directory(session)
-        loaded = self.catalog.get(self.catalog.latest_id(session, timer.process_key), session)
+        loaded = self.catalog.get(self.catalog.active_id(session, timer.process_key), session)
         rule = loaded.package.manifest.get("schedule") or {}
         starter = sandbox.evaluate(rule.get("as") or "None", directory.functions(), self.settings.script_time_limit)
         case = self.start_case(session, directory, loaded, starter, rule.get("data") or {}, scheduled=timer.task_id)
@@ -173,3 +205,8 @@ def _pause(seconds, stop):
     end = time.monotonic() + seconds
     while (left := end - time.monotonic()) > 0 and not (stop is not None and stop()):
         time.sleep(min(left, 0.5))
+
+
+def _one_line(exc):
+    """An error as one log line: its kind and the first line of its message, no traceback."""
+    return f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0]}"[:300]

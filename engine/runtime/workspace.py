@@ -16,7 +16,7 @@ from engine.runtime.accounts import AccountMixin
 from engine.runtime.attachments import AttachmentMixin, case_attachments
 from engine.runtime.diagram import lane_names, localized_diagram
 from engine.runtime.inbox import InboxMixin, clamp_page, page_count, page_size, whole_number
-from engine.store.models import Definition, Event, HumanTask, Instance, TaskDraft, User, newest_definitions
+from engine.store.models import Definition, Event, HumanTask, Instance, TaskDraft, User, active_definitions
 from engine.templates import pick_language, render
 
 STATUSES = ("running", "completed", "cancelled")
@@ -32,20 +32,20 @@ class WorkspaceMixin(InboxMixin, AttachmentMixin, AccountMixin):
     """Reads and small writes of the web UI around the commands (start, complete, claim ...)."""
 
     def startable(self, user):
-        """The newest version of every procedure an active user may start, by key."""
+        """The active version of every procedure an active user may start, by key."""
         with self.db.read() as session:
             directory = Directory(session)
             if not directory.is_active(user):
                 return []
-            loaded = [self.catalog.get(r.id, session) for r in session.execute(newest_definitions())
+            loaded = [self.catalog.get(r.id, session) for r in session.execute(active_definitions())
                       if access.can_start(directory, user, r.manifest)]
         return [_procedure(version) | {"has_form": bool(_fields(version.package.start_form()))} for version in loaded]
 
     def start_form(self, process_key, user, language="en"):
-        """The start form of a procedure's newest version, for a user who may start it (else NotFound)."""
+        """The start form of a procedure's active version, for a user who may start it (else NotFound)."""
         with self.db.read() as session:
             directory = Directory(session)
-            loaded = self.catalog.get(self.catalog.latest_id(session, process_key), session)
+            loaded = self.catalog.get(self.catalog.active_id(session, process_key), session)
             if not directory.is_active(user) or not access.can_start(directory, user, loaded.package.manifest):
                 raise NotFound(f"no procedure {process_key!r} is deployed")
         form = loaded.package.start_form() or {}
@@ -151,17 +151,17 @@ class WorkspaceMixin(InboxMixin, AttachmentMixin, AccountMixin):
         return [dict(r._mapping) for r in rows]
 
     def field_choices(self, process_key):
-        """field -> {code: {en, zh-Hant}} of the newest version's choice fields (NotFound when not deployed)."""
-        return choice_labels(self._newest_package(process_key))
+        """field -> {code: {en, zh-Hant}} of the active version's choice fields (NotFound when not deployed)."""
+        return choice_labels(self._active_package(process_key))
 
     def lane_labels(self, process_key):
-        """Lane name -> {en, zh-Hant} of the newest version's diagram (NotFound when not deployed)."""
-        return lane_names(self._newest_package(process_key))
+        """Lane name -> {en, zh-Hant} of the active version's diagram (NotFound when not deployed)."""
+        return lane_names(self._active_package(process_key))
 
-    def _newest_package(self, process_key):
-        """The package of a procedure's newest version (parsed once per process by the catalogue)."""
+    def _active_package(self, process_key):
+        """The package of a procedure's active version (parsed once per process by the catalogue)."""
         with self.db.read() as session:
-            return self.catalog.get(self.catalog.latest_id(session, process_key), session).package
+            return self.catalog.get(self.catalog.active_id(session, process_key), session).package
 
     def task_actions(self, task_id, user):
         """Which buttons an open task shows the user: complete, claim, release, reassign."""

@@ -12,10 +12,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session
 
-from engine.errors import ConfigError, Conflict, DatabaseUnavailable, NotInitialised
+from engine.errors import Busy, ConfigError, Conflict, DatabaseUnavailable, NotInitialised
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+SQLITE_BUSY, SQLITE_LOCKED = 5, 6  # sqlite3 primary result codes: another connection holds the lock
+PG_BUSY = {"55P03", "57014"}  # lock_not_available (lock_timeout), query_canceled (statement_timeout)
+PG_CONFLICT = {"40001", "40P01"}  # serialization_failure, deadlock_detected: a racing writer won
 CONNECT_TIMEOUT_SECONDS = 10  # an unreachable PostgreSQL host fails a command after this, instead of hanging
 URL_EXAMPLES = "sqlite:///path/to/opsflow.db or postgresql+psycopg://user@host/database"
 CHECK_DATABASE = "check OPSFLOW_DATABASE_URL and that the database server is running"
@@ -24,19 +26,20 @@ CHECK_DATABASE = "check OPSFLOW_DATABASE_URL and that the database server is run
 class Database:
     """One SQLAlchemy engine plus the session scopes every command runs in."""
 
-    def __init__(self, url, echo=False):
+    def __init__(self, url, echo=False, busy_seconds=10.0):
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        self.busy_seconds = busy_seconds
         kwargs = {"echo": echo}
         if self.is_sqlite:
             _refuse_missing_sqlite_folder(url)
-            kwargs["connect_args"] = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": busy_seconds}
         else:
             kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20,
                           connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
         self.engine = _create_engine(url, **kwargs)
         if self.is_sqlite:
-            _configure_sqlite(self.engine)
+            _configure_sqlite(self.engine, round(busy_seconds * 1000))
         self._writer = self.engine.execution_options(opsflow_write=True)
         self.statements = 0
         event.listen(self.engine, "before_cursor_execute", self._count)
@@ -54,14 +57,29 @@ class Database:
             session.commit()
         except OperationalError as exc:
             session.rollback()
-            if _is_lock_error(exc):
-                raise Conflict("the database was busy with another change to this case; try again") from exc
-            raise
+            refusal = self._refusal(exc)
+            if refusal is None:
+                raise
+            raise refusal from exc
         except BaseException:
             session.rollback()
             raise
         finally:
             session.close()
+
+    def _refusal(self, exc):
+        """The engine error a lock failure means (Busy: waited too long; Conflict: a racing writer won), or None."""
+        orig = exc.orig
+        sqlite_code = getattr(orig, "sqlite_errorcode", None)
+        if sqlite_code is not None and sqlite_code & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED):
+            return Busy(f"the database stayed busy with other changes for {self.busy_seconds:g} s; "
+                        "nothing was saved, try again in a moment")
+        state = getattr(orig, "sqlstate", None)
+        if state in PG_BUSY:
+            return Busy("the database stayed busy with other changes; nothing was saved, try again in a moment")
+        if state in PG_CONFLICT:
+            return Conflict("another change to the same data was saved at the same moment; reload and try again")
+        return None
 
     @contextmanager
     def read(self):
@@ -145,7 +163,7 @@ def _refuse_missing_sqlite_folder(url):
                           "does not exist; create it or fix the URL")
 
 
-def _configure_sqlite(engine):
+def _configure_sqlite(engine, busy_timeout_ms):
     """WAL, busy timeout, foreign keys; BEGIN IMMEDIATE for writers so they queue, not fail."""
 
     @event.listens_for(engine, "connect")
@@ -153,7 +171,7 @@ def _configure_sqlite(engine):
         dbapi_conn.isolation_level = None
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -162,12 +180,6 @@ def _configure_sqlite(engine):
     def _on_begin(conn):
         write = conn.get_execution_options().get("opsflow_write")
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-
-
-def _is_lock_error(exc):
-    """True for errors that mean another writer held the database or the row."""
-    text = str(exc.orig).lower() if exc.orig else str(exc).lower()
-    return "locked" in text or "busy" in text or "could not serialize" in text
 
 
 def _alembic_config():

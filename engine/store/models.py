@@ -11,7 +11,6 @@ from sqlalchemy import (
     String,
     TypeDecorator,
     UniqueConstraint,
-    and_,
     func,
     select,
     text,
@@ -103,11 +102,29 @@ class Definition(Base):
     )
 
 
-def newest_definitions():
-    """Query: id, key, version, manifest and deployed_at of the newest version of each procedure, by key."""
-    newest = select(Definition.key, func.max(Definition.version).label("version")).group_by(Definition.key).subquery()
+class Activation(Base):
+    """Append-only: which version of a procedure new cases start on from now on, who chose it and when.
+
+    The newest row per procedure is the active version. Deploying new content adds one (the new version);
+    `opsflow activate` adds one to roll back or forward. Running cases keep their own version.
+    """
+
+    __tablename__ = "activations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(100))
+    definition_id: Mapped[int] = mapped_column(ForeignKey("definitions.id"))
+    activated_at: Mapped[datetime] = mapped_column(Stamp())
+    activated_by: Mapped[str | None] = mapped_column(String(64))
+    __table_args__ = (Index("ix_activations_key", "process_key", "id"),)
+
+
+def active_definitions():
+    """Query: id, key, version, manifest and deployed_at of the active version of each procedure, by key."""
+    newest = (select(Activation.process_key, func.max(Activation.id).label("id"))
+              .group_by(Activation.process_key).subquery())
     return (select(Definition.id, Definition.key, Definition.version, Definition.manifest, Definition.deployed_at)
-            .join(newest, and_(newest.c.key == Definition.key, newest.c.version == Definition.version))
+            .join(Activation, Activation.definition_id == Definition.id)
+            .join(newest, newest.c.id == Activation.id)
             .order_by(Definition.key))
 
 
