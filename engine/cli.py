@@ -10,6 +10,7 @@ import click
 from engine.cli_io import emit as _emit
 from engine.cli_io import json_option, when
 from engine.cli_io import reports_errors as _reports_errors
+from engine.cli_io import reports_org_problems as _reports_org_problems
 from engine.cli_io import runtime as _runtime
 from engine.cli_versions import COMMANDS
 from engine.config import DEFAULT_DATABASE_FOLDER, Settings
@@ -23,6 +24,8 @@ def _parse_data(raw):
         return json.loads(raw)
     except json.JSONDecodeError as exc:
         raise click.BadParameter(f"not valid JSON: {exc}", param_hint="--data") from exc
+    except RecursionError as exc:
+        raise click.BadParameter("not accepted: JSON nested too deeply", param_hint="--data") from exc
 
 
 as_option = click.option("--as", "user", required=True, metavar="USER", help="Act as this user.")
@@ -67,7 +70,7 @@ def _role_warnings(packages):
     try:
         roles = _org_roles(org_file)
     except OrgError as exc:
-        return [f"warning: roles not checked: {exc}"]
+        return [f"warning: roles not checked: {problem}" for problem in exc.problems]
     return [str(problem) for package in packages for problem in role_problems(package, roles, org_file, warning=True)]
 
 
@@ -76,6 +79,7 @@ def _role_warnings(packages):
 @click.option("--org", "org_file", default=None, type=click.Path(exists=True, dir_okay=False),
               help="Check roles against this organisation file: a role it lacks is a problem.")
 @_reports_errors
+@_reports_org_problems
 def validate(paths, org_file):
     """Validate packages without deploying them; every problem (and warning) on a line of its own."""
     from engine.errors import PackageError
@@ -103,6 +107,7 @@ def org():
 @org.command("load")
 @click.argument("file", required=False, type=click.Path(exists=True))
 @_reports_errors
+@_reports_org_problems
 def org_load(file):
     """Replace the organisation with the one in FILE (default: OPSFLOW_ORG_FILE)."""
     runtime = _runtime()

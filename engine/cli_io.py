@@ -10,7 +10,7 @@ import click
 
 from engine.config import Settings
 from engine.errors import ConfigError, NotFound, OpsflowError
-from engine.org import Directory
+from engine.org import Directory, OrgError
 from engine.runtime.heartbeat import DATABASE_ERRORS, describe
 from engine.store.db import CHECK_DATABASE
 
@@ -85,5 +85,20 @@ def reports_errors(func):
             fail(exc.code, exc, USAGE_EXIT if exc.code in ("package", "invalid") else 1)
         except DATABASE_ERRORS as exc:
             fail("database", f"{describe(exc)}; {CHECK_DATABASE}")
+
+    return wrapper
+
+
+def reports_org_problems(func):
+    """An organisation file's problems, each located on a line of its own, exit 2 (bad input), no traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except OrgError as exc:
+            for problem in exc.problems:
+                click.echo(f"error ({exc.code}): {problem}", err=True)
+            sys.exit(USAGE_EXIT)
 
     return wrapper

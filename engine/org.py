@@ -2,42 +2,94 @@
 from pathlib import Path
 
 import yaml
+from jsonschema import Draft202012Validator
 from sqlalchemy import delete, select
 
+from engine.definitions.limits import MAX_ORG_FILE_BYTES, MAX_ORG_YAML_NODES, size_text
+from engine.definitions.model import Problem
 from engine.definitions.roles import missing_roles
-from engine.definitions.yamlfile import dotted
+from engine.definitions.yamlfile import dotted, read_yaml, schema_problems
 from engine.errors import OpsflowError
 from engine.passwords import hash_password, verify_password
 from engine.store.models import Department, Role, User, UserRole, active_definitions
 
+ORG_VALIDATOR = Draft202012Validator(
+    yaml.safe_load((Path(__file__).parent / "definitions" / "org_schema.yaml").read_text("utf-8"))
+)
+
 
 class OrgError(OpsflowError):
-    """The organisation file is inconsistent."""
+    """The organisation file cannot be loaded; `problems` lists each located reason."""
 
     code = "org"
 
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(problem) for problem in self.problems))
+
+
+def _read_document(path):
+    """The organisation file as a YamlFile, refused (OrgError) when unreadable, too big or not a mapping."""
+    file = str(path)
+    try:
+        size = Path(path).stat().st_size
+        if size > MAX_ORG_FILE_BYTES:
+            raise OrgError([Problem(file, None, None, f"refused: {size_text(size)} is over the limit of "
+                                                      f"{size_text(MAX_ORG_FILE_BYTES)} for an organisation file")])
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise OrgError([Problem(file, None, None, f"cannot be read: {exc.strerror or exc}")]) from exc
+    document, problem = read_yaml(file, data, MAX_ORG_YAML_NODES)
+    if problem:
+        raise OrgError([problem])
+    if document.data is None:
+        document.data = {}
+    if not isinstance(document.data, dict):
+        raise OrgError([Problem(file, 1, None, "an organisation file must be a mapping of departments, roles "
+                                               "and users")])
+    return document
+
+
+def _duplicate_problems(document, section, key):
+    """Entries of one section whose key an earlier entry already declared."""
+    seen, problems = set(), []
+    for index, entry in enumerate(document.data.get(section, [])):
+        if entry[key] in seen:
+            problems.append(document.problem((section, index, key), f"{key} {entry[key]!r} is declared twice"))
+        seen.add(entry[key])
+    return problems
+
+
+def _name_problems(document):
+    """Managers, heads, departments and roles that name nothing the file declares."""
+    doc = document.data
+    declared = {section: {entry[key] for entry in doc.get(section, [])}
+                for section, key in (("users", "username"), ("roles", "key"), ("departments", "key"))}
+    problems = []
+    for index, user in enumerate(doc.get("users", [])):
+        if user.get("manager") and user["manager"] not in declared["users"]:
+            problems.append(document.problem(("users", index, "manager"), f"manager {user['manager']!r} is not a user"))
+        if user.get("department") and user["department"] not in declared["departments"]:
+            problems.append(document.problem(("users", index, "department"),
+                                             f"department {user['department']!r} is not declared"))
+        problems += [document.problem(("users", index, "roles", at), f"role {role!r} is not declared")
+                     for at, role in enumerate(user.get("roles", [])) if role not in declared["roles"]]
+    for index, dept in enumerate(doc.get("departments", [])):
+        if dept.get("head") and dept["head"] not in declared["users"]:
+            problems.append(document.problem(("departments", index, "head"), f"head {dept['head']!r} is not a user"))
+    return problems
+
 
 def read_org_file(path):
-    """Parse and cross-check an organisation file, returning its dict."""
-    doc = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    users = {u["username"]: u for u in doc.get("users", [])}
-    roles = {r["key"] for r in doc.get("roles", [])}
-    departments = {d["key"] for d in doc.get("departments", [])}
-    problems = []
-    for name, user in users.items():
-        if user.get("manager") and user["manager"] not in users:
-            problems.append(f"user {name}: manager {user['manager']!r} is not a user")
-        if user.get("department") and user["department"] not in departments:
-            problems.append(f"user {name}: department {user['department']!r} is not declared")
-        problems += [f"user {name}: role {r!r} is not declared" for r in user.get("roles", []) if r not in roles]
-        if not user.get("password"):
-            problems.append(f"user {name}: no password")
-    for dept in doc.get("departments", []):
-        if dept.get("head") and dept["head"] not in users:
-            problems.append(f"department {dept['key']}: head {dept['head']!r} is not a user")
+    """Parse, shape-check and cross-check an organisation file, returning its dict (OrgError, located, if not)."""
+    document = _read_document(path)
+    problems = schema_problems(ORG_VALIDATOR, document)
+    if not problems:
+        problems = [*_duplicate_problems(document, "users", "username"), *_duplicate_problems(document, "roles", "key"),
+                    *_duplicate_problems(document, "departments", "key"), *_name_problems(document)]
     if problems:
-        raise OrgError(f"{path}: " + "; ".join(problems))
-    return doc
+        raise OrgError(problems)
+    return document.data
 
 
 def load_org(session, doc, hash_cost=2**14):

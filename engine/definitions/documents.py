@@ -9,6 +9,7 @@ from SpiffWorkflow.dmn.parser.BpmnDmnParser import SCHEMAS as DMN_SCHEMAS
 from SpiffWorkflow.spiff.parser import VALIDATOR
 
 from engine.definitions.model import Problem
+from engine.definitions.xmlguard import XmlRefused, check_xml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -24,8 +25,9 @@ def bpmn(tag):
 
 
 def parse_xml(data):
-    """Parse untrusted XML bytes: no entity expansion, no network (browsers upload these)."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    """Parse untrusted XML bytes: no DTD, no entities, no network, bounded size (XmlRefused otherwise)."""
+    check_xml(data)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     return etree.fromstring(data, parser)
 
 
@@ -103,6 +105,8 @@ def _load(path, data, origin, kind):
         document = Document(path, file, parse_xml(data))
     except etree.XMLSyntaxError as exc:
         return None, [Problem(file, exc.lineno, None, f"not well-formed XML: {exc.msg}")]
+    except XmlRefused as exc:
+        return None, [Problem(file, exc.line, None, f"refused: {exc.reason}")]
     if kind == "bpmn":
         return document, _xsd_problems(document, data, VALIDATOR.validator, "BPMN 2.0", VALIDATOR.preprocess)
     namespace = etree.QName(document.root).namespace

@@ -1,4 +1,5 @@
 """Form files: a bilingual title and instructions around a JSON Schema of the fields."""
+import copy
 from pathlib import Path
 
 import yaml
@@ -6,6 +7,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from engine.definitions.formrules import rule_problems
+from engine.definitions.limits import DEFAULT_TEXT_MAX_LENGTH, DEFAULT_TEXTAREA_MAX_LENGTH
 from engine.definitions.model import Problem
 from engine.definitions.yamlfile import read_yaml, schema_problems
 
@@ -41,6 +43,29 @@ def _fields(schema, path):
         yield from _fields(prop, here)
         if isinstance(prop.get("items"), dict):
             yield from _fields(prop["items"], here + ("items",))
+
+
+def _is_text(prop):
+    """True for a string field (`type: string`, or a list of types that holds it)."""
+    kind = prop.get("type")
+    return kind == "string" or (isinstance(kind, list) and "string" in kind)
+
+
+def with_text_limits(schema):
+    """A copy of a form schema whose text fields without `maxLength` get the default one.
+
+    Done once, as the form is loaded, so the engine's validator and the web page's `maxlength`
+    read the same number; a multi-line field (`x-widget: textarea`) gets the larger default, and a
+    `minLength` above the default raises it so the field stays possible to fill in.
+    """
+    limited = copy.deepcopy(schema)
+    for _, prop in _fields(limited, ()):
+        for text in (prop, prop.get("items")):
+            if isinstance(text, dict) and _is_text(text) and "maxLength" not in text:
+                default = DEFAULT_TEXTAREA_MAX_LENGTH if text.get("x-widget") == "textarea" else DEFAULT_TEXT_MAX_LENGTH
+                minimum = text.get("minLength")
+                text["maxLength"] = max(default, minimum) if isinstance(minimum, int) else default
+    return limited
 
 
 def _is_bilingual(text):
@@ -82,7 +107,7 @@ def load_form(file, data):
     form = {
         "title": document.data["title"],
         "instructions": document.data.get("instructions", dict.fromkeys(LANGUAGES, "")),
-        "schema": document.data["schema"],
+        "schema": with_text_limits(document.data["schema"]),
         "rules": document.data.get("rules") or [],
     }
     return form, _field_problems(document) + rule_problems(document)

@@ -2,6 +2,7 @@
 import os
 from pathlib import Path
 
+from engine.definitions.limits import size_problems
 from engine.definitions.manifest import MANIFEST
 from engine.definitions.model import Package, Problem, content_hash
 from engine.definitions.parse import spec_problems
@@ -27,6 +28,9 @@ def package_from_files(files, origin="<stored>", strict=True):
     strand its running cases.
     """
     kept = {path: bytes(data) for path, data in files.items() if _belongs(path)}
+    too_big = size_problems(origin, {path: len(data) for path, data in kept.items()})
+    if too_big:
+        raise PackageError(too_big)
     inspection = inspect_files(kept, origin, strict)
     package = Package(
         key=str(inspection.manifest.get("key", "")),
@@ -44,12 +48,13 @@ def package_from_files(files, origin="<stored>", strict=True):
 
 
 def _read_folder(folder):
-    """Every file below `folder` as posix relative path -> bytes."""
-    return {
-        path.relative_to(folder).as_posix(): path.read_bytes()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
+    """Every file of a version below `folder` as posix relative path -> bytes, sizes checked before reading."""
+    paths = {path.relative_to(folder).as_posix(): path for path in sorted(folder.rglob("*")) if path.is_file()}
+    paths = {name: path for name, path in paths.items() if _belongs(name)}
+    too_big = size_problems(folder.name, {name: path.stat().st_size for name, path in paths.items()})
+    if too_big:
+        raise PackageError(too_big)
+    return {name: path.read_bytes() for name, path in paths.items()}
 
 
 def load_package(path):

@@ -8,6 +8,7 @@ from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 from engine.definitions.documents import SCHEMA_LOCK, bpmn, parse_xml
 from engine.definitions.model import Problem
 from engine.definitions.timers import TIMER_KINDS, quote_iso
+from engine.definitions.xmlguard import XmlRefused
 from engine.errors import PackageError
 
 
@@ -20,12 +21,14 @@ def normalise_timers(root):
 
 
 def _read(package, path):
-    """Parse one model file of the package, raising PackageError when it is not XML."""
+    """Parse one model file of the package, raising PackageError when it is not XML or is refused."""
+    file = f"{package.origin}/{path}"
     try:
         return parse_xml(package.files[path])
     except etree.XMLSyntaxError as exc:
-        problem = Problem(f"{package.origin}/{path}", exc.lineno, None, f"not well-formed XML: {exc.msg}")
-        raise PackageError([problem]) from exc
+        raise PackageError([Problem(file, exc.lineno, None, f"not well-formed XML: {exc.msg}")]) from exc
+    except XmlRefused as exc:
+        raise PackageError([Problem(file, exc.line, None, f"refused: {exc.reason}")]) from exc
 
 
 def _located(package, roots, exc):

@@ -1,6 +1,7 @@
 """YAML files whose problems point at a line: manifests and forms are edited by hand."""
 import yaml
 
+from engine.definitions.limits import MAX_YAML_DEPTH, MAX_YAML_NODES
 from engine.definitions.model import Problem
 
 # libyaml's loader when PyYAML was built with it: forms are many, the pure-Python one is slow.
@@ -49,8 +50,62 @@ def _index_lines(node, path, lines):
             _index_lines(item, child, lines)
 
 
-def _compose_and_construct(text):
-    """Parse once, keeping both the node tree (for lines) and the plain value."""
+class YamlRefused(Exception):
+    """A YAML document over a limit, refused before it was built; `line` is where it went over."""
+
+    def __init__(self, line, reason):
+        super().__init__(reason)
+        self.line = line
+        self.reason = reason
+
+
+class _Shape:
+    """The size a YAML document would have once built (aliases expanded) and its depth, from its events."""
+
+    def __init__(self, max_nodes):
+        self.max_nodes = max_nodes
+        self.nodes = 0
+        self.open = []  # (anchor, nodes before it) of every mapping or list being read
+        self.sizes = {}  # anchor -> nodes of what it names, expanded
+
+    def see(self, event):
+        """Count one parser event, raising YamlRefused as soon as a limit is passed."""
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent):
+            if any(anchor == event.anchor for anchor, _ in self.open):
+                raise YamlRefused(line, f"alias *{event.anchor} repeats the mapping or list that holds it")
+            self.nodes += self.sizes.get(event.anchor, 1)
+        elif isinstance(event, yaml.ScalarEvent):
+            self.nodes += 1
+            if event.anchor:
+                self.sizes[event.anchor] = 1
+        elif isinstance(event, yaml.CollectionStartEvent):
+            self.nodes += 1
+            self.open.append((event.anchor, self.nodes - 1))
+            if len(self.open) > MAX_YAML_DEPTH:
+                raise YamlRefused(line, f"nested deeper than the limit of {MAX_YAML_DEPTH} levels")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor, before = self.open.pop()
+            if anchor:
+                self.sizes[anchor] = self.nodes - before
+        if self.nodes > self.max_nodes:
+            raise YamlRefused(line, f"more than the limit of {self.max_nodes:,} values once its aliases "
+                                    "are expanded")
+
+
+def check_shape(text, max_nodes=MAX_YAML_NODES):
+    """Refuse (YamlRefused) a document too big or too deep to build, reading only its parser events."""
+    loader, shape = _LOADER(text), _Shape(max_nodes)
+    try:
+        while loader.check_event():
+            shape.see(loader.get_event())
+    finally:
+        loader.dispose()
+
+
+def _compose_and_construct(text, max_nodes):
+    """Parse once its shape is known to be bounded, keeping the node tree (for lines) and the value."""
+    check_shape(text, max_nodes)
     loader = _LOADER(text)
     try:
         node = loader.get_single_node()
@@ -59,12 +114,14 @@ def _compose_and_construct(text):
         loader.dispose()
 
 
-def read_yaml(file, data):
-    """Parse YAML bytes, returning (YamlFile, None) or (None, Problem) for unreadable text."""
+def read_yaml(file, data, max_nodes=MAX_YAML_NODES):
+    """Parse YAML bytes, returning (YamlFile, None) or (None, Problem) for unreadable or oversized text."""
     try:
-        node, value = _compose_and_construct(data.decode("utf-8"))
+        node, value = _compose_and_construct(data.decode("utf-8"), max_nodes)
     except UnicodeDecodeError as exc:
         return None, Problem(file, None, None, f"not UTF-8 text: {exc.reason}")
+    except YamlRefused as exc:
+        return None, Problem(file, exc.line, None, f"refused: {exc.reason}")
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

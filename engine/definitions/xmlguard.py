@@ -1,0 +1,82 @@
+"""A streaming pass over BPMN and DMN bytes that refuses DTDs, entities, too many elements and too
+deep a nesting before any tree is built (and so before SpiffWorkflow's parser sees the model)."""
+import io
+
+from lxml import etree
+
+from engine.definitions.limits import MAX_XML_DEPTH, MAX_XML_ELEMENTS
+
+
+class XmlRefused(Exception):
+    """An XML file over a limit or declaring a DTD; `line` is where, when known."""
+
+    def __init__(self, line, reason):
+        super().__init__(reason)
+        self.line = line
+        self.reason = reason
+
+
+class _Counter:
+    """An lxml parser target that builds nothing: it counts elements and depth, and stops at a DOCTYPE."""
+
+    def __init__(self):
+        self.elements = 0
+        self.depth = 0
+
+    def doctype(self, name, public_id, system_id):
+        """Called as the DOCTYPE starts, before its entities are read: refuse it there."""
+        raise XmlRefused(None, "a DOCTYPE (DTD or entity declarations) is not allowed in a model file")
+
+    def start(self, tag, attributes):
+        """Count an element and refuse it past the limits (the line is found afterwards)."""
+        self.elements += 1
+        self.depth += 1
+        if self.elements > MAX_XML_ELEMENTS:
+            raise XmlRefused(None, f"more than the limit of {MAX_XML_ELEMENTS:,} elements in one file")
+        if self.depth > MAX_XML_DEPTH:
+            raise XmlRefused(None, f"elements nested deeper than the limit of {MAX_XML_DEPTH} levels")
+
+    def end(self, tag):
+        """Leave an element."""
+        self.depth -= 1
+
+    def close(self):
+        """Nothing is built, so nothing is returned."""
+        return None
+
+
+def _doctype_line(data):
+    """The line a DOCTYPE starts on (it can only stand before the root element), if written in ASCII."""
+    found = data.find(b"<!DOCTYPE")
+    return data.count(b"\n", 0, found) + 1 if found >= 0 else None
+
+
+def _breach_line(data):
+    """The line of the first element past the element or depth limit; only asked once one was passed."""
+    depth = elements = 0
+    for event, element in etree.iterparse(io.BytesIO(data), events=("start", "end"), resolve_entities=False,
+                                          no_network=True):
+        if event == "end":
+            depth -= 1
+            element.clear()
+            continue
+        depth, elements = depth + 1, elements + 1
+        if elements > MAX_XML_ELEMENTS or depth > MAX_XML_DEPTH:
+            return element.sourceline
+    return None
+
+
+def check_xml(data):
+    """Refuse (XmlRefused) XML bytes with a DOCTYPE or over the element or depth limit.
+
+    Malformed XML passes: the real parse that follows reports it with its line.
+    """
+    counter = _Counter()
+    parser = etree.XMLParser(target=counter, resolve_entities=False, no_network=True, load_dtd=False)
+    try:
+        etree.fromstring(data, parser)
+    except XmlRefused as exc:
+        dtd = counter.elements == 0
+        raise XmlRefused(_doctype_line(data) if dtd else _breach_line(data), exc.reason) from None
+    except etree.XMLSyntaxError:
+        return
