@@ -104,7 +104,8 @@ def render_case(instance_id, comment="", comment_error=None, status=200):
     runtime = current_runtime()
     case = runtime.case_view(instance_id, current_user.username, package_language())
     return render_template("work/case.html", case=case, history=timeline(case), summary=_summary(case), comment=comment,
-                           comment_error=comment_error, now=runtime.clock.now()), status
+                           comment_error=comment_error, stuck=runtime.stuck_in_case(case["id"], current_user.username),
+                           now=runtime.clock.now()), status
 
 
 @bp.get("/cases/<int:instance_id>")
