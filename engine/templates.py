@@ -6,9 +6,36 @@ import re
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markdown_it import MarkdownIt
+from markupsafe import Markup, escape
 
-_ENV = ImmutableSandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
-_LENIENT = ImmutableSandboxedEnvironment(autoescape=True)
+# Inline Markdown marks (emphasis, code, links, tables), and what makes a line a heading, a list item or a
+# rule when it starts one. `&<>"'` (a quote's `>` too) are left to the HTML escaping after this: Markdown
+# reads the entities back as plain characters, and an escaped `&gt;` starts no quote.
+_INLINE_MARKS = re.compile(r"([\\`*_\[\]!~|])")
+_LINE_MARKS = re.compile(r"^([#+\-=]|\d+(?=[.)]))", re.MULTILINE)
+
+
+def _as_text(value):
+    """A value from the case data as Markdown that reads back as exactly its text: its marks escaped and its
+    lines joined by hard breaks, so a requester's `# Title`, `* item` or `[x](javascript:...)` stays words.
+    The package's own text (Markup) is left alone; Jinja HTML-escapes the rest afterwards."""
+    if isinstance(value, (list, tuple, dict, set)):
+        value = str(value)  # a collection printed whole: its items' marks count as much as a string's
+    if not isinstance(value, str) or isinstance(value, Markup):
+        return value
+    lines = [line.strip() for line in value.splitlines() if line.strip()]
+    text = "\\\n".join(_INLINE_MARKS.sub(r"\\\1", line) for line in lines)
+    return _LINE_MARKS.sub(_escape_line_mark, text)
+
+
+def _escape_line_mark(mark):
+    """`# ` becomes `\\# `; an ordered list's `1.` becomes `1\\.`."""
+    found = mark.group(1)
+    return found + "\\" if found[0].isdigit() else "\\" + found
+
+
+_ENV = ImmutableSandboxedEnvironment(autoescape=True, undefined=StrictUndefined, finalize=_as_text)
+_LENIENT = ImmutableSandboxedEnvironment(autoescape=True, finalize=_as_text)
 # CommonMark without raw HTML or images: what a package writes stays text; markdown-it refuses javascript:,
 # vbscript:, file: and data: links itself. The input is already HTML-escaped by the sandbox, and escaped
 # entities stay escaped.
@@ -23,13 +50,14 @@ def _compile(source, environment):
 
 
 def render(source, data, strict=False):
-    """Render instructions; a broken template yields its error text instead of a crash."""
+    """Render instructions, HTML-escaped; a broken template yields its (escaped) error text instead of a crash."""
     if not source:
         return ""
     try:
         return _compile(source, _ENV if strict else _LENIENT).render(**data)
     except TemplateError as exc:
-        return f"[instructions could not be shown: {exc}]"
+        # The error can quote case data (a missing key): it is escaped like any value, never read as HTML or a link.
+        return str(escape(_as_text(f"(instructions could not be shown: {exc})")))
 
 
 def _soft_break(renderer, tokens, idx, options, env):
