@@ -1,5 +1,6 @@
 """People, roles and departments by name in the current language, read once per request."""
 from flask import g
+from flask_babel import gettext as _
 
 from engine.templates import pick_language
 from webui.i18n import package_language
@@ -32,6 +33,14 @@ def people():
 def person(username):
     """A user's full name (the username when unknown)."""
     return people().get(username, username) if username else ""
+
+
+def people_names(usernames, most=3):
+    """Who may take a task of a named pool: the first few full names, then how many more."""
+    names = sorted(person(u) for u in usernames)
+    if len(names) <= most:
+        return ", ".join(names)
+    return _("%(names)s and %(count)d more", names=", ".join(names[:most]), count=len(names) - most)
 
 
 def role_name(key):
@@ -116,5 +125,6 @@ def headline(key, search):
 
 def init_app(app):
     """Offer these look-ups to every template."""
-    app.jinja_env.globals.update(person=person, role_name=role_name, department_name=department_name,
-                                 procedure_name=procedure_name, headline=headline, step_role=step_role)
+    app.jinja_env.globals.update(person=person, people_names=people_names, role_name=role_name,
+                                 department_name=department_name, procedure_name=procedure_name, headline=headline,
+                                 step_role=step_role)
