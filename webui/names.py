@@ -2,6 +2,8 @@
 from flask import g
 from flask_babel import gettext as _
 
+from engine.runtime.diagram import lane_names
+from engine.runtime.workspace import choice_labels
 from engine.templates import pick_language
 from webui.i18n import package_language
 
@@ -101,10 +103,32 @@ def shown_value(key, field, value):
     return pick_language(label, package_language()) if label else value
 
 
-def step_role(key, lane, role):
-    """Who a step is for, as its lane names it in the current language (the role's name without a lane)."""
-    label = _per_procedure("lanes", key, lambda runtime, k: runtime.lane_labels(k)).get(lane) if lane else None
+def _per_version(slot, definition_id, read):
+    """What `read(package)` gives for one deployed version (a case's own, not the newest), once per request."""
+    cache = g.setdefault(slot, {})
+    if definition_id not in cache:
+        from webui import current_runtime
+
+        cache[definition_id] = read(current_runtime().catalog.get(definition_id).package)
+    return cache[definition_id]
+
+
+def step_role(definition_id, lane, role):
+    """Who a step is for, as its lane is named in the case's own version, in the current language (the role's
+    name without a lane)."""
+    label = _per_version("version_lanes", definition_id, lane_names).get(lane) if lane else None
     return pick_language(label, package_language()) if label else role_name(role)
+
+
+def version_searchable(definition_id):
+    """The searchable fields of one deployed version (a case's summary follows its own version)."""
+    return _per_version("version_searchable", definition_id,
+                        lambda package: list(package.manifest.get("searchable") or []))
+
+
+def version_choices(definition_id):
+    """field -> {code: label texts} of one deployed version's choice fields."""
+    return _per_version("version_choices", definition_id, choice_labels)
 
 
 def procedure_name(key):
