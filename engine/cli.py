@@ -128,8 +128,9 @@ def start(process, user, data):
 
 
 def _task_line(t):
-    """One inbox line."""
-    who = t["assignee"] or f"role:{t['role']}"
+    """One inbox line: who holds the task, else who may take it (a role, or the people a step names)."""
+    who = t["assignee"] or (f"people:{','.join(t['candidates'])}" if t.get("pool") == "people"
+                            else f"role:{t['role']}")
     due = when(t["due_at"])
     return f"{t['id']}  case {t['instance_id']:<6} {t['task_key']:<32} {who:<24} due {due}  {t['title_en']}"
 

@@ -8,16 +8,30 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
-# Backslash, brackets: what could turn text into a Markdown link. A backslash before them makes them plain.
-_LINK_SYNTAX = re.compile(r"([\\\[\]])")
+# Inline Markdown marks (emphasis, code, links, tables), and what makes a line a heading, a list item or a
+# rule when it starts one. `&<>"'` (a quote's `>` too) are left to the HTML escaping after this: Markdown
+# reads the entities back as plain characters, and an escaped `&gt;` starts no quote.
+_INLINE_MARKS = re.compile(r"([\\`*_\[\]!~|])")
+_LINE_MARKS = re.compile(r"^([#+\-=]|\d+(?=[.)]))", re.MULTILINE)
 
 
 def _as_text(value):
-    """A value from the case data, made to read as itself in Markdown (never a link); the package's own text
-    (Markup) is left alone. Jinja HTML-escapes it afterwards."""
-    if isinstance(value, str) and not isinstance(value, Markup):
-        return _LINK_SYNTAX.sub(r"\\\1", value)
-    return value
+    """A value from the case data as Markdown that reads back as exactly its text: its marks escaped and its
+    lines joined by hard breaks, so a requester's `# Title`, `* item` or `[x](javascript:...)` stays words.
+    The package's own text (Markup) is left alone; Jinja HTML-escapes the rest afterwards."""
+    if isinstance(value, (list, tuple, dict, set)):
+        value = str(value)  # a collection printed whole: its items' marks count as much as a string's
+    if not isinstance(value, str) or isinstance(value, Markup):
+        return value
+    lines = [line.strip() for line in value.splitlines() if line.strip()]
+    text = "\\\n".join(_INLINE_MARKS.sub(r"\\\1", line) for line in lines)
+    return _LINE_MARKS.sub(_escape_line_mark, text)
+
+
+def _escape_line_mark(mark):
+    """`# ` becomes `\\# `; an ordered list's `1.` becomes `1\\.`."""
+    found = mark.group(1)
+    return found + "\\" if found[0].isdigit() else "\\" + found
 
 
 _ENV = ImmutableSandboxedEnvironment(autoescape=True, undefined=StrictUndefined, finalize=_as_text)

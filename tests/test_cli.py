@@ -126,3 +126,18 @@ def test_cli_times_carry_the_organisations_zone(cli):
     assert " +0800  " in ok(cli("tasks", "--as", "sales.yeh"))  # due ... +0800 (OPSFLOW_TIMEZONE Asia/Taipei)
     assert " +0800  instance_started" in ok(cli("instance", case))
     assert json.loads(ok(cli("instance", case, "--json")))["started_at"].endswith("+08:00")
+
+
+def test_tasks_waiting_for_named_people_say_who_may_take_them(cli):
+    ok(cli("init"))
+    ok(cli("org", "load", ORG_FILE))
+    ok(cli("deploy", PACKAGES / "expense"))
+    # ceo.lee has no manager: the approval waits for the other department heads, by name, not for the role.
+    ok(cli("start", "expense", "--as", "ceo.lee", "--data", '{"purpose": "Taxi", "amount": 300}'))
+    heads = "fin.kuo,hr.liu,it.chang,ops.wang,proc.hsieh,sales.yeh,wh.chiu"
+    line = ok(cli("tasks", "--as", "fin.kuo")).splitlines()[0]
+    assert f" people:{heads} " in line and "role:" not in line
+    task_id = line.split()[0]
+    assert f" people:{heads} " in ok(cli("task", task_id, "--as", "fin.kuo")).splitlines()[0]
+    ok(cli("start", "expense", "--as", "sales.tseng", "--data", '{"purpose": "Taxi", "amount": 300}'))
+    assert " sales.yeh " in ok(cli("tasks", "--as", "sales.yeh"))

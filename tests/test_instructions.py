@@ -1,4 +1,9 @@
 """Instructions as the web page shows them: sandboxed Jinja2 first, then Markdown-like text without raw HTML."""
+import re
+from html import unescape as html_unescape
+
+import pytest
+
 from engine.templates import as_html, render
 
 
@@ -46,3 +51,35 @@ def test_case_data_reads_as_itself_never_as_a_link():
     html = shown("See [the guide](https://example.com/g). {{ note }}", note="[sign in](http://example.invalid/) \\")
     assert '<a href="https://example.com/g">the guide</a>' in html  # the package's own link stays
     assert 'href="http://example.invalid' not in html and "[sign in](http://example.invalid/) \\" in html
+
+
+@pytest.mark.parametrize("hostile", [
+    "# Approved by the CEO", "* item\n* other", "1. first", "2) second", "> quoted", "---", "Title\n===",
+    "**bold** _em_ `code`", "[click](javascript:alert(1))", "[x][1]\n\n[1]: https://evil.example",
+    "    indented code", "| a | b |", "~~~\nfence\n~~~", "\\# escaped already", "<https://evil.example>",
+    "a\n\n- b",
+])
+def test_case_data_reads_as_its_own_words_never_as_structure(hostile):
+    html = shown("Purpose: {{ purpose }}\n\n{{ purpose }}\n\n- item: {{ purpose }}\n", purpose=hostile)
+    for tag in ("<h1", "<h2", "<em", "<strong", "<code", "<pre", "<blockquote", "<hr", "<a ", "<ol"):
+        assert tag not in html, (hostile, html)
+    assert html.count("<li>") == 1 and html.count("<ul>") == 1  # only the template's own list item
+    text = re.sub(r"<[^>]+>", "", html)
+    for line in hostile.splitlines():
+        if line.strip():
+            assert html_unescape(line.strip()) in html_unescape(text), (line, html)
+
+
+def test_a_value_keeps_its_lines_inside_the_templates_list_item():
+    html = shown("- Reason: {{ reason }}\n- Next", reason="late delivery\nwrong colour")
+    assert html == "<ul>\n<li>Reason: late delivery<br />\nwrong colour</li>\n<li>Next</li>\n</ul>\n"
+
+
+def test_the_templates_own_markdown_and_plain_values_still_work():
+    html = shown("{{ n }}. **{{ item }}** costs {{ price }} TWD", n=1, item="Chair", price=1200.5)
+    assert html == "<ol>\n<li><strong>Chair</strong> costs 1200.5 TWD</li>\n</ol>\n"
+
+
+def test_a_list_printed_whole_cannot_smuggle_a_link():
+    html = shown("Suppliers: {{ names }}", names=["[Acme](https://evil.example)", "*Bold Ltd*"])
+    assert "<a " not in html and "<em" not in html and "[Acme](https://evil.example)" in html

@@ -1,8 +1,9 @@
 """The web app on a prepared SQLite database, and the cases its tests set up: shared by tests/web and tests/browser."""
+import shutil
 from pathlib import Path
 
 from engine.clock import ManualClock
-from tests.conftest import ORG_FILE, PROCESSES
+from tests.conftest import ORG_FILE, PACKAGES, PROCESSES
 from webui import create_app
 
 # Setting up cases a test is not about goes straight to the engine; what a test is about goes through the UI.
@@ -52,3 +53,17 @@ def approved_purchase(runtime, user="ops.lin", **changes):
     head_task = runtime.describe_case(case_id)["tasks"][0]
     runtime.complete(head_task["id"], head_task["assignee"], {"head_decision": "approve"})
     return case_id, runtime.describe_case(case_id)["tasks"][0]
+
+
+def stuck_expense(runtime, folder):
+    """A case whose approval went to nobody: the expense package without stand-ins, started by ceo.lee, who has
+    no manager; returns (case id, task id). ops.wang supervises the procedure."""
+    package = Path(folder) / "expense"
+    shutil.copytree(PACKAGES / "expense", package)
+    manifest = package / "process.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+        "    candidates: '[] if assignee else users_with_role(\"department-head\")'\n", ""), encoding="utf-8")
+    runtime.deploy([package])
+    case_id = runtime.start("expense", "ceo.lee", {"purpose": "Taxi to the supplier", "amount": 420,
+                                                   "spent_on": "2026-01-02"})
+    return case_id, runtime.describe_case(case_id)["tasks"][0]["id"]

@@ -1,6 +1,9 @@
 """People, roles and departments by name in the current language, read once per request."""
 from flask import g
+from flask_babel import gettext as _
 
+from engine.runtime.diagram import lane_names
+from engine.runtime.workspace import choice_labels
 from engine.templates import pick_language
 from webui.i18n import package_language
 
@@ -32,6 +35,14 @@ def people():
 def person(username):
     """A user's full name (the username when unknown)."""
     return people().get(username, username) if username else ""
+
+
+def people_names(usernames, most=3):
+    """Who may take a task of a named pool: the first few full names, then how many more."""
+    names = sorted(person(u) for u in usernames)
+    if len(names) <= most:
+        return ", ".join(names)
+    return _("%(names)s and %(count)d more", names=", ".join(names[:most]), count=len(names) - most)
 
 
 def role_name(key):
@@ -92,10 +103,32 @@ def shown_value(key, field, value):
     return pick_language(label, package_language()) if label else value
 
 
-def step_role(key, lane, role):
-    """Who a step is for, as its lane names it in the current language (the role's name without a lane)."""
-    label = _per_procedure("lanes", key, lambda runtime, k: runtime.lane_labels(k)).get(lane) if lane else None
+def _per_version(slot, definition_id, read):
+    """What `read(package)` gives for one deployed version (a case's own, not the newest), once per request."""
+    cache = g.setdefault(slot, {})
+    if definition_id not in cache:
+        from webui import current_runtime
+
+        cache[definition_id] = read(current_runtime().catalog.get(definition_id).package)
+    return cache[definition_id]
+
+
+def step_role(definition_id, lane, role):
+    """Who a step is for, as its lane is named in the case's own version, in the current language (the role's
+    name without a lane)."""
+    label = _per_version("version_lanes", definition_id, lane_names).get(lane) if lane else None
     return pick_language(label, package_language()) if label else role_name(role)
+
+
+def version_searchable(definition_id):
+    """The searchable fields of one deployed version (a case's summary follows its own version)."""
+    return _per_version("version_searchable", definition_id,
+                        lambda package: list(package.manifest.get("searchable") or []))
+
+
+def version_choices(definition_id):
+    """field -> {code: label texts} of one deployed version's choice fields."""
+    return _per_version("version_choices", definition_id, choice_labels)
 
 
 def procedure_name(key):
@@ -116,5 +149,6 @@ def headline(key, search):
 
 def init_app(app):
     """Offer these look-ups to every template."""
-    app.jinja_env.globals.update(person=person, role_name=role_name, department_name=department_name,
-                                 procedure_name=procedure_name, headline=headline, step_role=step_role)
+    app.jinja_env.globals.update(person=person, people_names=people_names, role_name=role_name,
+                                 department_name=department_name, procedure_name=procedure_name, headline=headline,
+                                 step_role=step_role)

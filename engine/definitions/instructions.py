@@ -9,6 +9,8 @@ from engine.definitions.yamlfile import read_yaml
 
 # Parsing only, with the same syntax as engine.templates' rendering environment.
 _JINJA = ImmutableSandboxedEnvironment(autoescape=True)
+# What a task's instructions may call besides the case data (engine.runtime.repeated.name_helpers).
+HELPERS = frozenset(("person_name", "department_name"))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -18,7 +20,7 @@ def _parsed(source):
         tree = _JINJA.parse(source)
     except TemplateSyntaxError as exc:
         return None, (exc.lineno, exc.message)
-    return frozenset(meta.find_undeclared_variables(tree) - set(_JINJA.globals)), None
+    return frozenset(meta.find_undeclared_variables(tree) - set(_JINJA.globals) - HELPERS), None
 
 
 def template_error(source):

@@ -8,6 +8,7 @@ did one step may not do another) may never claim, complete or be handed it, what
 Anything a user may not see is reported as not found.
 """
 from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import aliased
 
 from engine.store.models import Event, HumanTask, TaskPerson, User, UserRole
 
@@ -54,6 +55,19 @@ def open_to(username, roles, scope="all"):
                        HumanTask.pool == POOL_PEOPLE, allowed)
     unclaimed = or_(role_pool, people_pool)
     return {"mine": mine, "unclaimed": unclaimed}.get(scope, or_(mine, role_pool, people_pool))
+
+
+def candidates_of(session, rows):
+    """Give task rows of a named pool (`pool` "people") their `candidates`: the usernames who may take them."""
+    ids = [row["id"] for row in rows if row.get("pool") == POOL_PEOPLE]
+    found = {}
+    if ids:
+        for task_id, username in session.execute(select(TaskPerson.task_id, TaskPerson.username).where(
+                TaskPerson.task_id.in_(ids), TaskPerson.relation == CANDIDATE).order_by(TaskPerson.username)):
+            found.setdefault(task_id, []).append(username)
+    for row in rows:
+        row["candidates"] = found.get(row["id"], [])
+    return rows
 
 
 def person_flags(task_id, username):
@@ -110,13 +124,16 @@ def can_see_task(directory, username, task_row, manifest):
     return can_work_on(username, task_row) or is_supervisor(directory, username, manifest)
 
 
-def eligible_users(task_row):
-    """SQL: active users who may hold the task: its pool (role holders or candidates) less the excluded."""
-    if task_row["pool"] == POOL_ROLE:
-        in_pool = exists().where(UserRole.username == User.username, UserRole.role == (task_row["role"] or ""))
-    else:
-        in_pool = exists().where(TaskPerson.task_id == task_row["id"], TaskPerson.username == User.username,
-                                 TaskPerson.relation == CANDIDATE)
+def eligible_users(task_row, repair=False):
+    """SQL: active users who may hold the task: its pool (role holders or candidates) less the excluded.
+
+    `repair` widens a named pool nobody can take (see `stuck`) to the holders of the task's role as well.
+    """
+    holds_role = exists().where(UserRole.username == User.username, UserRole.role == (task_row["role"] or ""))
+    named_here = exists().where(TaskPerson.task_id == task_row["id"], TaskPerson.username == User.username,
+                                TaskPerson.relation == CANDIDATE)
+    widened = or_(named_here, holds_role) if repair else named_here
+    in_pool = holds_role if task_row["pool"] == POOL_ROLE else widened
     excluded = exists().where(TaskPerson.task_id == task_row["id"], TaskPerson.username == User.username,
                               TaskPerson.relation == EXCLUDED)
     return select(User.username, User.name, User.department).where(User.active.is_(True), in_pool, ~excluded)
@@ -130,3 +147,15 @@ def is_eligible(session, task_row, username):
 def others_in_pool(session, task_row, username):
     """Whether anyone but `username` could take the task if they gave it back (so a release makes sense)."""
     return session.execute(eligible_users(task_row).where(User.username != username).limit(1)).first() is not None
+
+
+def stuck():
+    """SQL over human_tasks: unclaimed tasks of a named pool with no active candidate, which nobody may take.
+
+    They come from an assignee expression that named nobody, someone inactive or someone excluded (and no
+    stand-ins), or from candidates deactivated since; only a supervisor's repair gets them going again.
+    """
+    person = aliased(TaskPerson)
+    live = exists().where(person.task_id == HumanTask.id, person.relation == CANDIDATE,
+                          exists().where(User.username == person.username, User.active.is_(True)))
+    return and_(HumanTask.pool == POOL_PEOPLE, HumanTask.assignee.is_(None), ~live)

@@ -35,6 +35,8 @@ def open_task(case, info, now):
     if personal:
         candidates = _people(case, cfg.get("candidates"), info, assignee=assignee) - excluded
         candidates |= {assignee} if assignee else set()
+        if not candidates:
+            _went_to_nobody(case, cfg, info)
     titles = task_titles(package, info["bpmn_id"], info["name"], info["data"], case.directory)
     row = {"id": info["id"], "process_key": package.key, "task_key": info["bpmn_id"], **titles,
            "lane": info["lane"], "role": role, "assignee": assignee, "created_at": now,
@@ -116,6 +118,14 @@ def add_candidate(session, task_id, username):
     """Make `username` a candidate of an open task (an escalation hands it to someone outside its pool)."""
     session.execute(FORGET_PERSON, {"ids": [task_id], "b_user": username})
     session.execute(INSERT_PEOPLE, [{"task_id": task_id, "username": username, "relation": CANDIDATE}])
+
+
+def _went_to_nobody(case, cfg, info):
+    """Record that a personal step opened with nobody to take it, unless a failing expression already said why."""
+    if any(e["kind"] == "assignment_failed" and e["task_id"] == info["id"] for e in case.events):
+        return
+    case.event("assignment_failed", task=info, data={"expression": cfg.get("assignee") or cfg.get("candidates"),
+                                                     "result": None})
 
 
 def _people(case, expression, info, **extra):

@@ -221,13 +221,14 @@ class _Page:
 
 
 def _task_rows(session, ids):
-    """The inbox rows of these task ids, in this order, with their case's starter and search fields."""
+    """The inbox rows of these task ids, in this order, with their case's starter and search fields and the
+    candidates of a named pool."""
     if not ids:
         return []
-    rows = session.execute(select(*TASK_COLUMNS, Instance.starter, Instance.search)
+    rows = session.execute(select(*TASK_COLUMNS, HumanTask.pool, Instance.starter, Instance.search)
                            .join(Instance, Instance.id == HumanTask.instance_id).where(HumanTask.id.in_(ids))).all()
     by_id = {r.id: dict(r._mapping) for r in rows}
-    return [by_id[i] for i in ids if i in by_id]
+    return access.candidates_of(session, [by_id[i] for i in ids if i in by_id])
 
 
 def _scope(user, roles, scope):

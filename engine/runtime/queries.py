@@ -5,6 +5,7 @@ from engine.formrules import resolve_choices
 from engine.org import Directory
 from engine.runtime import access, spiff
 from engine.runtime.case import load_row, load_workflow
+from engine.runtime.repeated import name_helpers
 from engine.store.models import Department, Event, HumanTask, Instance, Role, User, UserRole, active_definitions
 from engine.templates import pick_language, render
 
@@ -33,7 +34,7 @@ class QueryMixin:
         """Tasks assigned to `user` plus unclaimed tasks of their roles, most urgent first."""
         with self.db.read() as session:
             roles = Directory(session).roles_of(user)
-            query = (select(*TASK_COLUMNS, Instance.starter, Instance.search)
+            query = (select(*TASK_COLUMNS, HumanTask.pool, Instance.starter, Instance.search)
                      .join(Instance, Instance.id == HumanTask.instance_id).where(access.open_to(user, roles)))
             if process_key:
                 query = query.where(HumanTask.process_key == process_key)
@@ -41,7 +42,7 @@ class QueryMixin:
                 query = query.where(HumanTask.due_at < self.clock.now())
             query = query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at)
             rows = session.execute(query.limit(limit).offset(offset)).all()
-            return [dict(r._mapping) for r in rows]
+            return access.candidates_of(session, [dict(r._mapping) for r in rows])
 
     def task(self, task_id, user, language="en"):
         """One open task with its form schema and rendered instructions."""
@@ -55,10 +56,12 @@ class QueryMixin:
             spiff_task = spiff.find_task(workflow, task_id)
             data = dict(spiff_task.data) if spiff_task is not None else {}
             form = loaded.package.form_for(task["task_key"]) or {}
+            shown = dict(data, **name_helpers(directory, language))
+            access.candidates_of(session, [task])
             return dict(task, title=form.get("title") or {"en": task["title_en"], "zh-Hant": task["title_zh"]},
                         schema=resolve_choices(form.get("schema"), self.rule_names(data)), data=data,
                         version=loaded.version,
-                        instructions=render(pick_language(form.get("instructions"), language), data))
+                        instructions=render(pick_language(form.get("instructions"), language), shown))
 
     def instance(self, instance_id, user):
         """A case as `user` may see it (NotFound when they may not)."""

@@ -38,12 +38,18 @@ def task_titles(package, task_key, fallback, data, directory):
     if not template:
         return titles
     for key, language in (("title_en", "en"), ("title_zh", "zh")):
-        helpers = {"person_name": functools.partial(_person, directory),
-                   "department_name": functools.partial(_department, directory, language)}
-        about = render_text(template, dict(data, **helpers))
+        about = render_text(template, dict(data, **name_helpers(directory, language)))
         if about:
             titles[key] = f"{titles[key]}: {about}"[:MAX_TITLE]
     return titles
+
+
+def name_helpers(directory, language):
+    """What package templates call to show people and departments by name: person_name(username) and
+    department_name(key), the latter in `language` ('en', or 'zh'/'zh-Hant')."""
+    language = "zh" if language.startswith("zh") else "en"
+    return {"person_name": functools.partial(_person, directory),
+            "department_name": functools.partial(_department, directory, language)}
 
 
 def _person(directory, username):

@@ -16,13 +16,14 @@ from engine.org import Directory, load_org, read_org_file
 from engine.runtime import access, files, queries, schedules, spiff
 from engine.runtime.case import Case, InstanceCache, load_row, load_workflow
 from engine.runtime.catalog import Catalog
+from engine.runtime.repair import RepairMixin
 from engine.runtime.timers import TimerMixin
 from engine.runtime.workspace import WorkspaceMixin
 from engine.store import Database, migrate
 from engine.store.models import Event, HumanTask
 
 
-class Runtime(TimerMixin, queries.QueryMixin, WorkspaceMixin):
+class Runtime(TimerMixin, queries.QueryMixin, WorkspaceMixin, RepairMixin):
     """opsflow's engine: deploy, start, claim, release, complete, cancel, fire timers, read."""
 
     def __init__(self, settings=None, *, database=None, clock=None):

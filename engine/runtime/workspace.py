@@ -14,7 +14,7 @@ from engine.org import Directory
 from engine.runtime import access, spiff
 from engine.runtime.accounts import AccountMixin
 from engine.runtime.attachments import AttachmentMixin, case_attachments
-from engine.runtime.diagram import lane_names, localized_diagram
+from engine.runtime.diagram import localized_diagram
 from engine.runtime.inbox import InboxMixin, clamp_page, page_count, page_size, whole_number
 from engine.store.models import Definition, Event, HumanTask, Instance, TaskDraft, User, active_definitions
 from engine.templates import pick_language, render
@@ -153,10 +153,6 @@ class WorkspaceMixin(InboxMixin, AttachmentMixin, AccountMixin):
     def field_choices(self, process_key):
         """field -> {code: {en, zh-Hant}} of the active version's choice fields (NotFound when not deployed)."""
         return choice_labels(self._active_package(process_key))
-
-    def lane_labels(self, process_key):
-        """Lane name -> {en, zh-Hant} of the active version's diagram (NotFound when not deployed)."""
-        return lane_names(self._active_package(process_key))
 
     def _active_package(self, process_key):
         """The package of a procedure's active version (parsed once per process by the catalogue)."""

@@ -1,7 +1,10 @@
-"""Start form errors come back per field with everything the user typed still there."""
+"""Start form errors come back per field with everything the user typed still there; forms.js edits rows."""
 import pytest
 
 from tests.browser.support import expect, path_is
+from tests.conftest import ROOT
+from tests.test_schema_forms import EVERY_WIDGET, app, parse, render  # noqa: F401 - its form fixtures, by import
+from webui.schema_forms import build_fields
 
 pytestmark = pytest.mark.browser
 
@@ -75,3 +78,47 @@ def test_after_a_failed_submit_the_focus_is_on_the_error_summary(page_as):
     page.get_by_role("button", name="Submit").click()
     expect(page).to_have_url(path_is("/start/procurement"))
     expect(page.locator(".error-summary")).to_be_focused()
+
+
+BROWSER_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>form</title></head><body>
+{% from "forms/fields.html" import render_fields %}<form>{{ render_fields(fields) }}</form>
+<script src="{{ script }}"></script></body></html>"""
+
+
+def posted_pairs(page):
+    """What the form would post now, as (name, value) pairs."""
+    return page.evaluate("Array.from(new FormData(document.forms[0]).entries()).filter(e => typeof e[1] === 'string')")
+
+
+@pytest.mark.slow
+def test_forms_js_adds_removes_and_renumbers_rows(browser, render, parse, tmp_path):  # noqa: F811
+    html = render(build_fields(EVERY_WIDGET, "en", values={"items": [{"description": "A"}, {"description": "B"}]}),
+                  BROWSER_PAGE.replace("{{ script }}", (ROOT / "webui/static/js/forms.js").as_uri()))
+    (tmp_path / "form.html").write_text(html, encoding="utf-8")
+    # The session's one Playwright: a second sync_playwright() in this process fails while the first one runs.
+    page = browser.new_page()
+    problems = []
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.goto((tmp_path / "form.html").as_uri())
+    page.click("button[name=_add][value=items]")
+    assert page.evaluate("document.activeElement.id") == "f-items-2-description"
+    assert page.is_disabled("button[name=_add][value=items]")  # maxItems 3
+    page.fill("#f-items-2-description", "C")
+    page.click("button[name=_remove][value='items/0']")
+    assert page.evaluate("document.activeElement.id") == "f-items-0-description"
+    names = [n for n, _v in posted_pairs(page) if n.startswith("items/")]
+    assert names == ["items/0/description", "items/0/quantity", "items/0/unit_price",
+                     "items/1/description", "items/1/quantity", "items/1/unit_price"]
+    assert page.input_value("#f-items-1-description") == "C"
+    assert page.get_attribute("label[for=f-items-1-description]", "for") == "f-items-1-description"
+    assert page.inner_text("#f-items-1--row legend") == "Line items 2"
+    assert page.get_attribute("#f-items-1-unit_price", "aria-describedby") == "f-items-1-unit_price-affix"
+    assert page.is_enabled("button[name=_add][value=items]")
+    page.click("button[name=_remove][value='items/1']")
+    assert page.is_disabled("button[name=_remove][value='items/0']")  # minItems 1 (at least one row)
+    page.click("button[name=_add][value=suppliers]")
+    page.fill("#f-suppliers-1", "ACME")
+    sub = parse(EVERY_WIDGET, posted_pairs(page))
+    assert sub.data["items"] == [{"description": "B"}] and sub.data["suppliers"] == ["ACME"]
+    assert problems == []
+    page.close()

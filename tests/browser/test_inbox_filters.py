@@ -36,3 +36,17 @@ def test_without_javascript_apply_brings_the_search_fields(live_server, new_page
     page.get_by_role("button", name="Apply").click()
     expect(page).to_have_url(re.compile(r"[?&]process=procurement"))
     expect(page.locator("#inbox-search select[name='s.category']")).to_be_visible()
+
+
+def test_the_filter_count_follows_the_filters_htmx_applies(live_server, page_as):
+    page = page_as("proc.hsieh")
+    badge = page.locator("details.filterbox summary #inbox-filter-count")
+    expect(badge).to_be_hidden()
+    page.locator("select[name=process]").select_option("procurement")
+    expect(page).to_have_url(re.compile(r"[?&]process=procurement"))
+    expect(badge).to_have_text("1")
+    page.locator("select[name=priority]").select_option("1")
+    expect(badge).to_have_text("2")
+    page.locator("select[name=process]").select_option("")
+    page.locator("select[name=priority]").select_option("")
+    expect(badge).to_be_hidden()

@@ -102,6 +102,10 @@ def test_every_route_as_every_demo_user(app, rt, user):
         eligible = {p["username"] for p in rt.candidates(task_id, user)} if actions.get("can_reassign") else set()
         outsider = next(u for u in USERS if u not in eligible)  # nobody outside the step's eligible set
         walk.expect("POST", f"/tasks/{task_id}/reassign", 403 if visible else 404, {"to_user": outsider})
+        walk.expect("POST", f"/tasks/{task_id}/repair", 302 if visible else 404, {"to_user": ""})
+        # Only a task nobody may take is repaired: a supervisor hears that this one may be taken (409).
+        walk.expect("POST", f"/tasks/{task_id}/repair",
+                    (409 if actions.get("can_reassign") else 403) if visible else 404, {"to_user": outsider})
         walk.expect("POST", f"/tasks/{task_id}/draft/discard", 302 if visible else 404)
         walk.expect("POST", f"/tasks/{task_id}/release",
                     (302 if actions["can_release"] else {403, 409}) if visible else 404)

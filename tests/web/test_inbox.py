@@ -3,6 +3,7 @@ from datetime import timedelta
 
 import pytest
 
+from tests.conftest import PACKAGES
 from tests.webapp import approved_purchase
 
 
@@ -153,3 +154,13 @@ def test_the_inbox_shows_requester_and_waiting_since_and_sorts_by_them(rt, login
     assert listed(client.get("/inbox?sort=-requester").get_data(as_text=True), by_lu + by_lin) == by_lu + by_lin
     assert listed(client.get("/inbox?sort=created").get_data(as_text=True), by_lu + by_lin) == by_lu + by_lin
     assert 'href="?sort=-requester"' in client.get("/inbox?sort=requester").get_data(as_text=True)
+
+
+def test_a_task_for_named_people_says_who_may_take_it_not_the_role(rt, login):
+    rt.deploy([PACKAGES / "expense"])
+    # ceo.lee has no manager: the approval waits for the other seven department heads by name.
+    case_id = rt.start("expense", "ceo.lee", {"purpose": "Taxi", "amount": 300, "spent_on": "2026-01-02"})
+    task_id = rt.describe_case(case_id)["tasks"][0]["id"]
+    for page in ("/inbox", f"/tasks/{task_id}"):
+        body = login("fin.kuo").get(page).get_data(as_text=True)
+        assert '<span class="people">Chang Wei-lun, Chiu Kun-lin, Hsieh Li-hua and 4 more</span>' in body

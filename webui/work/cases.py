@@ -12,7 +12,7 @@ from engine.templates import as_html
 from webui import current_runtime
 from webui.i18n import STATUS, number, package_language, pick
 from webui.messages import localize
-from webui.names import choices, searchable, shown_value
+from webui.names import version_choices, version_searchable
 from webui.schema_forms import format_value
 from webui.work import bp
 from webui.work.formflow import fields_for, read_posted, shown_again
@@ -85,13 +85,14 @@ def _summary(case):
     start_form = runtime.catalog.get(case["definition_id"]).package.start_form() or {}
     declared = (start_form.get("schema") or {}).get("properties") or {}
     shown = []
-    for spec in searchable(case["process_key"]) or []:
+    labels = version_choices(case["definition_id"])
+    for spec in version_searchable(case["definition_id"]):
         value = (case.get("search") or {}).get(spec["field"])
         if value in (None, ""):
             continue
         label = pick(spec.get("label")) or spec["field"]
-        if spec["field"] in choices(case["process_key"]):
-            shown.append((label, shown_value(case["process_key"], spec["field"], value)))
+        if spec["field"] in labels:
+            shown.append((label, pick(labels[spec["field"]].get(str(value))) or value))
         elif spec["field"] in declared:
             shown.append((label, format_value(value, declared[spec["field"]], package_language())))
         else:  # worked out by the procedure (a total, say): shown as a number with the language's grouping
@@ -104,7 +105,8 @@ def render_case(instance_id, comment="", comment_error=None, status=200):
     runtime = current_runtime()
     case = runtime.case_view(instance_id, current_user.username, package_language())
     return render_template("work/case.html", case=case, history=timeline(case), summary=_summary(case), comment=comment,
-                           comment_error=comment_error, now=runtime.clock.now()), status
+                           comment_error=comment_error, stuck=runtime.stuck_in_case(case["id"], current_user.username),
+                           now=runtime.clock.now()), status
 
 
 @bp.get("/cases/<int:instance_id>")

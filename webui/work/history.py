@@ -1,4 +1,5 @@
 """A case's history as a timeline people read: who did what, when, with the values they entered."""
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from webui import current_runtime
@@ -23,7 +24,8 @@ SENTENCES = {
     "task_withdrawn": _l("“%(task)s” closed without being done"),
     "comment": _l("%(actor)s commented"),
     "attachment_added": _l("%(actor)s attached a file"),
-    "assignment_failed": _l("“%(task)s” could not be given to a person and waits in its role's inbox"),
+    "assignment_failed": _l("“%(task)s” could not be given to the person the procedure names"),
+    "assignment_repaired": _l("%(actor)s assigned “%(task)s”, which nobody could take, to %(target)s"),
     "due_failed": _l("The due time of “%(task)s” could not be worked out"),
     "priority_failed": _l("The priority of “%(task)s” could not be worked out"),
 }
@@ -94,7 +96,24 @@ def timeline(case):
             "sentence": sentence % {"actor": everyone.get(event["actor"], event["actor"]) or SYSTEM, "task": task,
                                     "target": everyone.get(target, target)},
             "shown": _values(form, data.get("form") or {}, attachments) if "form" in data else [],
-            "text": data.get("text") or data.get("reason") or "",
+            "text": failure_reason(data) if event["kind"] == "assignment_failed" else
+            data.get("text") or data.get("reason") or "",
             "file": attachments.get(data.get("id")) if event["kind"] == "attachment_added" else None,
         })
     return entries
+
+
+def failure_reason(data):
+    """Why a step could not be given to the person its procedure names (an assignment_failed event's data)."""
+    found = data.get("result")
+    name = found.strip("'") if isinstance(found, str) else None
+    name = people().get(name, name) if name else None
+    if data.get("reason") == "excluded from this step":
+        return _("The procedure names %(person)s, who may not do this step.", person=name)
+    if data.get("reason"):
+        return _("The procedure's assignee expression failed: %(reason)s", reason=data["reason"])
+    if name:
+        return _("The procedure names %(person)s, who is not an active user.", person=name)
+    if "result" in data:
+        return _("The procedure's assignee expression names nobody.")
+    return _("None of the people the step was given to is an active user any more.")

@@ -90,6 +90,12 @@ def read_filters(args):
     }
 
 
+def active_filters(chosen):
+    """How many filters (and a sort other than the default) the chosen query uses: the panel's badge."""
+    used = [chosen["process"], chosen["due"], chosen["priority"], chosen["search"]]
+    return sum(1 for value in used if value) + (chosen["sort"] != "due")
+
+
 def query_of(args, **changes):
     """The current filter query string with some parameters changed (None removes one)."""
     params = {k: v for k, v in args.items(multi=False) if v not in ("", None) and k != "page"}
@@ -115,7 +121,8 @@ def inbox():
         priority=chosen["priority"], search=chosen["search"] or None, sort=chosen["sort"],
         page=chosen["page"], per_page=PER_PAGE)
     context = {
-        "page": page, "chosen": chosen, "scopes": SCOPES, "due_windows": DUE_WINDOWS, "sorts": SORTS,
+        "page": page, "chosen": chosen, "active": active_filters(chosen), "scopes": SCOPES,
+        "due_windows": DUE_WINDOWS, "sorts": SORTS,
         "procedures": procedures(), "saved": runtime.saved_filters(current_user.username),
         "query": query_of(request.args), "query_of": lambda **c: query_of(request.args, **c),
         "page_link": lambda n: "?" + query_of(request.args, page=n),
@@ -123,7 +130,7 @@ def inbox():
     }
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "inbox-results":
         return render_template("work/_inbox_swap.html", **context)
-    return render_template("work/inbox.html", **context)
+    return render_template("work/inbox.html", stuck=runtime.stuck_tasks(current_user.username), **context)
 
 
 @bp.post("/inbox/claim")

@@ -12,7 +12,7 @@ from webui.i18n import package_language, task_title
 from webui.names import person, with_department_names
 from webui.work import bp
 from webui.work.formflow import fields_for, read_posted, shown_again
-from webui.work.history import timeline
+from webui.work.history import failure_reason, timeline
 
 
 def _prefill(schema, data):
@@ -41,10 +41,14 @@ def render_task(task_id, values=None, errors=None, status=200):
     case = _case_for(task["instance_id"])
     known = {a["id"]: a for a in case["attachments"]} if case else {}
     candidates = with_department_names(runtime.candidates(task_id, user)) if actions["can_reassign"] else []
+    repair = runtime.assignment_repair(task_id, user) if actions["can_reassign"] else None
+    if repair:
+        repair = dict(repair, reason=failure_reason(repair["failure"]),
+                      targets=with_department_names(repair["targets"]))
     # The package template was rendered autoescaped in the sandbox, then read as Markdown without raw HTML.
     task["instructions"] = Markup(as_html(task["instructions"]))
     return render_template(
-        "work/task.html", task=task, actions=actions, draft=draft, case=case, candidates=candidates,
+        "work/task.html", task=task, actions=actions, draft=draft, case=case, candidates=candidates, repair=repair,
         history=timeline(case) if case else [],
         fields=fields_for(task["schema"], values, errors, known) if task["schema"] else [],
         errors=errors or {}, now=runtime.clock.now()), status
@@ -107,6 +111,19 @@ def reassign(task_id):
         return redirect(url_for("work.task", task_id=task_id))
     current_runtime().reassign(task_id, current_user.username, to_user)
     flash(_("The task is now assigned to %(user)s.", user=person(to_user)), "success")
+    return redirect(url_for("work.task", task_id=task_id))
+
+
+@bp.post("/tasks/<task_id>/repair")
+def repair(task_id):
+    """A supervisor gives a task that went to nobody to someone who may do the step."""
+    to_user = request.form.get("to_user", "").strip()
+    if not to_user:
+        current_runtime().task_actions(task_id, current_user.username)  # strangers get 404, not a hint
+        flash(_("Choose who should do the task."), "error")
+    else:
+        current_runtime().repair_assignment(task_id, current_user.username, to_user)
+        flash(_("The task is now assigned to %(user)s.", user=person(to_user)), "success")
     return redirect(url_for("work.task", task_id=task_id))
 
 

@@ -1,0 +1,81 @@
+"""Tasks nobody may take, and a supervisor's repair of them.
+
+A personal step whose assignee expression named nobody (or someone inactive or excluded) and that has no
+stand-ins waits with an `assignment_failed` event and an empty named pool (`access.stuck`). The
+procedure's supervisors see such tasks listed in their inbox and hand each to someone who may do the
+step: the holders of its lane's role, or its candidates, never someone excluded from it.
+"""
+from sqlalchemy import select
+
+from engine.errors import Forbidden, NotFound, NotReady
+from engine.org import Directory
+from engine.runtime import access
+from engine.runtime.assignment import add_candidate
+from engine.runtime.queries import TASK_COLUMNS
+from engine.store.models import Definition, Event, HumanTask, Instance, User
+
+MAX_LISTED = 20
+
+
+class RepairMixin:
+    """Find tasks that went to nobody, say why, and let a supervisor assign them."""
+
+    def assignment_repair(self, task_id, user):
+        """For a supervisor of a task that nobody may take: {failure, targets}; None for any other task.
+
+        `failure` is the data of the task's last `assignment_failed` event ({} when its candidates were
+        deactivated since), `targets` the people a repair may hand it to.
+        """
+        with self.db.read() as session:
+            directory = Directory(session)
+            task = self._task_row(session, directory, task_id, user)
+            manifest = self.catalog.get(task["definition_id"], session).package.manifest
+            if not access.is_supervisor(directory, user, manifest) or not _is_stuck(session, task["id"]):
+                return None
+            failure = session.scalar(select(Event.data).where(
+                Event.task_id == task["id"], Event.kind == "assignment_failed").order_by(Event.id.desc()).limit(1))
+            targets = session.execute(access.eligible_users(task, repair=True)
+                                      .order_by(User.name, User.username)).all()
+        return {"failure": failure or {}, "targets": [dict(r._mapping) for r in targets]}
+
+    def repair_assignment(self, task_id, user, to_user):
+        """A supervisor gives a task nobody may take to a holder of its role or a candidate (not an excluded one)."""
+        with self.db.write() as session:
+            directory = Directory(session)
+            task = self._task_row(session, directory, task_id, user)
+            self._check_supervisor(session, directory, user, task)
+            if not _is_stuck(session, task["id"]):
+                raise NotReady(f"task {task_id} can be taken already; reassign it instead")
+            if directory.user(to_user) is None:
+                raise NotFound(f"no user {to_user!r}")
+            eligible = access.eligible_users(task, repair=True).where(User.username == to_user).limit(1)
+            if session.execute(eligible).first() is None:
+                raise Forbidden(f"{to_user} may not do step {task['task_key']} of case {task['instance_id']}")
+            self._set_assignee(session, task, to_user, "assignment_repaired", user, expect=None)
+            add_candidate(session, task["id"], to_user)
+
+    def stuck_in_case(self, instance_id, user):
+        """The ids of a case's open tasks that nobody may take (NotFound for a case `user` may not see)."""
+        with self.db.read() as session:
+            row, _loaded = self._visible_case(session, Directory(session), instance_id, user)
+            return set(session.scalars(select(HumanTask.id).where(HumanTask.instance_id == row["id"], access.stuck())))
+
+    def stuck_tasks(self, user, limit=MAX_LISTED):
+        """{total, tasks}: the open tasks nobody may take in the procedures `user` supervises, oldest first."""
+        with self.db.read() as session:
+            directory = Directory(session)
+            if not directory.is_active(user):
+                return {"total": 0, "tasks": []}
+            versions = [row.id for row in session.execute(select(Definition.id, Definition.manifest))
+                        if access.is_supervisor(directory, user, row.manifest)]
+            if not versions:
+                return {"total": 0, "tasks": []}
+            query = (select(*TASK_COLUMNS, Instance.starter).join(Instance, Instance.id == HumanTask.instance_id)
+                     .where(Instance.definition_id.in_(versions), access.stuck()))
+            rows = session.execute(query.order_by(HumanTask.created_at, HumanTask.id)).all()
+        return {"total": len(rows), "tasks": [dict(r._mapping) for r in rows[:limit]]}
+
+
+def _is_stuck(session, task_id):
+    """Whether an open task waits in a named pool with nobody active in it."""
+    return session.scalar(select(HumanTask.id).where(HumanTask.id == task_id, access.stuck())) is not None

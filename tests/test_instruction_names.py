@@ -1,0 +1,40 @@
+"""Every task's instructions, in both languages, name people by their full names: no username of the demo
+organisation is shown raw, on any step any scenario of any procedure opens."""
+import re
+
+import pytest
+
+from engine.scenarios import make_runtime, org_file_for, run_file, scenario_files
+from tests.test_duties import PACKAGES, USERS, supervisors
+
+USERNAME = re.compile(r"(?<![\w.@])(" + "|".join(re.escape(u) for u in USERS) + r")(?![\w@]|\.\w)")
+
+
+class Reader:
+    """Reads the instructions of every open task as a supervisor would, once per step and language."""
+
+    def __init__(self, rt, manifest):
+        self.rt, self.boss = rt, supervisors(manifest)[0]
+        self.read, self.raw = set(), []
+
+    def __call__(self, case_id):
+        for task in self.rt.describe_case(case_id)["tasks"]:
+            for language in ("en", "zh-Hant"):
+                if (task["task_key"], language) in self.read:
+                    continue
+                self.read.add((task["task_key"], language))
+                text = self.rt.task(task["id"], self.boss, language)["instructions"]
+                self.raw += [f"{task['task_key']} ({language}): {found}" for found in USERNAME.findall(text)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("package_dir", PACKAGES, ids=[p.name for p in PACKAGES])
+def test_instructions_show_people_by_name_not_username(package_dir, tmp_path):
+    rt = make_runtime(tmp_path)
+    rt.load_org(org_file_for(package_dir))
+    rt.deploy([package_dir])
+    reader = Reader(rt, next(d["manifest"] for d in rt.definitions()))
+    for path in scenario_files(package_dir):
+        assert run_file(rt, package_dir, path, watch=reader).passed
+    assert reader.read and reader.raw == []
+    rt.db.dispose()
