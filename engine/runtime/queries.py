@@ -56,7 +56,7 @@ class QueryMixin:
             data = dict(spiff_task.data) if spiff_task is not None else {}
             form = loaded.package.form_for(task["task_key"]) or {}
             return dict(task, title=form.get("title") or {"en": task["title_en"], "zh-Hant": task["title_zh"]},
-                        schema=resolve_choices(form.get("schema"), self.rule_names(data)), data=data,
+                        schema=resolve_choices(form.get("schema"), self.rule_names(data, directory)), data=data,
                         version=loaded.version,
                         instructions=render(pick_language(form.get("instructions"), language), data))
 
