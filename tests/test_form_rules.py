@@ -179,6 +179,19 @@ def test_a_scenario_fails_when_the_error_is_located_elsewhere():
         ScenarioRun(_Refusing(), refused_start(["items/0/quantity"])).run()
 
 
+def test_a_scenario_passes_when_the_located_error_says_the_expected_message():
+    ScenarioRun(_Refusing(), {**refused_start("amount"), "start": {
+        "as": "u", "expect_error": "invalid", "field": "amount", "message": "exceed the approved"}}).run()
+
+
+def test_a_scenario_fails_when_another_rule_refused_the_field():
+    scenario = {**refused_start("amount"), "start": {
+        "as": "u", "expect_error": "invalid", "field": "amount", "message": "cannot be in the future"}}
+    with pytest.raises(Mismatch, match="expected the error on amount to say 'cannot be in the future', "
+                                       "it says 'may not exceed the approved amount'"):
+        ScenarioRun(_Refusing(), scenario).run()
+
+
 def test_the_start_form_offers_choices_resolved_for_the_starter(runtime, tmp_path):
     folder = altered(tmp_path, ("forms/request.yaml", "      x-widget: textarea",
                                 "      x-widget: textarea\n      x-choices-from: '[starter, today]'"))
