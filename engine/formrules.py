@@ -5,6 +5,7 @@ must be true, and a message in both languages. A field's `x-choices-from` expres
 values a choice may take (the quotes recorded, the risks of the register); the engine turns it into
 the field's `enum` when it checks a submission and when it hands the form to the web UI.
 """
+import ast
 import copy
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,11 @@ from engine import sandbox
 from engine.errors import ScriptError
 
 CHOICES = "x-choices-from"
+# What a rule or a choice expression may call to look at the organisation (engine.org.Directory).
+RULE_FUNCTIONS = frozenset(("is_active_user", "has_role", "manager_of", "head_of", "department_of",
+                            "users_with_role"))
+# What a rule sees besides the case data and the form: the date, and a `list/*/field` rule's entry.
+RULE_NAMES = frozenset(("today", "item", "index")) | RULE_FUNCTIONS
 
 
 class Translated(str):
@@ -29,6 +35,15 @@ class Translated(str):
 def today_in(now, zone):
     """The date (ISO, YYYY-MM-DD) it is at `now` in the organisation's time zone: rules' `today`."""
     return now.astimezone(ZoneInfo(zone)).date().isoformat()
+
+
+def rule_names(data, today, directory=None):
+    """What a form's rules and choices see: the case data, `today` and the organisation look-ups."""
+    names = dict(data, today=today)
+    if directory is not None:
+        names.update(directory.functions(), is_active_user=directory.is_active,
+                     has_role=lambda user, role: role in directory.roles_of(user))
+    return names
 
 
 def _choice(option):
@@ -90,24 +105,49 @@ def _targets(field, values):
             for index, entry in enumerate(entries)]
 
 
-def rule_errors(rules, values, names, errors):
+_SANDBOX = frozenset(sandbox.base_globals()) | frozenset(sandbox.base_globals()["__builtins__"])
+
+
+def _reads_empty(check, seen):
+    """True when a check reads something left empty: a field that is None or never set, or `entry["key"]` missing.
+
+    Such a check has nothing to compare (an optional field nobody filled in), so it passes.
+    """
+    try:
+        tree = ast.parse(check.strip(), mode="eval")
+    except SyntaxError:
+        return False
+    nodes = list(ast.walk(tree))
+    bound = {n.id for n in nodes if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    read = {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - bound - _SANDBOX
+    if any(seen.get(name) is None for name in read):
+        return True
+    return any(isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name) and isinstance(n.slice, ast.Constant)
+               and isinstance(seen.get(n.value.id), dict) and seen[n.value.id].get(n.slice.value) is None
+               for n in nodes)
+
+
+def rule_errors(rules, values, names, errors, form_name="form"):
     """Field path -> translated message for every rule that does not hold (fields already in error skipped).
 
     `values` are the submitted fields (every declared one present, None when left empty), seen over
-    `names` (the case data and `today`). A rule that cannot be evaluated is the package's fault
-    (ScriptError), unless the form already has errors its expression may have tripped on.
+    `names` (the case data, `today` and the look-ups). A check that fails to evaluate passes when it
+    reads a field left empty (an optional field: nothing to compare) or the form already has errors;
+    otherwise it is the package's fault: a ScriptError naming the form, the rule and the field.
     """
     found = {}
-    for rule in rules or ():
+    for number, rule in enumerate(rules or ()):
         for path, extra in _targets(rule["field"], values):
             if path in errors or path in found:
                 continue
+            seen = {**names, **values, **extra}
             try:
-                holds = sandbox.evaluate(rule["check"], {**names, **values, **extra})
+                holds = sandbox.evaluate(rule["check"], seen)
             except ScriptError as exc:
-                if errors:
+                if errors or _reads_empty(rule["check"], seen):
                     continue
-                raise ScriptError(f"rule on {path} ({rule['check'].strip()}): {exc}") from exc
+                raise ScriptError(f"{form_name}: rules[{number}] on {path} ({rule['check'].strip()}) "
+                                  f"cannot be evaluated: {exc}") from exc
             if not holds:
                 found[path] = Translated(rule["message"])
     return found

@@ -73,12 +73,12 @@ def schema_has(schema, predicate):
                for prop in properties.values())
 
 
-def validate_form(schema, data, rules=(), names=None):
+def validate_form(schema, data, rules=(), names=None, form_name="form"):
     """Return the declared fields of `data` if valid, else raise ValidationFailed(field -> reason).
 
     The schema's own errors and the form's `rules` (checked over `names`: the case data and
-    `today`) are reported together. Fields the schema does not declare are dropped so a request
-    cannot plant case data.
+    `today`) are reported together; `form_name` locates a rule that cannot be evaluated.
+    Fields the schema does not declare are dropped so a request cannot plant case data.
     """
     if data is None:
         data = {}
@@ -97,7 +97,7 @@ def validate_form(schema, data, rules=(), names=None):
             errors.setdefault(path, _message(error))
     declared = schema.get("properties", {})
     clean = {k: v for k, v in data.items() if k in declared}
-    errors.update(rule_errors(rules, dict.fromkeys(declared) | clean, names, errors))
+    errors.update(rule_errors(rules, dict.fromkeys(declared) | clean, names, errors, form_name))
     if errors:
         raise ValidationFailed(errors)
     return clean

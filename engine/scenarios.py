@@ -197,14 +197,14 @@ class ScenarioRun:
             raise Mismatch(f"unknown step {sorted(step)}")
 
     def _expect_error(self, spec):
-        """The action must fail with the named error kind (and, with `field`, on those form fields)."""
-        action = {k: v for k, v in spec.items() if k not in ("error", "field")}
+        """The action must fail with the named error kind (with `field`, there; with `message`, saying that)."""
+        action = {k: v for k, v in spec.items() if k not in ("error", "field", "message")}
         try:
             self._step(action)
         except OpsflowError as exc:
             if exc.code != spec["error"]:
                 raise Mismatch(f"expected {spec['error']} error, got {exc.code}: {exc}") from None
-            _check_fields(spec.get("field"), exc)
+            _check_fields(spec.get("field"), exc, spec.get("message"))
             return
         raise Mismatch(f"expected {spec['error']} error, but it succeeded")
 
@@ -251,12 +251,17 @@ def _contains(data, wanted):
     return data == wanted
 
 
-def _check_fields(wanted, error):
-    """Each field path in `wanted` (one or a list) must be among the error's located fields."""
+def _check_fields(wanted, error, message=None):
+    """Each field path in `wanted` (one or a list) must be among the error's located fields.
+
+    With `message`, the English error there must contain it: it tells apart two rules on one field.
+    """
     located = getattr(error, "errors", {})
     for path in [wanted] if isinstance(wanted, str) else wanted or []:
         if path not in located:
             raise Mismatch(f"expected an error on {path}, got errors on {sorted(located) or 'no field'}: {error}")
+        if message is not None and message not in str(located[path]):
+            raise Mismatch(f"expected the error on {path} to say {message!r}, it says {str(located[path])!r}")
 
 
 def _describe(step):

@@ -68,10 +68,41 @@ def test_a_field_with_a_schema_error_is_not_also_checked_by_its_rule():
     assert errors_of({"supplier": "Acme", "amount": "lots"}) == {"amount": "enter a number"}
 
 
-def test_a_rule_that_cannot_be_evaluated_on_valid_data_is_the_packages_fault():
-    rules = [{"field": "amount", "check": "amount <= undefined_name", "message": {"en": "x", "zh-Hant": "x"}}]
-    with pytest.raises(ScriptError, match="rule on amount"):
-        validate_form(SCHEMA, {"supplier": "Acme", "amount": 1}, rules, CASE)
+def test_a_rule_that_cannot_be_evaluated_on_valid_data_names_the_form_rule_and_field():
+    rules = [RULES[0], {"field": "amount", "check": "amount <= supplier", "message": {"en": "x", "zh-Hant": "x"}}]
+    with pytest.raises(ScriptError, match=r"forms/order.yaml: rules\[1\] on amount \(amount <= supplier\)"):
+        validate_form(SCHEMA, {"supplier": "Acme", "amount": 1}, rules, CASE, "forms/order.yaml")
+
+
+@pytest.mark.parametrize("check", ["delivery_on >= today", "delivery_on >= approved_on",
+                                   "item['quantity'] <= 10"])
+def test_a_rule_reading_an_optional_field_left_empty_passes(check):
+    field = "lines/*/quantity" if "item" in check else "delivery_on"
+    rules = [{"field": field, "check": check, "message": {"en": "x", "zh-Hant": "x"}}]
+    data = {"supplier": "Acme", "amount": 1, "lines": [{}]}
+    assert validate_form(SCHEMA, data, rules, CASE) == data
+
+
+def test_rules_see_the_organisation_look_ups(runtime):
+    from engine.formrules import rule_names
+    from engine.org import Directory
+    rules = [{"field": "supplier", "check": "is_active_user(supplier) and has_role(supplier, 'sales')",
+              "message": {"en": "not a salesperson", "zh-Hant": "非業務人員"}}]
+    schema = {"type": "object", "properties": {"supplier": {"type": "string"}}}
+    with runtime.db.read() as session:
+        names = rule_names({}, "2026-01-05", Directory(session))
+        assert validate_form(schema, {"supplier": "sales.lu"}, rules, names) == {"supplier": "sales.lu"}
+        with pytest.raises(ValidationFailed) as caught:
+            validate_form(schema, {"supplier": "nobody.here"}, rules, names)
+    assert caught.value.errors == {"supplier": "not a salesperson"}
+
+
+def test_a_rule_reading_a_name_nothing_sets_is_reported_by_validation(tmp_path):
+    folder = altered(tmp_path, ("forms/request.yaml", "schema:", RULE.replace("1000", "ceiling") + "schema:"))
+    with pytest.raises(PackageError) as caught:
+        load_package(folder)
+    assert [(p.element, p.message) for p in caught.value.problems] == [
+        ("rules[0].check", "reads 'ceiling', which no form field, script or decision output sets")]
 
 
 def test_the_web_form_gets_the_resolved_choices_and_the_package_schema_stays_untouched():
@@ -148,6 +179,19 @@ def test_a_scenario_fails_when_the_error_is_located_elsewhere():
         ScenarioRun(_Refusing(), refused_start(["items/0/quantity"])).run()
 
 
+def test_a_scenario_passes_when_the_located_error_says_the_expected_message():
+    ScenarioRun(_Refusing(), {**refused_start("amount"), "start": {
+        "as": "u", "expect_error": "invalid", "field": "amount", "message": "exceed the approved"}}).run()
+
+
+def test_a_scenario_fails_when_another_rule_refused_the_field():
+    scenario = {**refused_start("amount"), "start": {
+        "as": "u", "expect_error": "invalid", "field": "amount", "message": "cannot be in the future"}}
+    with pytest.raises(Mismatch, match="expected the error on amount to say 'cannot be in the future', "
+                                       "it says 'may not exceed the approved amount'"):
+        ScenarioRun(_Refusing(), scenario).run()
+
+
 def test_the_start_form_offers_choices_resolved_for_the_starter(runtime, tmp_path):
     folder = altered(tmp_path, ("forms/request.yaml", "      x-widget: textarea",
                                 "      x-widget: textarea\n      x-choices-from: '[starter, today]'"))
@@ -168,5 +212,39 @@ def test_completing_with_a_supplier_that_did_not_quote_is_refused_at_the_field(p
     assert procurement.task(select["id"], "proc.lai")["schema"]["properties"]["selected_supplier"]["enum"] == [
         "Acme Displays"]
     with pytest.raises(ValidationFailed) as caught:
-        procurement.complete(select["id"], "proc.lai", {"selected_supplier": "Nobody Ltd"})
+        procurement.complete(select["id"], "proc.lai",
+                             {"supplier_decision": "order", "selected_supplier": "Nobody Ltd"})
     assert caught.value.errors == {"selected_supplier": "choose one of the offered values"}
+
+
+UNIQUE = """unique:
+  fields: [reason]
+  message: {en: already asked, zh-Hant: 已申請}
+"""
+SEARCH_REASON = "searchable:\n  - field: reason\n    type: string\n    label: {en: Reason, zh-Hant: 原因}\n"
+
+
+def test_a_second_live_case_with_the_same_unique_fields_is_refused_at_the_field(runtime, tmp_path):
+    folder = altered(tmp_path, ("process.yaml", "start_form:", UNIQUE + "start_form:"),
+                     ("process.yaml", "searchable:\n", SEARCH_REASON))
+    runtime.deploy([folder])
+    first = runtime.start("minimal", "sales.lu", {"amount": 90, "reason": "Chairs for the meeting room"})
+    runtime.start("minimal", "sales.lu", {"amount": 80, "reason": "Desks for the meeting room"})
+    with pytest.raises(ValidationFailed) as caught:
+        runtime.start("minimal", "sales.tseng", {"amount": 90, "reason": "Chairs for the meeting room"})
+    assert caught.value.errors == {"reason": f"already asked (#{first})"}
+    assert caught.value.errors["reason"].translations["zh-Hant"] == f"已申請 (#{first})"
+    runtime.cancel(first, "sales.lu")
+    assert runtime.start("minimal", "sales.tseng", {"amount": 90, "reason": "Chairs for the meeting room"}) > first
+
+
+@pytest.mark.parametrize(("unique", "reason"), [
+    ("fields: [nothing]", "'nothing' is not a field of the start form"),
+    ("fields: [reason]", "'reason' must also be searchable"),
+])
+def test_unique_fields_must_be_searchable_start_form_fields(tmp_path, unique, reason):
+    declared = f"unique:\n  {unique}\n  message: {{en: x, zh-Hant: x}}\n"
+    folder = altered(tmp_path, ("process.yaml", "start_form:", declared + "start_form:"))
+    with pytest.raises(PackageError) as caught:
+        load_package(folder)
+    assert [p.message for p in caught.value.problems] == [f"field {reason}"]

@@ -118,6 +118,22 @@ def searchable_problems(model, manifest, forms):
     ]
 
 
+def unique_problems(manifest, forms):
+    """`unique` fields must be start-form fields kept searchable (the start check reads them from `search`)."""
+    rule = manifest.data.get("unique")
+    if not rule:
+        return []
+    start = ((forms.get(manifest.data.get("start_form")) or {}).get("schema") or {}).get("properties") or {}
+    searchable = {item["field"] for item in manifest.data.get("searchable") or []}
+    problems = [manifest.problem(("unique", "fields", index), f"field {field!r} is not a field of the start form")
+                for index, field in enumerate(rule["fields"]) if field not in start]
+    problems += [manifest.problem(("unique", "fields", index), f"field {field!r} must also be searchable")
+                 for index, field in enumerate(rule["fields"]) if field in start and field not in searchable]
+    if rule.get("field") and rule["field"] not in rule["fields"]:
+        problems.append(manifest.problem(("unique", "field"), f"field {rule['field']!r} is not one of unique.fields"))
+    return problems
+
+
 def confidential_problems(manifest):
     """The expressions naming who may see a confidential case must compile."""
     users = (manifest.data.get("confidential") or {}).get("users") or []

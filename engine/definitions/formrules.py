@@ -14,6 +14,13 @@ def field_schema(schema, field):
     return here if isinstance(here, dict) else None
 
 
+def rule_sites(form):
+    """(key path in the form file, expression) of every rule check and choice expression of a loaded form."""
+    sites = [(path + (CHOICES,), node[CHOICES]) for path, node in choice_sites(form["schema"], ("schema",))
+             if isinstance(node[CHOICES], str)]
+    return sites + [(("rules", number, "check"), rule["check"]) for number, rule in enumerate(form.get("rules") or ())]
+
+
 def rule_problems(document):
     """Located problems of a form file's rules and choice hints (its envelope is already valid)."""
     problems = []

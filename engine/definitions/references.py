@@ -11,10 +11,13 @@ from engine.definitions.checks import owner
 from engine.definitions.crossref import defined_names
 from engine.definitions.documents import bpmn
 from engine.definitions.expressions import EXPRESSIONS, spiff_scripts, task_expressions
+from engine.definitions.formrules import rule_sites
 from engine.definitions.forms import LANGUAGES, form_references
 from engine.definitions.instructions import locate, template_names
 from engine.definitions.names import ORG_FUNCTIONS, expression_names, script_names
 from engine.definitions.timers import TIMER_KINDS, quote_iso
+from engine.definitions.yamlfile import read_yaml
+from engine.formrules import RULE_NAMES
 
 UNSET = "which no form field, script or decision output sets"
 
@@ -99,8 +102,20 @@ def _template_problems(manifest, forms, files, origin, known):
     return problems
 
 
+def _rule_problems(forms, files, origin, known):
+    """Form rules and choice expressions reading names nothing sets (a typo would pass as an empty field)."""
+    problems = []
+    for form_path, form in forms.items():
+        for key_path, source in rule_sites(form):
+            for name in sorted(expression_names(source) - known - RULE_NAMES):
+                document, _ = read_yaml(f"{origin}/{form_path}", files[form_path])
+                problems.append(document.problem(key_path, f"reads {name!r}, {UNSET}"))
+    return problems
+
+
 def reference_problems(model, manifest, forms, files, origin):
     """Every place that reads case data no part of the package sets, located in its own file."""
     known = defined_names(model, forms)
     problems = _model_problems(model, known) + _manifest_problems(manifest, known)
+    problems += _rule_problems(forms, files, origin, known)
     return problems + _template_problems(manifest, forms, files, origin, known)

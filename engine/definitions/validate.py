@@ -52,6 +52,7 @@ def _manifest_problems(model, manifest, forms, forms_complete, files, origin, st
     problems += display_problems(model, manifest)
     if forms_complete:
         problems += crossref.searchable_problems(model, manifest, forms)
+        problems += crossref.unique_problems(manifest, forms)
     if forms_complete and strict:
         problems += references.reference_problems(model, manifest, forms, files, origin)
     return problems

@@ -59,7 +59,7 @@ class QueryMixin:
             shown = dict(data, **name_helpers(directory, language))
             access.candidates_of(session, [task])
             return dict(task, title=form.get("title") or {"en": task["title_en"], "zh-Hant": task["title_zh"]},
-                        schema=resolve_choices(form.get("schema"), self.rule_names(data)), data=data,
+                        schema=resolve_choices(form.get("schema"), self.rule_names(data, directory)), data=data,
                         version=loaded.version,
                         instructions=render(pick_language(form.get("instructions"), language), shown))
 

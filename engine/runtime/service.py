@@ -10,10 +10,10 @@ from sqlalchemy import select, update
 from engine.clock import SystemClock
 from engine.config import Settings
 from engine.errors import Conflict, Forbidden, NotFound, NotReady
-from engine.formrules import today_in
+from engine.formrules import rule_names, today_in
 from engine.forms import validate_form
 from engine.org import Directory, load_org, read_org_file
-from engine.runtime import access, files, queries, schedules, spiff
+from engine.runtime import access, files, queries, schedules, spiff, uniqueness
 from engine.runtime.case import Case, InstanceCache, load_row, load_workflow
 from engine.runtime.catalog import Catalog
 from engine.runtime.repair import RepairMixin
@@ -86,7 +86,9 @@ class Runtime(TimerMixin, queries.QueryMixin, WorkspaceMixin, RepairMixin):
             raise Forbidden(f"{user} may not start {loaded.package.key}")
         form = loaded.package.start_form() or {}
         schema = form.get("schema")
-        clean = validate_form(schema, data, form.get("rules"), self.rule_names({"starter": user}))
+        clean = validate_form(schema, data, form.get("rules"), self.rule_names({"starter": user}, directory),
+                              loaded.package.manifest.get("start_form"))
+        uniqueness.check_start(session, loaded.package, clean)
         uploads = files.check_form_files(session, schema, clean, user)
         workflow = self.codec.new(loaded.spec, loaded.subprocess_specs)
         start_data = dict(clean, starter=user, starter_name=directory.user(user).name)
@@ -155,7 +157,8 @@ class Runtime(TimerMixin, queries.QueryMixin, WorkspaceMixin, RepairMixin):
                 raise Conflict(f"task {task_id} is no longer waiting; reload the case")
             form = loaded.package.form_for(task["task_key"]) or {}
             schema = form.get("schema")
-            clean = validate_form(schema, data, form.get("rules"), self.rule_names(spiff_task.data))
+            clean = validate_form(schema, data, form.get("rules"), self.rule_names(spiff_task.data, directory),
+                                  loaded.package.task(task["task_key"]).get("form"))
             uploads = files.check_form_files(session, schema, clean, user, row["id"])
             spiff_task.data.update(copy.deepcopy(clean))
             info = spiff.task_info(spiff_task)
@@ -170,9 +173,9 @@ class Runtime(TimerMixin, queries.QueryMixin, WorkspaceMixin, RepairMixin):
         self.cache.put(row["id"], case.row["lock_version"], workflow)
         return {"instance_id": row["id"], "status": "completed" if workflow.completed else case.row["status"]}
 
-    def rule_names(self, data):
-        """What a form's rules and choices see: the case data and `today` from the runtime's clock."""
-        return dict(data, today=today_in(self.clock.now(), self.settings.timezone))
+    def rule_names(self, data, directory=None):
+        """What a form's rules and choices see: the case data, `today` by the runtime's clock, org look-ups."""
+        return rule_names(data, today_in(self.clock.now(), self.settings.timezone), directory)
 
     def cancel(self, instance_id, user, reason=None):
         """Cancel a running case (its starter, or a supervisor of the procedure)."""

@@ -48,10 +48,11 @@ class WorkspaceMixin(InboxMixin, AttachmentMixin, AccountMixin):
             loaded = self.catalog.get(self.catalog.active_id(session, process_key), session)
             if not directory.is_active(user) or not access.can_start(directory, user, loaded.package.manifest):
                 raise NotFound(f"no procedure {process_key!r} is deployed")
-        form = loaded.package.start_form() or {}
+            form = loaded.package.start_form() or {}
+            schema = resolve_choices(form.get("schema"), self.rule_names({"starter": user}, directory))
         return _procedure(loaded) | {
             "title": form.get("title") or loaded.package.manifest["name"],
-            "schema": resolve_choices(form.get("schema"), self.rule_names({"starter": user})),
+            "schema": schema,
             "instructions": render(pick_language(form.get("instructions"), language), {}),
             "searchable": list(loaded.package.manifest.get("searchable") or [])}
 

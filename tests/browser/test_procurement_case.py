@@ -1,5 +1,6 @@
 """A whole purchase request, from the requester's start form to payment, by five people, only through the UI."""
 import re
+from datetime import datetime
 
 import pytest
 
@@ -23,6 +24,11 @@ def complete(page):
     page.get_by_role("button", name="Complete task").click()
     expect(page).to_have_url(path_is("/inbox"))
     expect(page.locator(".flash--success")).to_contain_text("Done:")
+
+
+def move_to(clock, day):
+    """Move the server's clock to 10:00 Taipei on `day`: a date that records what happened cannot lie ahead."""
+    clock.advance(datetime.fromisoformat(f"{day}T10:00:00+08:00") - clock.now())
 
 
 def request_purchase(page, screenshot):
@@ -65,7 +71,7 @@ def request_purchase(page, screenshot):
     return case_id_from_confirmation(page)
 
 
-def test_purchase_request_from_start_to_payment_by_five_people(page_as, screenshot):
+def test_purchase_request_from_start_to_payment_by_five_people(live_server, page_as, screenshot):
     requester = page_as("ops.lin")
     case_id = request_purchase(requester, screenshot)
 
@@ -105,9 +111,10 @@ def test_purchase_request_from_start_to_payment_by_five_people(page_as, screensh
 
     open_task(buyer, "Select supplier", case_id)
     expect(buyer.locator(".instructions ol li").first).to_contain_text("Hsin Hua Office Equipment: 21,800 TWD")
-    buyer.get_by_label("Selected supplier").select_option(SUPPLIERS[0][0])  # only suppliers that quoted
+    buyer.get_by_role("combobox", name="Selected supplier").select_option(SUPPLIERS[0][0])  # only suppliers that quoted
     complete(buyer)
 
+    move_to(live_server.clock, "2026-01-06")
     open_task(buyer, "Issue purchase order", case_id)
     buyer.get_by_label("PO number (PO-2026-0001)").fill("PO-2026-0001")
     buyer.get_by_label("Ordered amount (TWD, tax included)").fill("21,800")
@@ -116,6 +123,7 @@ def test_purchase_request_from_start_to_payment_by_five_people(page_as, screensh
     complete(buyer)
 
     # The warehouse counts both order lines.
+    move_to(live_server.clock, "2026-01-13")
     warehouse = page_as("wh.chiu")
     open_task(warehouse, "Receive goods", case_id)
     expect(warehouse.locator(".instructions")).to_contain_text("PO-2026-0001 from Hsin Hua Office Equipment")
@@ -130,6 +138,7 @@ def test_purchase_request_from_start_to_payment_by_five_people(page_as, screensh
     complete(warehouse)
 
     # Finance records the invoice with its scan, then pays.
+    move_to(live_server.clock, "2026-01-14")
     finance = page_as("fin.kuo")
     open_task(finance, "Record and match invoice", case_id)
     finance.get_by_label("Invoice number").fill("KT48201937")
@@ -141,6 +150,7 @@ def test_purchase_request_from_start_to_payment_by_five_people(page_as, screensh
     screenshot(finance, "06-match-invoice")
     complete(finance)
 
+    move_to(live_server.clock, "2026-01-20")
     open_task(finance, "Pay supplier", case_id)
     expect(finance.get_by_label("Bank transfer")).to_be_checked()
     finance.get_by_label("Payment reference").fill("TRF-20260120-0031")

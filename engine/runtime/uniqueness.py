@@ -1,0 +1,45 @@
+"""A procedure's `unique` start fields: at most one case (not cancelled) per combination of their values.
+
+A rule that spans cases ("one evaluation per supplier and year") cannot be a form rule: a form sees
+one case. The manifest declares it instead, and the engine checks it when a case starts, over the
+instances' `search` column (the fields must be searchable, so every save keeps them there).
+"""
+from sqlalchemy import select
+
+from engine.errors import ValidationFailed
+from engine.formrules import Translated
+from engine.store.models import Definition, Instance
+
+
+def _lock_procedure(session, process_key):
+    """Serialise starts of one procedure (PostgreSQL row locks; SQLite writers already queue)."""
+    session.execute(select(Definition.id).where(Definition.key == process_key).with_for_update())
+
+
+def _clash(session, process_key, wanted):
+    """The id of a running or completed case of the procedure whose fields equal `wanted`, or None."""
+    query = select(Instance.id, Instance.search).where(Instance.process_key == process_key,
+                                                       Instance.status != "cancelled")
+    for field, value in wanted.items():
+        if isinstance(value, str):  # narrow in SQL; numbers are compared below (JSON numbers differ by dialect)
+            query = query.where(Instance.search[field].as_string() == value)
+    for case_id, search in session.execute(query.order_by(Instance.id)):
+        if all((search or {}).get(field) == value for field, value in wanted.items()):
+            return case_id
+    return None
+
+
+def check_start(session, package, data):
+    """ValidationFailed at the first unique field when another live case has the same values."""
+    rule = package.manifest.get("unique")
+    if not rule:
+        return
+    fields = rule["fields"]
+    wanted = {field: data.get(field) for field in fields}
+    if any(value is None for value in wanted.values()):
+        return
+    _lock_procedure(session, package.key)
+    case_id = _clash(session, package.key, wanted)
+    if case_id is not None:
+        message = {language: f"{text} (#{case_id})" for language, text in rule["message"].items()}
+        raise ValidationFailed({rule.get("field") or fields[0]: Translated(message)})
