@@ -1,5 +1,5 @@
 """What every stored case must satisfy after anything (a race, a kill -9, a killed worker): its rows agree
-with its workflow and its history. The probes call `problems(runtime)` and expect an empty list."""
+with its workflow and its history. The probes call `assert_whole(runtime)`; `problems` lists what is wrong."""
 from collections import Counter
 
 from sqlalchemy import select
@@ -20,6 +20,12 @@ def problems(runtime, instance_ids=None):
     for instance_id in ids:
         found += [f"case {instance_id}: {line}" for line in case_problems(runtime, instance_id)]
     return found
+
+
+def assert_whole(runtime, instance_ids=None, context=""):
+    """Fail listing every inconsistency of the given cases (default: all), after `context` (e.g. the seed)."""
+    found = problems(runtime, instance_ids)
+    assert not found, f"{context}\n" + "\n".join(found)
 
 
 def stored_case(runtime, instance_id):

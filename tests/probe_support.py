@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from engine.store.models import HumanTask, Timer
-from tests.integrity import problems
+from tests.integrity import assert_whole
 
 STARTER, MANAGER = "sales.tseng", "sales.yeh"
 CLAIM = {"purpose": "Taxi to the supplier", "amount": 420, "spent_on": "2026-01-02"}
@@ -66,7 +66,7 @@ def judge_round(runtime, case, task_id, attempts):
     assert len(completions) == 1, f"case {case}: {len(completions)} completions of the approval"
     decision = winners[0].decision
     assert completions[0]["data"]["form"]["decision"] == decision and view["data"]["decision"] == decision
-    assert problems(runtime, [case]) == []
+    assert_whole(runtime, [case], f"after the race for case {case}")
     _goes_on(runtime, case, decision, view)
 
 

@@ -21,7 +21,7 @@ from tests.probe_support import MANAGER, Attempt, judge_round, new_round, sizes
 
 # Rounds per contender count: a few in every run, hundreds under `-m long`.
 ENGINE_ROUNDS = sizes({2: 5, 10: 3}, {2: 150, 10: 60})
-CLI_ROUNDS = sizes({2: 1, 10: 1}, {2: 30, 10: 12})
+CLI_ROUNDS = sizes({2: 1, 10: 1}, {2: 20, 10: 8})
 # Imports first, then waits for the go line, then runs the real console script's `main` on its arguments.
 CLI_LAUNCH = "import sys\nfrom webui.cli import main\nprint('ready', flush=True)\nsys.stdin.readline()\nmain()"
 
