@@ -108,6 +108,16 @@ def procurement(runtime):
     return runtime
 
 
+def pytest_collection_modifyitems(config, items):
+    """Leave the long probes out unless `-m` names them (`pytest -m long`): CI runs their short variants."""
+    if "long" in (config.option.markexpr or ""):
+        return
+    long = [item for item in items if item.get_closest_marker("long")]
+    if long:
+        config.hook.pytest_deselected(items=long)
+        items[:] = [item for item in items if not item.get_closest_marker("long")]
+
+
 # How to run what a plain `make test` skips, by a word of the skip reason.
 HOW_TO_ENABLE = {
     "OPSFLOW_TEST_POSTGRES_URL": "set OPSFLOW_TEST_POSTGRES_URL to a PostgreSQL database the tests may add schemas to",
