@@ -16,7 +16,6 @@ PACKAGES = Path(__file__).resolve().parent / "packages"
 POSTGRES_URL = os.environ.get("OPSFLOW_TEST_POSTGRES_URL")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 REDIS_URL = os.environ.get("OPSFLOW_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-RUN_LONG = os.environ.get("OPSFLOW_LONG_TESTS") == "1"
 
 
 def postgres_or_skip():
@@ -139,15 +138,6 @@ def skip_groups(reports):
         lines.append(f"{count} skipped: {reason}" + (f" -> to run them, {hints[0]}" if hints else ""))
     return lines
 
-
-def pytest_collection_modifyitems(config, items):
-    """Long probes (many rounds of a race) run only when asked for; their short twins always run."""
-    if RUN_LONG:
-        return
-    skip = pytest.mark.skip(reason="a long probe: set OPSFLOW_LONG_TESTS=1 to run it")
-    for item in items:
-        if "long" in item.keywords:
-            item.add_marker(skip)
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -1,7 +1,7 @@
 """Races found on PostgreSQL: a claim against a completion of one task, and two deploys of one new content.
 
 Each round ends with exactly one winner and a clear refusal (an engine error, never a traceback).
-The short variants run in every `make test`; the long ones (`long` marker) need OPSFLOW_LONG_TESTS=1.
+The short variants run in every `make test`; the long ones (`long` marker) run with `pytest -m long`.
 """
 import threading
 from datetime import timedelta
