@@ -32,8 +32,17 @@ class Settings:
     worker_retry_max_seconds: float = 30.0
     # /healthz answers 503 when the newest worker heartbeat (its last successful poll) is older than this.
     worker_stale_seconds: float = 60.0
-    # Wall-clock budget, in seconds, of one sandboxed script or expression.
+    # Wall-clock budget, in seconds, of one sandboxed script or expression; past it the child process
+    # running it is killed (the command fails with the reason, the worker records an incident).
     script_time_limit: float = 1.0
+    # Memory, in megabytes, a sandboxed script or expression may allocate (the child process's address
+    # space limit, above what the idle interpreter uses).
+    script_memory_limit_mb: int = 256
+    # Largest JSON, in bytes, one script may write into a case's data (new and changed fields together).
+    script_data_limit_bytes: int = 1024 * 1024
+    # Child processes per opsflow process that run scripts and expressions (started when first needed);
+    # more let more requests run scripts at once.
+    sandbox_processes: int = 2
     # How many deserialized workflows one process keeps in memory (0 disables the cache).
     instance_cache_size: int = 256
     # Secret that signs web sessions; set it in production (the default is for the demo only).

@@ -1,11 +1,12 @@
 """Loading a case for a command and writing back only what the command changed."""
 import threading
 from collections import OrderedDict
+from contextlib import contextmanager
 
 from sqlalchemy import bindparam, select
 
 from engine import sandbox
-from engine.errors import Conflict, ScriptError
+from engine.errors import Conflict, OpsflowError, ScriptError
 from engine.runtime import assignment, spiff
 from engine.store.models import Event, HumanTask, Instance, Timer
 
@@ -30,6 +31,7 @@ LOAD_ROW = select(INSTANCES.c.id, INSTANCES.c.definition_id, INSTANCES.c.status,
 LOAD_STATE = select(INSTANCES.c.state).where(INSTANCES.c.id == bindparam("b_id"))
 LOAD_CLOSING = select(TASKS.c.id, TASKS.c.task_key, TASKS.c.assignee, TASKS.c.role
                       ).where(TASKS.c.id.in_(bindparam("ids", expanding=True)))
+LOAD_ASSIGNEE = select(TASKS.c.assignee).where(TASKS.c.id == bindparam("b_id"))
 
 
 class InstanceCache:
@@ -47,6 +49,15 @@ class InstanceCache:
         if item is not None and item[0] == lock_version:
             return item[1]
         return None
+
+    @contextmanager
+    def kept_on_error(self, instance_id, lock_version, workflow):
+        """Give a taken, still unchanged workflow back when the block fails (a refused form changes nothing)."""
+        try:
+            yield
+        except OpsflowError:
+            self.put(instance_id, lock_version, workflow)
+            raise
 
     def put(self, instance_id, lock_version, workflow):
         """Keep a workflow that was just committed at `lock_version`."""
@@ -77,6 +88,7 @@ class Case:
         self.data_before = spiff.case_data(workflow) if row.get("id") else {}
         self.main_event = None
         self.memo = {}  # what the assignment policy read once for this save
+        self.checks = []  # (task id, assignee) the command relied on, checked again once it holds the write lock
 
     @property
     def package(self):
@@ -104,7 +116,11 @@ class Case:
         return sandbox.evaluate(expression, self.names(task_data, **extra), self.rt.settings.script_time_limit)
 
     def save(self):
-        """Write the workflow and everything derived from it; Conflict if someone saved first."""
+        """Write the workflow and everything derived from it; Conflict if someone saved first.
+
+        Everything that runs package code or reads (assignees, viewers, closing tasks) comes first; only
+        then is the write lock taken (`start_writing`) and the writes sent.
+        """
         now = self.rt.clock.now()
         wf = self.workflow
         state = self.rt.codec.to_blob(wf)
@@ -119,16 +135,29 @@ class Case:
             self.event("instance_completed", data={"end_event": values["end_event"]})
         elif self.row["status"] != "running":
             values["ended_at"] = now
+        writes = self._task_writes(now)
+        writes += self._timer_writes(now)
+        self.start_writing()
         if self.row.get("id") is None:
             self._insert(values)
         else:
             self._update(values)
-        writes = self._task_writes(now)
-        writes += self._timer_writes(now)
         with self.rt.db.batch(self.conn):
             for statement, params in writes:
+                if statement is INSERT_TASKS or statement is INSERT_TIMERS:
+                    params = [dict(r, instance_id=self.row["id"]) for r in params]
                 self.conn.execute(statement, params)
             self.save_events_only()
+
+    def start_writing(self):
+        """Take the write lock now (SQLite: none was held while package code ran) and re-check task rows read."""
+        if not self.rt.db.start_writing(self.session):
+            return
+        self.conn = self.session.connection()
+        for task_id, assignee in self.checks:
+            found = self.conn.execute(LOAD_ASSIGNEE, {"b_id": task_id}).first()
+            if found is None or found.assignee != assignee:
+                raise Conflict(f"task {task_id} changed meanwhile; reload it")
 
     def _viewers(self, data):
         """Users a confidential procedure's expressions name for this case's data (None: not confidential)."""
@@ -191,7 +220,7 @@ class Case:
         writes = [(DELETE_TASKS, {"ids": gone})] if gone else []
         writes += assignment.separate(self, {str(i): ready[i] for i in set(ready) & self.tasks_before})
         if self.new_task_rows:
-            writes.append((INSERT_TASKS, [dict(r, instance_id=self.row["id"]) for r in self.new_task_rows]))
+            writes.append((INSERT_TASKS, self.new_task_rows))
         if people:
             writes.append((assignment.INSERT_PEOPLE, people))
         return writes
@@ -221,7 +250,7 @@ class Case:
         rows += [{"kind": "sla", "task_id": r["id"], "human_task_id": r["id"], "due_at": r["due_at"]}
                  for r in self.new_task_rows if r["due_at"]]
         if rows:
-            writes.append((INSERT_TIMERS, [dict(r, instance_id=self.row["id"], fired_at=None) for r in rows]))
+            writes.append((INSERT_TIMERS, [dict(r, fired_at=None) for r in rows]))
         return writes
 
 

@@ -26,6 +26,7 @@ SENTENCES = {
     "assignment_failed": _l("“%(task)s” could not be given to a person and waits in its role's inbox"),
     "due_failed": _l("The due time of “%(task)s” could not be worked out"),
     "priority_failed": _l("The priority of “%(task)s” could not be worked out"),
+    "incident": _l("A timer could not fire and is held; the case waits until someone acts"),
 }
 SYSTEM = _l("opsflow")
 
