@@ -7,12 +7,11 @@ system bounds (pool.py, child.py); expressions that provably can neither loop no
 (bounded.py). A script may write at most `Limits.data_bytes` of JSON into the case.
 """
 import atexit
-import json
 from dataclasses import dataclass
 
 from engine.errors import ScriptError
 from engine.sandbox import bounded
-from engine.sandbox.policy import base_globals, compile_expression, compile_script
+from engine.sandbox.policy import base_globals, check_written, compile_expression, compile_script
 from engine.sandbox.pool import Pool
 
 __all__ = ["DEFAULT_TIME_LIMIT", "Limits", "base_globals", "compile_expression", "compile_script", "configure",
@@ -70,11 +69,8 @@ def execute(source, data, extra=None, limit=None):
     extra = extra or {}
     hosts = {key: value for key, value in extra.items() if callable(value)}
     plain = {key: value for key, value in extra.items() if key not in hosts}
-    _, changed, removed = _in_child(("exec", source, plain, list(hosts)), hosts, limit, data)
-    written = len(json.dumps(changed, default=str))
-    if written > _limits.data_bytes:
-        raise ScriptError(f"the script wrote {written:,} bytes of case data, more than the limit of "
-                          f"{_limits.data_bytes:,} (OPSFLOW_SCRIPT_DATA_LIMIT_BYTES)")
+    _, changed, removed = _in_child(("exec", source, plain, list(hosts)), hosts, limit, _limits.data_bytes, data)
+    check_written(changed, _limits.data_bytes)
     for key in removed:
         data.pop(key, None)
     data.update(changed)

@@ -16,7 +16,7 @@ from multiprocessing.connection import Connection
 
 from engine.errors import ScriptError
 from engine.jsonsafe import json_safe
-from engine.sandbox.policy import base_globals, compile_expression, compile_script
+from engine.sandbox.policy import base_globals, check_written, compile_expression, compile_script
 
 _BASE = base_globals()
 _HIDDEN = frozenset(_BASE)
@@ -85,7 +85,7 @@ def _proxy(conn, name):
 
 
 def _run(conn, job):
-    """Run one job: ("eval", source, names, hosts, seconds) or ("exec", source, names, hosts, seconds, data)."""
+    """Run one job: ("eval", source, names, hosts, seconds) or ("exec", ..., seconds, data limit, data)."""
     kind, source, names, hosts, seconds = job[:5]
     _limit_cpu(seconds)
     namespace = dict(_BASE)
@@ -94,10 +94,12 @@ def _run(conn, job):
     try:
         if kind == "eval":
             return ("ok", eval(compile_expression(source), namespace))  # noqa: S307 - restricted code
-        data = job[5]
+        limit, data = job[5:7]
         namespace.update(data)
         exec(compile_script(source), namespace)  # noqa: S102 - restricted code, guarded namespace
-        return ("ok", *_changes(namespace, data, set(names) | set(hosts)))
+        changed, removed = _changes(namespace, data, set(names) | set(hosts))
+        check_written(changed, limit)
+        return ("ok", changed, removed)
     except MemoryError:
         raise
     except ScriptError as exc:

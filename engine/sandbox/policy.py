@@ -8,6 +8,7 @@ and `range` refuses more than MAX_SEQUENCE numbers, so `'a' * 10**8`, `10 ** 10 
 """
 import ast
 import functools
+import json
 import math
 import operator
 from datetime import date, datetime, timedelta, timezone
@@ -33,6 +34,14 @@ MAX_INT_BITS = 2**16  # bits of one integer built by *, ** or << (about 19,700 d
 
 _GUARDED_OPS = {ast.Mult: "_opsflow_mul_", ast.Pow: "_opsflow_pow_", ast.LShift: "_opsflow_lshift_"}
 _SEQUENCES = (str, bytes, list, tuple)
+
+
+def check_written(changed, limit):
+    """ScriptError when the case data a script changed is more than `limit` bytes of JSON."""
+    written = len(json.dumps(changed, default=str))
+    if written > limit:
+        raise ScriptError(f"the script wrote {written:,} bytes of case data, more than the limit of {limit:,} "
+                          "(OPSFLOW_SCRIPT_DATA_LIMIT_BYTES)")
 
 
 def _is_int(value):
