@@ -141,3 +141,20 @@ def test_answers_from_a_child_hold_plain_values_only():
     assert pool.values_only(pickle.dumps(("ok", {1, 2}))) == ("ok", {1, 2})
     with pytest.raises(pickle.UnpicklingError, match="not a plain value"):
         pool.values_only(pickle.dumps(("ok", pool.Child)))
+
+
+@pytest.mark.slow
+def test_every_payload_many_times_leaves_a_working_pool():
+    held = 0
+    for _ in range(5):
+        for name in sorted(HOSTILE):
+            source, reason = HOSTILE[name]
+            with pytest.raises(ScriptError, match=reason):
+                sandbox.execute(source, {}, limit=3 if name == "growing_list" else 0.5)
+            held += 1
+        for source in ESCAPES:
+            with pytest.raises(ScriptError):
+                sandbox.evaluate(source, {"x": 1})
+            held += 1
+    print(f"{held} hostile jobs refused or stopped")
+    assert sandbox.evaluate("[n for n in range(3)]") == [0, 1, 2]
