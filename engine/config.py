@@ -41,8 +41,17 @@ class Settings:
     # How long, in seconds, a command on SQLite waits for another writer to finish before it fails as
     # "database busy" (PostgreSQL waits on row locks until its own lock_timeout, none by default).
     sqlite_busy_seconds: float = 10.0
-    # Wall-clock budget, in seconds, of one sandboxed script or expression.
+    # Wall-clock budget, in seconds, of one sandboxed script or expression; past it the child process
+    # running it is killed (the command fails with the reason, the worker records an incident).
     script_time_limit: float = 1.0
+    # Memory, in megabytes, a sandboxed script or expression may allocate (the child process's address
+    # space limit, above what the idle interpreter uses).
+    script_memory_limit_mb: int = 256
+    # Largest JSON, in bytes, one script may write into a case's data (new and changed fields together).
+    script_data_limit_bytes: int = 1024 * 1024
+    # Child processes per opsflow process that run scripts and expressions (started when first needed);
+    # more let more requests run scripts at once.
+    sandbox_processes: int = 2
     # How many deserialized workflows one process keeps in memory (0 disables the cache).
     instance_cache_size: int = 256
     # Secret that signs web sessions. No default: `opsflow serve` refuses to start without one of at least

@@ -109,7 +109,7 @@ def test_next_occurrence(value, after, expected):
     assert found == (datetime.fromisoformat(expected) if expected else None)
 
 
-def test_a_schedule_that_cannot_start_stays_pending_and_the_worker_goes_on(runtime, tmp_path, caplog):
+def test_a_schedule_that_cannot_start_is_held_and_armed_for_its_next_quarter(runtime, tmp_path, caplog):
     package = tmp_path / "quarterly"
     shutil.copytree(PACKAGES / "quarterly", package)
     manifest = package / "process.yaml"
@@ -118,8 +118,9 @@ def test_a_schedule_that_cannot_start_stays_pending_and_the_worker_goes_on(runti
     runtime.deploy([package])
     runtime.clock.advance(timedelta(days=120))
     assert runtime.fire_due_timers() == 0
-    assert pending_starts(runtime) == QUARTER_STARTS[:1] and cases(runtime) == []
+    assert pending_starts(runtime) == QUARTER_STARTS[1:2] and cases(runtime) == []
     assert "nobody may not start quarterly" in caplog.text
+    assert runtime.fire_due_timers() == 0, "a held start is not tried again on the next poll"
 
 
 def test_a_scenario_can_follow_a_scheduled_start(rt, tmp_path):

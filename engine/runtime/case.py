@@ -1,11 +1,12 @@
 """Loading a case for a command and writing back only what the command changed."""
 import threading
 from collections import OrderedDict
+from contextlib import contextmanager
 
 from sqlalchemy import bindparam, or_, select
 
 from engine import sandbox
-from engine.errors import Conflict, ScriptError
+from engine.errors import Conflict, OpsflowError, ScriptError
 from engine.runtime import assignment, spiff
 from engine.store.models import Event, HumanTask, Instance, Timer
 
@@ -51,6 +52,15 @@ class InstanceCache:
         if item is not None and item[0] == lock_version:
             return item[1]
         return None
+
+    @contextmanager
+    def kept_on_error(self, instance_id, lock_version, workflow):
+        """Give a taken, still unchanged workflow back when the block fails (a refused form changes nothing)."""
+        try:
+            yield
+        except OpsflowError:
+            self.put(instance_id, lock_version, workflow)
+            raise
 
     def put(self, instance_id, lock_version, workflow):
         """Keep a workflow that was just committed at `lock_version`."""
@@ -109,7 +119,11 @@ class Case:
         return sandbox.evaluate(expression, self.names(task_data, **extra), self.rt.settings.script_time_limit)
 
     def save(self):
-        """Write the workflow and everything derived from it; Conflict if someone saved first."""
+        """Write the workflow and everything derived from it; Conflict if someone saved first.
+
+        Everything that runs package code or reads (assignees, viewers, closing tasks) comes first; only
+        then is the write lock taken (`start_writing`) and the writes sent.
+        """
         now = self.rt.clock.now()
         wf = self.workflow
         state = self.rt.codec.to_blob(wf)
@@ -124,17 +138,26 @@ class Case:
             self.event("instance_completed", data={"end_event": values["end_event"]})
         elif self.row["status"] != "running":
             values["ended_at"] = now
+        writes = self._task_writes(now)
+        writes += self._timer_writes(now)
+        self.start_writing()
         if self.row.get("id") is None:
             self._insert(values)
         else:
             self._update(values)
             self._hold_done_task()
-        writes = self._task_writes(now)
-        writes += self._timer_writes(now)
         with self.rt.db.batch(self.conn):
             for statement, params in writes:
+                if statement is INSERT_TASKS or statement is INSERT_TIMERS:
+                    params = [dict(r, instance_id=self.row["id"]) for r in params]
                 self.conn.execute(statement, params)
             self.save_events_only()
+
+    def start_writing(self):
+        """Take the write lock now (SQLite: none was held while package code ran); a claim that landed
+        meanwhile is caught by the save's `_hold_done_task`."""
+        if self.rt.db.start_writing(self.session):
+            self.conn = self.session.connection()
 
     def _viewers(self, data):
         """Users a confidential procedure's expressions name for this case's data (None: not confidential)."""
@@ -209,7 +232,7 @@ class Case:
         writes = [(DELETE_TASKS, {"ids": gone})] if gone else []
         writes += assignment.separate(self, {str(i): ready[i] for i in set(ready) & self.tasks_before})
         if self.new_task_rows:
-            writes.append((INSERT_TASKS, [dict(r, instance_id=self.row["id"]) for r in self.new_task_rows]))
+            writes.append((INSERT_TASKS, self.new_task_rows))
         if people:
             writes.append((assignment.INSERT_PEOPLE, people))
         return writes
@@ -239,7 +262,7 @@ class Case:
         rows += [{"kind": "sla", "task_id": r["id"], "human_task_id": r["id"], "due_at": r["due_at"]}
                  for r in self.new_task_rows if r["due_at"]]
         if rows:
-            writes.append((INSERT_TIMERS, [dict(r, instance_id=self.row["id"], fired_at=None) for r in rows]))
+            writes.append((INSERT_TIMERS, [dict(r, fired_at=None) for r in rows]))
         return writes
 
 

@@ -7,6 +7,7 @@ import copy
 
 from sqlalchemy import select, update
 
+from engine import sandbox
 from engine.clock import SystemClock
 from engine.config import Settings
 from engine.errors import Conflict, Forbidden, NotFound, NotReady
@@ -31,6 +32,8 @@ class Runtime(TimerMixin, queries.QueryMixin, WorkspaceMixin, RepairMixin):
         self.db = database or Database(self.settings.database_url, busy_seconds=self.settings.sqlite_busy_seconds)
         self.catalog = Catalog(self.db, None)
         self.codec = spiff.WorkflowCodec(self.catalog.specs_for, self.settings.script_time_limit)
+        sandbox.configure(sandbox.Limits(self.settings.script_time_limit, self.settings.script_memory_limit_mb,
+                                         self.settings.script_data_limit_bytes), self.settings.sandbox_processes)
         self.cache = InstanceCache(self.settings.instance_cache_size)
         self.clock = clock or SystemClock()
 
@@ -73,7 +76,7 @@ class Runtime(TimerMixin, queries.QueryMixin, WorkspaceMixin, RepairMixin):
 
     def start(self, process_key, user, data=None):
         """Start a case of the active version with start-form data; return its id."""
-        with self.db.write() as session:
+        with self.db.command() as session:
             directory = Directory(session)
             loaded = self.catalog.get(self.catalog.active_id(session, process_key), session)
             case = self.start_case(session, directory, loaded, user, data)
@@ -141,8 +144,12 @@ class Runtime(TimerMixin, queries.QueryMixin, WorkspaceMixin, RepairMixin):
             self._set_assignee(session, task, to_user, "task_reassigned", user, expect=task["assignee"])
 
     def complete(self, task_id, user, data=None):
-        """Complete a READY task with form data (validated; errors per field)."""
-        with self.db.write() as session:
+        """Complete a READY task with form data (validated; errors per field).
+
+        Package code (form rules, scripts, assignees) runs before the write lock is taken (`Database.command`);
+        a refused form gives the unchanged workflow back to the cache.
+        """
+        with self.db.command() as session:
             directory = Directory(session)
             task = self._task_row(session, directory, task_id, user)
             self._check_can_work_on(directory, user, task)
@@ -152,14 +159,15 @@ class Runtime(TimerMixin, queries.QueryMixin, WorkspaceMixin, RepairMixin):
             workflow = load_workflow(self, session, row)
             case = Case(self, session, directory, row, loaded, workflow)
             case.done_by = (str(task_id), user)
-            spiff_task = spiff.find_task(workflow, task_id)
-            if not spiff.is_ready(spiff_task):
-                raise Conflict(f"task {task_id} is no longer waiting; reload the case")
-            form = loaded.package.form_for(task["task_key"]) or {}
-            schema = form.get("schema")
-            clean = validate_form(schema, data, form.get("rules"), self.rule_names(spiff_task.data, directory),
-                                  loaded.package.task(task["task_key"]).get("form"))
-            uploads = files.check_form_files(session, schema, clean, user, row["id"])
+            with self.cache.kept_on_error(row["id"], row["lock_version"], workflow):
+                spiff_task = spiff.find_task(workflow, task_id)
+                if not spiff.is_ready(spiff_task):
+                    raise Conflict(f"task {task_id} is no longer waiting; reload the case")
+                form = loaded.package.form_for(task["task_key"]) or {}
+                schema = form.get("schema")
+                clean = validate_form(schema, data, form.get("rules"), self.rule_names(spiff_task.data, directory),
+                                      loaded.package.task(task["task_key"]).get("form"))
+                uploads = files.check_form_files(session, schema, clean, user, row["id"])
             spiff_task.data.update(copy.deepcopy(clean))
             info = spiff.task_info(spiff_task)
             if task["assignee"] is None:
@@ -179,7 +187,7 @@ class Runtime(TimerMixin, queries.QueryMixin, WorkspaceMixin, RepairMixin):
 
     def cancel(self, instance_id, user, reason=None):
         """Cancel a running case (its starter, or a supervisor of the procedure)."""
-        with self.db.write() as session:
+        with self.db.command() as session:
             directory = Directory(session)
             row, loaded = self._visible_case(session, directory, instance_id, user)
             if not access.can_cancel(directory, user, row, loaded.package.manifest):

@@ -5,12 +5,12 @@ import time
 from sqlalchemy import func, select, update
 
 from engine import sandbox
-from engine.errors import Busy, Conflict
+from engine.errors import Busy, Conflict, OpsflowError
 from engine.org import Directory
 from engine.runtime import access, assignment, schedules, spiff
 from engine.runtime.case import Case, load_row, load_workflow
 from engine.runtime.heartbeat import DATABASE_ERRORS, Heartbeat, Outage, health
-from engine.store.models import HumanTask, Timer
+from engine.store.models import Event, HumanTask, Timer
 
 MAX_BUSY_RETRIES = 20
 log = logging.getLogger(__name__)
@@ -26,30 +26,34 @@ class TimerMixin:
         """Fire timers that are due by the clock, one transaction each; return how many fired.
 
         `up_to_id` leaves out timers created after it (what firing makes due waits for the next drain).
-        A timer that fails (an engine refusal, or an unexpected error in its firing) stays pending, is
-        logged in one line and skipped until the next call; database errors reach the caller.
+        A timer the engine refuses (a script error or limit, a starter refused) is held with an `incident`
+        on its case (`_hold`); one that fails unexpectedly stays pending, is logged in one line and skipped
+        until the next call; database errors reach the caller.
         """
         limit = limit or self.settings.worker_batch
         fired, skipped, busy = 0, set(), 0
         while fired < limit and busy < MAX_BUSY_RETRIES:
-            timer_id = None
+            timer = None
             try:
-                with self.db.write() as session:
+                with self.db.command() as session:
                     timer = self._claim_due(session, skipped, up_to_id)
                     if timer is None:
                         break
-                    timer_id = timer.id
-                    skipped.add(timer_id)
+                    skipped.add(timer.id)
                     case = self._fire(session, timer)
             except (Busy, Conflict):
                 busy += 1
                 continue
+            except OpsflowError as exc:
+                if timer is not None:
+                    self._hold(timer, exc)
+                continue
             except DATABASE_ERRORS:
                 raise
             except Exception as exc:  # one timer's fault (ours or a library's) must not stop the others
-                if timer_id is None:
+                if timer is None:
                     raise
-                log.warning("timer %s could not fire and stays pending: %s", timer_id, _one_line(exc))
+                log.warning("timer %s could not fire and stays pending: %s", timer.id, _one_line(exc))
                 continue
             fired += 1
             if case is not None:
@@ -126,22 +130,45 @@ class TimerMixin:
             return session.scalar(select(Timer.due_at).where(Timer.fired_at.is_(None)).order_by(Timer.due_at).limit(1))
 
     def _claim_due(self, session, skipped, up_to_id=None):
-        """Lock one due, unfired timer that no other worker holds (SKIP LOCKED on PostgreSQL)."""
-        query = (select(Timer).where(Timer.fired_at.is_(None), Timer.due_at <= self.clock.now())
+        """Lock one due, unfired timer that no other worker holds (SKIP LOCKED on PostgreSQL), as a plain row."""
+        query = (select(*Timer.__table__.c).where(Timer.fired_at.is_(None), Timer.due_at <= self.clock.now())
                  .order_by(Timer.due_at, Timer.id).limit(1).with_for_update(skip_locked=True))
         if skipped:
             query = query.where(Timer.id.not_in(skipped))
         if up_to_id is not None:
             query = query.where(Timer.id <= up_to_id)
-        return session.scalar(query)
+        return session.execute(query).first()
 
     def _fire(self, session, timer):
-        """Mark the timer fired (exactly once) and apply it to its case."""
+        """Apply the timer to its case (package code runs before the write lock), then mark it fired, exactly once."""
         now = self.clock.now()
-        marked = session.execute(update(Timer).where(Timer.id == timer.id, Timer.fired_at.is_(None))
-                                 .values(fired_at=now).execution_options(synchronize_session=False))
-        if marked.rowcount != 1:
-            raise Conflict("timer already fired")
+        case = self._apply(session, timer, now)
+        self.db.start_writing(session)
+        _mark_fired(session, timer, now)
+        return case
+
+    def _hold(self, timer, exc):
+        """A timer that failed (a script error, a limit, a starter refused) is held, never retried in a loop.
+
+        It is marked fired and its case gets an `incident` event with the reason; a scheduled start
+        is armed for its next occurrence instead.
+        """
+        log.warning("timer %s could not fire and is held: %s", timer.id, exc)
+        now = self.clock.now()
+        with self.db.write() as session:
+            if not _mark_fired(session, timer, now, strict=False):
+                return
+            if timer.kind == "start":
+                loaded = self.catalog.get(self.catalog.active_id(session, timer.process_key), session)
+                schedules.rearm(session, loaded, timer, now)
+                return
+            session.add(Event(instance_id=timer.instance_id, at=now, actor=None, kind="incident",
+                              task_id=timer.task_id if timer.kind == "bpmn" else timer.human_task_id,
+                              task_key=None, data={"timer": timer.kind, "due_at": timer.due_at.isoformat(),
+                                                   "reason": str(exc)}))
+
+    def _apply(self, session, timer, now):
+        """What a due timer does to its case (None when nothing is left to do)."""
         if timer.kind == "start":
             return self._scheduled_start(session, timer)
         row = load_row(session, timer.instance_id)
@@ -187,6 +214,7 @@ class TimerMixin:
         if rule.get("escalate_to"):
             target = assignment.pick_person(case, rule["escalate_to"], dict(info, data=data),
                                             assignment.excluded_from(session, task.id), assignee=task.assignee)
+        case.start_writing()
         values = {"escalated_at": now}
         if target:
             values["assignee"] = target
@@ -198,6 +226,15 @@ class TimerMixin:
         if target:
             case.event("task_escalated", task=info, data={"from": task.assignee, "to": target})
         case.save_events_only()
+
+
+def _mark_fired(session, timer, now, strict=True):
+    """Set the timer's fired time if no one has; Conflict (or False when not `strict`) if someone has."""
+    marked = session.execute(update(Timer).where(Timer.id == timer.id, Timer.fired_at.is_(None))
+                             .values(fired_at=now).execution_options(synchronize_session=False))
+    if marked.rowcount != 1 and strict:
+        raise Conflict("timer already fired")
+    return marked.rowcount == 1
 
 
 def _pause(seconds, stop):

@@ -48,10 +48,37 @@ class Database:
         """Count SQL statements (the benchmark reports statements per completion)."""
         self.statements += 1
 
-    @contextmanager
     def write(self):
         """A read-write unit of work: commits on success, rolls back on any error."""
-        session = Session(self._writer, expire_on_commit=False, autoflush=False)
+        return self._unit(self._writer)
+
+    def command(self):
+        """A unit of work that reads, runs user code, then writes; the write lock is taken by `start_writing`.
+
+        On SQLite the reads run in a deferred transaction, so scripts and expressions run while other
+        processes may write; PostgreSQL holds no lock before the first write anyway, so there it is
+        `write()` and `start_writing` changes nothing.
+        """
+        return self._unit(self.engine if self.is_sqlite else self._writer)
+
+    def start_writing(self, session):
+        """Take the write lock for the rest of a `command()`; True when what was read before may be stale.
+
+        On SQLite this ends the reading transaction and begins `BEGIN IMMEDIATE`, so writers still queue;
+        whatever the command read must then be checked again by the writes (the instance row's
+        compare-and-set, a task row's expected assignee).
+        """
+        if not self.is_sqlite or session.info.get("writing"):
+            return False
+        session.commit()
+        session.connection(execution_options={"opsflow_write": True})
+        session.info["writing"] = True
+        return True
+
+    @contextmanager
+    def _unit(self, bind):
+        """A unit of work on `bind`: commits on success, rolls back on any error."""
+        session = Session(bind, expire_on_commit=False, autoflush=False)
         try:
             yield session
             session.commit()

@@ -28,6 +28,7 @@ SENTENCES = {
     "assignment_repaired": _l("%(actor)s assigned “%(task)s”, which nobody could take, to %(target)s"),
     "due_failed": _l("The due time of “%(task)s” could not be worked out"),
     "priority_failed": _l("The priority of “%(task)s” could not be worked out"),
+    "incident": _l("A timer could not fire and is held; the case waits until someone acts"),
 }
 SYSTEM = _l("opsflow")
 

@@ -1,0 +1,174 @@
+"""What sandboxed code may do: RestrictedPython's guards, a few builtins, and bounds on big results.
+
+RestrictedPython refuses imports, underscore names and inspection attributes when it compiles, and
+guards attribute and item access when the code runs. Here `*`, `**` and `<<` (and their augmented
+forms) are also routed through guards that refuse a result that would be huge before computing it,
+and `range` refuses more than MAX_SEQUENCE numbers, so `'a' * 10**8`, `10 ** 10 ** 8` and
+`sum(range(10**12))` fail at once with a reason instead of filling memory or spinning in C code.
+"""
+import ast
+import functools
+import json
+import math
+import operator
+from datetime import date, datetime, timedelta, timezone
+
+from RestrictedPython import (
+    RestrictingNodeTransformer,
+    compile_restricted_eval,
+    compile_restricted_exec,
+    safe_builtins,
+)
+from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
+from RestrictedPython.Guards import (
+    full_write_guard,
+    guarded_iter_unpack_sequence,
+    guarded_unpack_sequence,
+    safer_getattr,
+)
+
+from engine.errors import ScriptError
+
+MAX_SEQUENCE = 10**7  # items or characters one repetition or range may produce
+MAX_INT_BITS = 2**16  # bits of one integer built by *, ** or << (about 19,700 decimal digits)
+
+_GUARDED_OPS = {ast.Mult: "_opsflow_mul_", ast.Pow: "_opsflow_pow_", ast.LShift: "_opsflow_lshift_"}
+_SEQUENCES = (str, bytes, list, tuple)
+
+
+def check_written(changed, limit):
+    """ScriptError when the case data a script changed is more than `limit` bytes of JSON."""
+    written = len(json.dumps(changed, default=str))
+    if written > limit:
+        raise ScriptError(f"the script wrote {written:,} bytes of case data, more than the limit of {limit:,} "
+                          "(OPSFLOW_SCRIPT_DATA_LIMIT_BYTES)")
+
+
+def _is_int(value):
+    """An int that is not a bool (True * 'a' is harmless either way)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def guarded_mul(left, right):
+    """`left * right`, refusing a repeated sequence or an integer product beyond the bounds."""
+    for seq, times in ((left, right), (right, left)):
+        if isinstance(seq, _SEQUENCES) and _is_int(times) and len(seq) * times > MAX_SEQUENCE:
+            raise ScriptError(f"repeating a sequence of {len(seq)} {times} times is more than "
+                              f"{MAX_SEQUENCE:,} items")
+    if _is_int(left) and _is_int(right) and left.bit_length() + right.bit_length() > MAX_INT_BITS:
+        raise ScriptError(f"a product of more than {MAX_INT_BITS:,} bits is not allowed")
+    return left * right
+
+
+def guarded_pow(base, exponent, modulo=None):
+    """`base ** exponent` (or pow with a modulo), refusing an integer power beyond MAX_INT_BITS."""
+    huge = modulo is None and _is_int(base) and _is_int(exponent) and abs(base) > 1
+    if huge and (abs(base).bit_length() - 1) * exponent > MAX_INT_BITS:
+        raise ScriptError(f"a power of about {int(exponent * math.log10(abs(base))):,} digits "
+                              f"is more than {MAX_INT_BITS:,} bits")
+    return pow(base, exponent) if modulo is None else pow(base, exponent, modulo)
+
+
+def guarded_lshift(value, shift):
+    """`value << shift`, refusing an integer beyond MAX_INT_BITS."""
+    if _is_int(value) and _is_int(shift) and value and value.bit_length() + shift > MAX_INT_BITS:
+        raise ScriptError(f"shifting by {shift:,} bits is more than {MAX_INT_BITS:,} bits")
+    return value << shift
+
+
+def guarded_range(*args):
+    """range(), refusing one of more than MAX_SEQUENCE numbers (sum(range(10**12)) runs in C)."""
+    numbers = range(*args)
+    try:
+        size = len(numbers)
+    except OverflowError:
+        size = MAX_SEQUENCE + 1
+    if size > MAX_SEQUENCE:
+        raise ScriptError(f"a range of more than {MAX_SEQUENCE:,} numbers is not allowed")
+    return numbers
+
+
+_INPLACE = {
+    "+=": operator.iadd, "-=": operator.isub, "*=": guarded_mul, "/=": operator.itruediv,
+    "//=": operator.ifloordiv, "%=": operator.imod, "**=": guarded_pow, "<<=": guarded_lshift,
+    ">>=": operator.irshift, "|=": operator.ior, "&=": operator.iand, "^=": operator.ixor,
+}
+
+
+def _inplace(op, x, y):
+    """Apply an augmented assignment (RestrictedPython routes them through here)."""
+    return _INPLACE[op](x, y)
+
+
+def _apply(func, *args, **kwargs):
+    """Call with star-arguments (RestrictedPython routes them through here)."""
+    return func(*args, **kwargs)
+
+
+_EXTRA_BUILTINS = ("all", "any", "dict", "enumerate", "filter", "list", "map", "max", "min",
+                   "reversed", "set", "frozenset", "sum", "sorted")
+
+
+def base_globals():
+    """The names every sandboxed expression sees before case data."""
+    builtins = dict(safe_builtins)
+    builtins.update({name: __builtins__[name] if isinstance(__builtins__, dict) else getattr(__builtins__, name)
+                     for name in _EXTRA_BUILTINS})
+    builtins.update(range=guarded_range, pow=guarded_pow)
+    return {
+        "__builtins__": builtins,
+        "_getattr_": safer_getattr,
+        "_getitem_": default_guarded_getitem,
+        "_getiter_": default_guarded_getiter,
+        "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
+        "_unpack_sequence_": guarded_unpack_sequence,
+        "_write_": full_write_guard,
+        "_inplacevar_": _inplace,
+        "_apply_": _apply,
+        "_opsflow_mul_": guarded_mul,
+        "_opsflow_pow_": guarded_pow,
+        "_opsflow_lshift_": guarded_lshift,
+        "math": math,
+        "date": date,
+        "datetime": datetime,
+        "timedelta": timedelta,
+        "timezone": timezone,
+    }
+
+
+class BoundedTransformer(RestrictingNodeTransformer):
+    """RestrictedPython's policy, with *, ** and << turned into calls of the guards above."""
+
+    def visit_BinOp(self, node):
+        """Rewrite a guarded operator into a call; leave the others as RestrictedPython does."""
+        node = self.node_contents_visit(node)
+        guard = _GUARDED_OPS.get(type(node.op))
+        if guard is None:
+            return node
+        func = ast.copy_location(ast.Name(guard, ast.Load()), node)
+        return ast.copy_location(ast.Call(func=func, args=[node.left, node.right], keywords=[]), node)
+
+
+@functools.lru_cache(maxsize=4096)
+def compile_expression(source):
+    """Compile an expression, raising ScriptError with the reason when it is not allowed."""
+    result = compile_restricted_eval(source.strip(), "<expression>", policy=BoundedTransformer)
+    if result.errors or result.code is None:
+        raise ScriptError(f"expression {source.strip()!r}: {'; '.join(result.errors)}")
+    return result.code
+
+
+@functools.lru_cache(maxsize=1024)
+def compile_script(source):
+    """Compile a script, raising ScriptError with the reason when it is not allowed."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        raise ScriptError(f"script: line {exc.lineno}: {exc.msg}") from exc
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            raise ScriptError(f"script: line {node.lineno}: imports are not allowed")
+    result = compile_restricted_exec(source, "<script>", policy=BoundedTransformer)
+    if result.errors or result.code is None:
+        raise ScriptError(f"script: {'; '.join(result.errors)}")
+    return result.code

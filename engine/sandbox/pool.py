@@ -1,0 +1,195 @@
+"""The parent's side of the sandbox: a few long-lived child processes, lent to one job at a time.
+
+A job is sent over a socket pair; while waiting for its answer the parent serves the child's calls
+of host functions, and once the job's wall-clock budget has passed it kills the child (SIGKILL),
+which no code in the child can stop, and starts another when one is next needed. Answers from the
+child are unpickled by an unpickler that builds nothing but plain values (numbers, text, lists,
+dicts, sets, dates), so even a child that escaped RestrictedPython cannot make the parent run code.
+"""
+import io
+import os
+import pickle
+import socket
+import subprocess
+import sys
+import threading
+import time
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from engine.errors import ScriptError
+
+START_SECONDS = 60  # a child that has not said it is ready by then is a broken installation
+CHILD_MAIN = "from engine.sandbox.child import main; main()"
+_VALUE_CLASSES = {("datetime", name) for name in ("date", "datetime", "time", "timedelta", "timezone")}
+_VALUE_CLASSES |= {("builtins", name) for name in ("set", "frozenset", "complex")}
+
+
+class Killed(ScriptError):
+    """The child was ended (time limit) or died (memory); it is not returned to the pool."""
+
+
+class _ValuesOnly(pickle.Unpickler):
+    """Unpickles plain values only: a class outside a short list of value types is refused."""
+
+    def find_class(self, module, name):
+        """Allow the datetime types and a few builtin containers, nothing else."""
+        if (module, name) in _VALUE_CLASSES:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not a plain value")
+
+
+def values_only(data):
+    """Unpickle bytes from a child, refusing anything but plain values."""
+    return _ValuesOnly(io.BytesIO(data)).load()
+
+
+class Child:
+    """One child process and the parent's end of its pipe."""
+
+    def __init__(self, memory_mb):
+        ours, theirs = socket.socketpair()
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [_source_root(), os.environ.get("PYTHONPATH")])))
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", CHILD_MAIN, str(theirs.fileno()), str(memory_mb)], pass_fds=[theirs.fileno()],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        theirs.close()
+        self.conn = Connection(ours.detach())
+        self.memory_mb = memory_mb
+        if not self.conn.poll(START_SECONDS):
+            self.kill()
+            raise ScriptError("the sandbox process did not start")
+        self._receive(1 << 10)
+
+    def run(self, job, hosts, seconds, max_bytes):
+        """Send a job and answer its host calls until it replies; Killed once `seconds` have passed."""
+        deadline = time.monotonic() + seconds
+        self.conn.send_bytes(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
+        while True:
+            if not self.conn.poll(max(0.0, deadline - time.monotonic())):
+                self.kill()
+                raise Killed(f"ran longer than {seconds:g} s")
+            reply = self._receive(max_bytes)
+            if reply[0] != "call":
+                return reply
+            self.conn.send_bytes(_serve(hosts, reply))
+
+    def _receive(self, max_bytes):
+        """The child's next message, at most `max_bytes` long; Killed when it died or said too much."""
+        try:
+            data = self.conn.recv_bytes(max_bytes)
+        except EOFError:
+            self.kill()
+            raise Killed("the sandbox process ended (it ran out of time or memory)") from None
+        except OSError:
+            self.kill()
+            raise Killed(f"the result is larger than {max_bytes:,} bytes") from None
+        try:
+            return values_only(data)
+        except (pickle.UnpicklingError, EOFError, ValueError) as exc:
+            self.kill()
+            raise Killed(f"the result is not a plain value: {exc}") from None
+
+    def alive(self):
+        """True while the process runs and its pipe is open."""
+        return not self.conn.closed and self.process.poll() is None
+
+    def kill(self):
+        """End the process at once and reap it."""
+        if not self.conn.closed:
+            self.conn.close()
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+
+
+def _serve(hosts, message):
+    """The pickled answer to a child's call of a host function."""
+    _, name, args, kwargs = message
+    try:
+        if name not in hosts:
+            raise NameError(f"name {name!r} is not defined")
+        return pickle.dumps(("ret", hosts[name](*args, **kwargs)), protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:
+        return pickle.dumps(("raise", f"{name}(): {type(exc).__name__}: {exc}"))
+
+
+def _source_root():
+    """The folder that holds the engine package, so the child imports the same code."""
+    return str(Path(__file__).resolve().parent.parent.parent)
+
+
+class Pool:
+    """Up to `size` children per process, started on first need; a forked process starts its own."""
+
+    def __init__(self, size=2):
+        self.size = size
+        self._idle, self._count = [], 0
+        self._ready = threading.Condition()
+        self._pid = os.getpid()
+
+    def run(self, job, hosts, seconds, memory_mb, max_bytes):
+        """Run one job on a free child (waiting for one if all are busy)."""
+        child = self._checkout(memory_mb)
+        try:
+            reply = child.run(job, hosts, seconds, max_bytes)
+        except BaseException:
+            child.kill()  # mid-job: its next answer would belong to this job, not the next one
+            self._checkin(child)
+            raise
+        if reply[0] == "memory":
+            child.kill()
+            self._checkin(child)
+            raise ScriptError(f"used more than {memory_mb} MB of memory")
+        self._checkin(child)
+        return reply
+
+    def _checkout(self, memory_mb):
+        """A live child with this memory limit: an idle one, a new one, or the next one given back."""
+        with self._ready:
+            self._after_fork()
+            while True:
+                while self._idle:
+                    child = self._idle.pop()
+                    if child.alive() and child.memory_mb == memory_mb:
+                        return child
+                    child.kill()
+                    self._count -= 1
+                if self._count < self.size:
+                    self._count += 1
+                    break
+                self._ready.wait()
+        try:
+            return Child(memory_mb)
+        except BaseException:
+            with self._ready:
+                self._count -= 1
+                self._ready.notify()
+            raise
+
+    def _checkin(self, child):
+        """Give a child back (a dead one frees its place for a new one)."""
+        with self._ready:
+            if os.getpid() != self._pid:
+                return
+            if child.alive():
+                self._idle.append(child)
+            else:
+                self._count -= 1
+            self._ready.notify()
+
+    def _after_fork(self):
+        """In a forked process, forget the parent's children (they answer the parent, not us)."""
+        if os.getpid() != self._pid:
+            for child in self._idle:
+                child.conn.close()
+            self._idle, self._count, self._pid = [], 0, os.getpid()
+
+    def close(self):
+        """Kill the idle children (at exit; busy ones end when their pipe closes)."""
+        with self._ready:
+            if os.getpid() == self._pid:
+                for child in self._idle:
+                    child.kill()
+                self._count -= len(self._idle)
+            self._idle = []
