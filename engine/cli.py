@@ -2,6 +2,7 @@
 import json
 import logging
 import signal
+import threading
 import sys
 from pathlib import Path
 
@@ -250,18 +251,25 @@ def worker(once):
     """Fire due timers (BPMN timer events and task SLAs), riding out database outages; Ctrl-C or TERM stops it."""
     runtime = _runtime()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("spiff").setLevel(logging.WARNING)  # SpiffWorkflow's state changes, hundreds a batch
+    stopping = threading.Event()
     if not once:
-        signal.signal(signal.SIGTERM, _interrupt)
+        signal.signal(signal.SIGTERM, lambda signum, frame: _interrupt(stopping))
         click.echo(f"worker polling every {runtime.settings.worker_poll_seconds:g} s; Ctrl-C stops it")
     try:
-        fired = runtime.run_worker(once=once)
+        fired = runtime.run_worker(once=once, stop=stopping.is_set)
     except KeyboardInterrupt:
         fired = runtime.fired_total
     click.echo(f"fired {fired} timers")
 
 
-def _interrupt(signum, frame):
-    """TERM stops the worker like Ctrl-C: the timer being fired rolls back and stays due."""
+def _interrupt(stopping):
+    """TERM stops the worker like Ctrl-C: the timer being fired rolls back and stays due.
+
+    The flag is the backstop: an interrupt raised inside a database call can come out as the driver's
+    error, which the worker takes for an outage; its loop then sees the flag and returns.
+    """
+    stopping.set()
     raise KeyboardInterrupt
 
 

@@ -3,7 +3,7 @@ elements) are refused by `opsflow validate` and `deploy` with one located line, 
 
 Every file is generated here, in a temporary folder: nothing huge is committed. Each probe runs the
 real commands in a subprocess (tests/opsflow_probe.py) so a traceback or a runaway parser shows.
-Run with `-s` to see the peak memory of each; docs/reliability-parsers.md records them.
+Run with `-s` to see the peak memory of each; docs/reliability.md ("Hostile files") records them.
 """
 import os
 import re

@@ -1,13 +1,19 @@
 """`opsflow worker --once` drains what is due and leaves a heartbeat; a fault in a poll does not end the worker."""
 import logging
+import os
 import shutil
+import subprocess
+import sys
+import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
 
 from engine.clock import ManualClock
+from engine.config import Settings
+from engine.runtime.service import Runtime
 from engine.store.models import Timer
 from tests.conftest import PACKAGES
 
@@ -93,3 +99,28 @@ def test_a_fault_in_a_poll_is_logged_in_one_line_and_the_worker_goes_on(rt, capl
     assert [r.getMessage() for r in caplog.records] == [
         "worker poll failed, polling again in 0.05 s: RuntimeError: injected fault"]
     assert all(r.exc_info is None for r in caplog.records)
+
+
+def test_a_stop_asked_for_during_an_outage_ends_the_worker():
+    # A TERM that lands inside a database call can come out as the driver's error; the stop flag the
+    # signal handler also sets must end the worker although every poll keeps failing.
+    gone = Runtime(Settings(database_url="postgresql+psycopg://postgres@127.0.0.1:9/gone", worker_poll_seconds=0.05,
+                            worker_retry_max_seconds=0.1), clock=ManualClock(datetime(2026, 1, 5, tzinfo=timezone.utc)))
+    asked, outcome = threading.Event(), []
+    worker = threading.Thread(target=lambda: outcome.append(gone.run_worker(stop=asked.is_set)), daemon=True)
+    worker.start()
+    time.sleep(0.5)
+    asked.set()
+    worker.join(20)
+    assert outcome == [0]
+
+
+def test_the_worker_log_keeps_spiffworkflow_state_changes_out(runtime):
+    # basicConfig(INFO) on the root logger let hundreds of "State changed" lines a batch bury the worker's own.
+    probe = ("import logging; from engine.cli import main; main(['worker', '--once'], standalone_mode=False); "
+             "print(logging.getLogger('spiff.task').isEnabledFor(logging.INFO), "
+             "logging.getLogger('engine.runtime.timers').isEnabledFor(logging.INFO))")
+    env = dict(os.environ, OPSFLOW_DATABASE_URL=runtime.settings.database_url)
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "False True"

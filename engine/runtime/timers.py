@@ -95,6 +95,8 @@ class TimerMixin:
                     raise
                 beat.failed(exc)
                 _pause(outage.failed(exc), stop)
+                if stop is not None and stop():  # asked to stop while the database was away
+                    return self.fired_total
                 continue
             except Exception as exc:  # a fault outside any one timer: say so, keep polling
                 if once:
