@@ -2,8 +2,8 @@
 import json
 import logging
 import signal
-import threading
 import sys
+import threading
 from pathlib import Path
 
 import click

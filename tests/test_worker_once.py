@@ -6,7 +6,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -105,7 +105,7 @@ def test_a_stop_asked_for_during_an_outage_ends_the_worker():
     # A TERM that lands inside a database call can come out as the driver's error; the stop flag the
     # signal handler also sets must end the worker although every poll keeps failing.
     gone = Runtime(Settings(database_url="postgresql+psycopg://postgres@127.0.0.1:9/gone", worker_poll_seconds=0.05,
-                            worker_retry_max_seconds=0.1), clock=ManualClock(datetime(2026, 1, 5, tzinfo=timezone.utc)))
+                            worker_retry_max_seconds=0.1), clock=ManualClock(datetime(2026, 1, 5, tzinfo=UTC)))
     asked, outcome = threading.Event(), []
     worker = threading.Thread(target=lambda: outcome.append(gone.run_worker(stop=asked.is_set)), daemon=True)
     worker.start()

@@ -1,6 +1,7 @@
 """A procedure's diagram and step names as people read them: names in their language (the manifest's
 `names`, else a user task's form title, else the BPMN name) and outside labels wide enough for whole words."""
 import functools
+import re
 
 from lxml import etree
 
@@ -12,6 +13,10 @@ DC_NS = "http://www.omg.org/spec/DD/20100524/DC"
 # bpmn-js lays an outside label (events, gateways, flows) out in its DI width, breaking a word that does
 # not fit; its own default width for a new label is 90.
 MIN_LABEL_WIDTH = 90
+# A generous width per letter of its 11 px label font, and the room either side: a word of Latin letters
+# longer than MIN_LABEL_WIDTH widens its label to fit whole. CJK text breaks between characters anyway.
+LETTER_WIDTH = 7
+LABEL_PADDING = 8
 
 
 @functools.lru_cache(maxsize=64)
@@ -54,21 +59,33 @@ def localized_diagram(package, language):
     """The main diagram's XML with names in `language` and outside labels at least MIN_LABEL_WIDTH wide."""
     root = etree.fromstring(main_diagram(package).encode("utf-8"))
     names = step_names(package)
+    shown = {}
     for element in root.iter():
         if element.get("name") and element.get("id") in names:
             element.set("name", pick_language(names[element.get("id")], language))
+        if element.get("name") and element.get("id"):
+            shown[element.get("id")] = element.get("name")
     for label in root.iter(f"{{{DI_NS}}}BPMNLabel"):
+        text = shown.get(label.getparent().get("bpmnElement"), "")
         for bounds in label.iter(f"{{{DC_NS}}}Bounds"):
-            _widen(bounds)
+            _widen(bounds, label_width(text))
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(root, encoding="unicode")
 
 
-def _widen(bounds):
-    """Make a label's bounds at least MIN_LABEL_WIDTH wide around the same centre."""
+def label_width(text):
+    """The width an outside label needs so that none of its words is broken: MIN_LABEL_WIDTH, or its longest
+    word of letters with room either side."""
+    words = [word for word in re.split(r"[\s\-/]+", text) if word.isascii()]
+    longest = max((len(word) for word in words), default=0)
+    return max(MIN_LABEL_WIDTH, longest * LETTER_WIDTH + 2 * LABEL_PADDING)
+
+
+def _widen(bounds, needed=MIN_LABEL_WIDTH):
+    """Make a label's bounds at least `needed` wide around the same centre."""
     try:
         x, width = float(bounds.get("x")), float(bounds.get("width"))
     except (TypeError, ValueError):
         return
-    if width < MIN_LABEL_WIDTH:
-        bounds.set("x", f"{x - (MIN_LABEL_WIDTH - width) / 2:g}")
-        bounds.set("width", str(MIN_LABEL_WIDTH))
+    if width < needed:
+        bounds.set("x", f"{x - (needed - width) / 2:g}")
+        bounds.set("width", f"{needed:g}")
