@@ -166,8 +166,8 @@ class TimerMixin:
                 return
             session.add(Event(instance_id=timer.instance_id, at=now, actor=None, kind="incident",
                               task_id=timer.task_id if timer.kind == "bpmn" else timer.human_task_id,
-                              task_key=None, data={"timer": timer.kind, "due_at": timer.due_at.isoformat(),
-                                                   "reason": str(exc)}))
+                              task_key=None, data={"timer": timer.kind, "timer_id": timer.id,
+                                                   "due_at": timer.due_at.isoformat(), "reason": str(exc)}))
 
     def _apply(self, session, timer, now):
         """What a due timer does to its case (None when nothing is left to do)."""
