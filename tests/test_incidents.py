@@ -19,16 +19,22 @@ STRICT, LENIENT = 0.05, 120.0
 SUPERVISOR = "ops.wang"  # the wait procedure's owner role
 
 
+def held_case(db_url, clock, tmp_path):
+    """A runtime with a strict script limit whose one wait case has a timer held: its script ran past the limit."""
+    strict = make_runtime(db_url, clock, script_time_limit=STRICT)
+    strict.deploy([with_script(tmp_path, "wait", WAIT_END, SLOW_END)])
+    strict.start("wait", "ops.lin", {})
+    clock.advance(timedelta(hours=2))
+    assert strict.fire_due_timers() == 0
+    return strict
+
+
 @pytest.fixture
 def held(db_url, clock, tmp_path):
     """(runtime, case id, incident): a wait case whose timer's script ran past a strict limit."""
-    strict = make_runtime(db_url, clock, script_time_limit=STRICT)
-    strict.deploy([with_script(tmp_path, "wait", WAIT_END, SLOW_END)])
-    case_id = strict.start("wait", "ops.lin", {})
-    clock.advance(timedelta(hours=2))
-    assert strict.fire_due_timers() == 0
+    strict = held_case(db_url, clock, tmp_path)
     [incident] = strict.open_incidents()
-    yield strict, case_id, incident
+    yield strict, incident["instance_id"], incident
     strict.db.dispose()
 
 
