@@ -4,6 +4,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from engine import sandbox
+from engine.config import Settings
 from engine.errors import Conflict, Forbidden, NotFound, NotReady
 from engine.store.models import Event
 from tests.conftest import make_runtime
@@ -26,6 +28,10 @@ def held_case(db_url, clock, tmp_path):
     strict.start("wait", "ops.lin", {})
     clock.advance(timedelta(hours=2))
     assert strict.fire_due_timers() == 0
+    # Limits of expressions run outside a workflow are the process's own: give them back for the next runtime.
+    defaults = Settings()
+    sandbox.configure(sandbox.Limits(defaults.script_time_limit, defaults.script_memory_limit_mb,
+                                     defaults.script_data_limit_bytes))
     return strict
 
 
