@@ -2,12 +2,12 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
 from engine import sandbox
 from engine.config import Settings
 from engine.errors import Conflict, Forbidden, NotFound, NotReady
-from engine.store.models import Event
+from engine.store.models import Event, Timer
 from tests.conftest import make_runtime
 from tests.test_sandbox_commands import WAIT_END, with_script
 
@@ -114,4 +114,23 @@ def test_an_unknown_incident_or_a_cancelled_case_is_refused(held):
     runtime.cancel(case_id, SUPERVISOR)
     assert runtime.open_incidents() == []
     with pytest.raises(NotReady, match="is cancelled"):
+        runtime.retry_incident(case_id, incident["id"], SUPERVISOR)
+
+
+def test_an_incident_recorded_before_timers_were_named_is_retried_by_its_step(held):
+    runtime, case_id, incident = held
+    with runtime.db.write() as session:
+        data = {k: v for k, v in events(runtime, case_id, "incident")[0].data.items() if k != "timer_id"}
+        session.execute(update(Event).where(Event.id == incident["id"]).values(data=data))
+    runtime.retry_incident(case_id, incident["id"], SUPERVISOR)
+    with runtime.db.read() as session:
+        assert session.scalars(select(Timer.fired_at).where(Timer.instance_id == case_id)).all() == [None]
+
+
+def test_an_incident_whose_timer_is_gone_is_closed_and_cannot_be_retried(held):
+    runtime, case_id, incident = held
+    with runtime.db.write() as session:  # as when an SLA's task ends: its timer row goes with it
+        session.execute(delete(Timer).where(Timer.instance_id == case_id))
+    assert runtime.open_incidents() == []
+    with pytest.raises(NotReady, match="is gone"):
         runtime.retry_incident(case_id, incident["id"], SUPERVISOR)

@@ -61,7 +61,10 @@ class IncidentMixin:
 
 
 def _open(session, process_key=None, instance_id=None):
-    """Rows {id, instance_id, process_key, version, task_id, timer, due_at, since, reason} of unretried incidents."""
+    """Rows {id, instance_id, process_key, version, task_id, timer, due_at, since, reason} of unretried incidents.
+
+    An incident whose timer is gone (an SLA's task ended meanwhile) is closed: there is nothing left to retry.
+    """
     query = (select(Event.id, Event.instance_id, Event.task_id, Event.at, Event.data, Definition.key,
                     Definition.version)
              .join(Instance, Instance.id == Event.instance_id).join(Definition, Definition.id == Instance.definition_id)
@@ -72,6 +75,10 @@ def _open(session, process_key=None, instance_id=None):
         query = query.where(Event.instance_id == instance_id)
     rows = session.execute(query.order_by(Event.at, Event.id)).all()
     retried = _retries(session, {r.instance_id for r in rows})
+    named = {(r.data or {}).get("timer_id") for r in rows} - {None}
+    kept = set(session.scalars(select(Timer.id).where(Timer.id.in_(named)))) if named else set()
+    # Older incidents do not name their timer; they stay listed until retried.
+    rows = [r for r in rows if (r.data or {}).get("timer_id") in kept | {None}]
     return [{"id": r.id, "instance_id": r.instance_id, "process_key": r.key, "version": r.version,
              "task_id": r.task_id, "timer": (r.data or {}).get("timer"),
              "due_at": (r.data or {}).get("due_at"), "since": r.at,

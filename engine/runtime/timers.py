@@ -152,8 +152,8 @@ class TimerMixin:
     def _hold(self, timer, exc):
         """A timer that failed (a script error, a limit, a starter refused) is held, never retried in a loop.
 
-        It is marked fired and its case gets an `incident` event with the reason; a scheduled start
-        is armed for its next occurrence instead.
+        It is marked fired and its case gets an `incident` event with the reason and the timer's id, which a
+        supervisor's retry re-arms (runtime/incidents.py); a scheduled start is armed for its next occurrence instead.
         """
         log.warning("timer %s could not fire and is held: %s", timer.id, exc)
         now = self.clock.now()
