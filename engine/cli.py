@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from engine.cli_incidents import COMMANDS as INCIDENT_COMMANDS
 from engine.cli_io import emit as _emit
 from engine.cli_io import json_option, when
 from engine.cli_io import reports_errors as _reports_errors
@@ -38,7 +39,7 @@ def main():
     """opsflow: run an operations department's procedures as BPMN."""
 
 
-for _command in COMMANDS:
+for _command in COMMANDS + INCIDENT_COMMANDS:
     main.add_command(_command)
 
 

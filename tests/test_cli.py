@@ -141,3 +141,23 @@ def test_tasks_waiting_for_named_people_say_who_may_take_them(cli):
     assert f" people:{heads} " in ok(cli("task", task_id, "--as", "fin.kuo")).splitlines()[0]
     ok(cli("start", "expense", "--as", "sales.tseng", "--data", '{"purpose": "Taxi", "amount": 300}'))
     assert " sales.yeh " in ok(cli("tasks", "--as", "sales.yeh"))
+
+
+def test_incidents_are_listed_and_retried_by_a_supervisor_once(cli, tmp_path, clock):
+    from tests.test_incidents import held_case
+
+    runtime = held_case(f"sqlite:///{tmp_path / 'cli.db'}", clock, tmp_path)
+    runtime.db.dispose()
+    assert ok(cli("incidents", "--process", "expense")).strip() == "no open incidents"
+    line, = ok(cli("incidents")).splitlines()
+    incident_id, case = line.split()[1], line.split()[3]
+    assert " wait v1 " in line and "bpmn timer" in line and "+0800" in line and "[end]" in line
+    [row] = json.loads(ok(cli("incidents", "--json")))
+    assert (row["id"], row["instance_id"]) == (int(incident_id), int(case))
+    code, _, err = cli("incident", "retry", case, incident_id, "--as", "ops.lin")
+    assert code == 1 and err == "error (forbidden): ops.lin does not supervise wait, so may not retry its incidents\n"
+    assert f"incident {incident_id} of case {case} retried" in ok(cli("incident", "retry", case, incident_id,
+                                                                     "--as", "ops.wang"))
+    code, _, err = cli("incident", "retry", case, incident_id, "--as", "ops.wang")
+    assert code == 1 and err.startswith("error (conflict): ") and len(err.splitlines()) == 1
+    assert ok(cli("incidents")).strip() == "no open incidents"

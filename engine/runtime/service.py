@@ -17,6 +17,7 @@ from engine.org import Directory, load_org, read_org_file
 from engine.runtime import access, files, queries, schedules, spiff, uniqueness
 from engine.runtime.case import Case, InstanceCache, load_row, load_workflow
 from engine.runtime.catalog import Catalog
+from engine.runtime.incidents import IncidentMixin
 from engine.runtime.repair import RepairMixin
 from engine.runtime.timers import TimerMixin
 from engine.runtime.workspace import WorkspaceMixin
@@ -24,7 +25,7 @@ from engine.store import Database, migrate
 from engine.store.models import Event, HumanTask
 
 
-class Runtime(TimerMixin, queries.QueryMixin, WorkspaceMixin, RepairMixin):
+class Runtime(TimerMixin, queries.QueryMixin, WorkspaceMixin, RepairMixin, IncidentMixin):
     """opsflow's engine: deploy, start, claim, release, complete, cancel, fire timers, read."""
 
     def __init__(self, settings=None, *, database=None, clock=None):

@@ -152,8 +152,8 @@ class TimerMixin:
     def _hold(self, timer, exc):
         """A timer that failed (a script error, a limit, a starter refused) is held, never retried in a loop.
 
-        It is marked fired and its case gets an `incident` event with the reason; a scheduled start
-        is armed for its next occurrence instead.
+        It is marked fired and its case gets an `incident` event with the reason and the timer's id, which a
+        supervisor's retry re-arms (runtime/incidents.py); a scheduled start is armed for its next occurrence instead.
         """
         log.warning("timer %s could not fire and is held: %s", timer.id, exc)
         now = self.clock.now()
@@ -166,8 +166,8 @@ class TimerMixin:
                 return
             session.add(Event(instance_id=timer.instance_id, at=now, actor=None, kind="incident",
                               task_id=timer.task_id if timer.kind == "bpmn" else timer.human_task_id,
-                              task_key=None, data={"timer": timer.kind, "due_at": timer.due_at.isoformat(),
-                                                   "reason": str(exc)}))
+                              task_key=None, data={"timer": timer.kind, "timer_id": timer.id,
+                                                   "due_at": timer.due_at.isoformat(), "reason": str(exc)}))
 
     def _apply(self, session, timer, now):
         """What a due timer does to its case (None when nothing is left to do)."""

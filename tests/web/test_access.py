@@ -9,7 +9,7 @@ import io
 import pytest
 import yaml
 
-from engine.errors import NotFound
+from engine.errors import Forbidden, NotFound
 from tests.conftest import ORG_FILE
 from tests.web.conftest import sign_in
 from tests.webapp import start_purchase
@@ -17,6 +17,7 @@ from tests.webapp import start_purchase
 USERS = [u["username"] for u in yaml.safe_load(ORG_FILE.read_text(encoding="utf-8"))["users"]]
 UNKNOWN_TASK = "00000000-0000-4000-8000-000000000000"
 UNKNOWN_FILE = "0" * 32
+UNKNOWN_INCIDENT = 999999
 # Text of each case that a page answering 404 must never show.
 SECRETS = ("Two monitors", "Printer paper", "2026 H1 review")
 
@@ -46,6 +47,17 @@ def sees(check, *args):
     except NotFound:
         return False
     return True
+
+
+def refusal(command, *args):
+    """The status of the engine's refusal of a command that must be refused: 404 (not found) or 403."""
+    try:
+        command(*args)
+    except NotFound:
+        return 404
+    except Forbidden:
+        return 403
+    raise AssertionError(f"{command.__name__}{args} was not refused")
 
 
 class Walk:
@@ -116,6 +128,9 @@ def test_every_route_as_every_demo_user(app, rt, user):
             walk.expect("GET", f"/cases/{case_id}{page}", 200 if visible else 404)
         walk.expect("POST", f"/cases/{case_id}/comments", 422 if visible else 404, {"text": "  "})
         walk.expect("POST", f"/cases/{case_id}/attachments", 302 if visible else 404)
+        # No incident has this id: a supervisor hears so (404), anyone else who sees the case is refused first.
+        walk.expect("POST", f"/cases/{case_id}/incidents/{UNKNOWN_INCIDENT}/retry",
+                    refusal(rt.retry_incident, case_id, UNKNOWN_INCIDENT, user))
 
     for file_id in world["files"] + [UNKNOWN_FILE]:
         walk.expect("GET", f"/attachments/{file_id}", 200 if sees(rt.attachment, file_id, user) else 404)

@@ -104,15 +104,24 @@ def render_case(instance_id, comment="", comment_error=None, status=200):
     """The case page; a refused comment is shown again with its reason."""
     runtime = current_runtime()
     case = runtime.case_view(instance_id, current_user.username, package_language())
+    user = current_user.username
     return render_template("work/case.html", case=case, history=timeline(case), summary=_summary(case), comment=comment,
-                           comment_error=comment_error, stuck=runtime.stuck_in_case(case["id"], current_user.username),
-                           now=runtime.clock.now()), status
+                           comment_error=comment_error, stuck=runtime.stuck_in_case(case["id"], user),
+                           incidents=runtime.case_incidents(case["id"], user), now=runtime.clock.now()), status
 
 
 @bp.get("/cases/<int:instance_id>")
 def case(instance_id):
     """A case as the user may see it."""
     return render_case(instance_id)
+
+
+@bp.post("/cases/<int:instance_id>/incidents/<int:incident_id>/retry")
+def retry_incident(instance_id, incident_id):
+    """A supervisor retries a held timer once its cause is fixed: the worker fires it on its next poll."""
+    current_runtime().retry_incident(instance_id, incident_id, current_user.username)
+    flash(_("The held timer is armed again; the worker fires it within seconds."), "success")
+    return redirect(url_for("work.case", instance_id=instance_id))
 
 
 @bp.get("/cases/<int:instance_id>/diagram.json")

@@ -29,6 +29,7 @@ SENTENCES = {
     "due_failed": _l("The due time of “%(task)s” could not be worked out"),
     "priority_failed": _l("The priority of “%(task)s” could not be worked out"),
     "incident": _l("A timer could not fire and is held; the case waits until someone acts"),
+    "incident_retried": _l("%(actor)s retried the held timer"),
 }
 SYSTEM = _l("opsflow")
 
