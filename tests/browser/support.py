@@ -32,6 +32,7 @@ def sign_in(page, username, password=None):
     page.locator("#password").fill(password or demo_password(username))
     page.locator("main button[type=submit]").click()
     expect(page).to_have_url(path_is("/inbox"))
+    page.wait_for_load_state("load")  # the URL changes before htmx (a deferred script) has wired the page
     return page
 
 
