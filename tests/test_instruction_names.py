@@ -38,3 +38,24 @@ def test_instructions_show_people_by_name_not_username(package_dir, tmp_path):
         assert run_file(rt, package_dir, path, watch=reader).passed
     assert reader.read and reader.raw == []
     rt.db.dispose()
+
+
+def test_an_earlier_probation_review_reads_as_its_outcome_not_its_code(tmp_path):
+    package_dir = next(p for p in PACKAGES if p.name == "employee-onboarding")
+    rt = make_runtime(tmp_path)
+    rt.load_org(org_file_for(package_dir))
+    rt.deploy([package_dir])
+    boss = supervisors(next(d["manifest"] for d in rt.definitions()))[0]
+    texts = []
+
+    def read(case_id):
+        for task in rt.describe_case(case_id)["tasks"]:
+            if task["task_key"] == "review_probation":
+                texts.extend(rt.task(task["id"], boss, language)["instructions"] for language in ("en", "zh-Hant"))
+
+    path = next(p for p in scenario_files(package_dir) if "extended-twice" in p.name)
+    assert run_file(rt, package_dir, path, watch=read).passed
+    later = [text for text in texts if "Review 1 (" in text or "第 1 次考核" in text]
+    assert later and all("extend." not in text and "：extend" not in text for text in later)
+    assert any("extended by 30 days" in text for text in later) and any("延長 30 天。" in text for text in later)
+    rt.db.dispose()
