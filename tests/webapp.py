@@ -2,6 +2,8 @@
 import shutil
 from pathlib import Path
 
+import yaml
+
 from engine.clock import ManualClock
 from tests.conftest import ORG_FILE, PACKAGES, PROCESSES
 from webui import create_app
@@ -67,3 +69,16 @@ def stuck_expense(runtime, folder):
     case_id = runtime.start("expense", "ceo.lee", {"purpose": "Taxi to the supplier", "amount": 420,
                                                    "spent_on": "2026-01-02"})
     return case_id, runtime.describe_case(case_id)["tasks"][0]["id"]
+
+
+def deploy_brittle_instructions(runtime, folder):
+    """Deploy the minimal package whose approval instructions fail on an unknown reason, quoting the reason."""
+    package = Path(folder) / "minimal"
+    shutil.copytree(PACKAGES / "minimal", package)
+    approval = package / "forms" / "approval.yaml"
+    form = yaml.safe_load(approval.read_text(encoding="utf-8"))
+    # A look-up keyed by case data: an unknown reason makes the template fail with the reason in its error.
+    form["instructions"] = {"en": '{{ {"urgent": "Call the requester."}[reason].upper() }}',
+                            "zh-Hant": '{{ {"urgent": "請致電申請人。"}[reason].upper() }}'}
+    approval.write_text(yaml.safe_dump(form, allow_unicode=True), encoding="utf-8")
+    runtime.deploy([package])

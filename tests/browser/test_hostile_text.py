@@ -1,10 +1,7 @@
 """A refresh tag in case data that ends up in a failing instructions render stays text: the page does not move."""
-import shutil
-
 import pytest
-import yaml
 
-from tests.conftest import PACKAGES
+from tests.webapp import deploy_brittle_instructions
 
 pytestmark = pytest.mark.browser
 
@@ -12,15 +9,8 @@ META = '<meta http-equiv="refresh" content="0;url=http://example.invalid/">'
 
 
 def test_a_refresh_tag_in_an_instructions_error_does_not_navigate(live_server, page_as, screenshot, tmp_path):
-    package = tmp_path / "minimal"
-    shutil.copytree(PACKAGES / "minimal", package)
-    approval = package / "forms" / "approval.yaml"
-    form = yaml.safe_load(approval.read_text(encoding="utf-8"))
-    form["instructions"] = {"en": '{{ {"urgent": "Call."}[reason].upper() }}',
-                            "zh-Hant": '{{ {"urgent": "致電。"}[reason].upper() }}'}
-    approval.write_text(yaml.safe_dump(form, allow_unicode=True), encoding="utf-8")
     runtime = live_server.runtime
-    runtime.deploy([package])
+    deploy_brittle_instructions(runtime, tmp_path)
     case_id = runtime.start("minimal", "sales.tseng", {"amount": 100, "reason": META})
     task = runtime.describe_case(case_id)["tasks"][0]
     page = page_as(task["assignee"])

@@ -1,14 +1,11 @@
 """Hostile text from users stays text on every page: instructions (and their error path), comments, file names,
 case fields, saved filters; and sign-in's `next` never leads off the site."""
 import io
-import shutil
 
 import pytest
-import yaml
 
-from tests.conftest import PACKAGES
 from tests.web.conftest import sign_in
-from tests.webapp import demo_password, start_purchase
+from tests.webapp import demo_password, deploy_brittle_instructions, start_purchase
 
 META = '<meta http-equiv="refresh" content="0;url=http://example.invalid/">'
 LINK = "[sign in again](http://example.invalid/)"
@@ -26,15 +23,7 @@ def no_markup_from(body, *hostile):
 @pytest.fixture
 def brittle_instructions(rt, tmp_path):
     """The minimal package whose approval instructions fail on this case data, quoting the requester's reason."""
-    package = tmp_path / "minimal"
-    shutil.copytree(PACKAGES / "minimal", package)
-    approval = package / "forms" / "approval.yaml"
-    form = yaml.safe_load(approval.read_text(encoding="utf-8"))
-    # A look-up keyed by case data: an unknown reason makes the template fail with the reason in its error.
-    form["instructions"] = {"en": '{{ {"urgent": "Call the requester."}[reason].upper() }}',
-                            "zh-Hant": '{{ {"urgent": "請致電申請人。"}[reason].upper() }}'}
-    approval.write_text(yaml.safe_dump(form, allow_unicode=True), encoding="utf-8")
-    rt.deploy([package])
+    deploy_brittle_instructions(rt, tmp_path)
     return rt
 
 

@@ -104,25 +104,23 @@ def release(task_id):
 @bp.post("/tasks/<task_id>/reassign")
 def reassign(task_id):
     """A supervisor hands the task to someone else."""
-    to_user = request.form.get("to_user", "").strip()
-    if not to_user:
-        current_runtime().task_actions(task_id, current_user.username)  # strangers get 404, not a hint
-        flash(_("Choose who should do the task."), "error")
-        return redirect(url_for("work.task", task_id=task_id))
-    current_runtime().reassign(task_id, current_user.username, to_user)
-    flash(_("The task is now assigned to %(user)s.", user=person(to_user)), "success")
-    return redirect(url_for("work.task", task_id=task_id))
+    return _hand_to_chosen(task_id, current_runtime().reassign)
 
 
 @bp.post("/tasks/<task_id>/repair")
 def repair(task_id):
     """A supervisor gives a task that went to nobody to someone who may do the step."""
+    return _hand_to_chosen(task_id, current_runtime().repair_assignment)
+
+
+def _hand_to_chosen(task_id, command):
+    """Reassign and repair: run `command` for the person the form chose, or ask for one (strangers get 404)."""
     to_user = request.form.get("to_user", "").strip()
     if not to_user:
         current_runtime().task_actions(task_id, current_user.username)  # strangers get 404, not a hint
         flash(_("Choose who should do the task."), "error")
     else:
-        current_runtime().repair_assignment(task_id, current_user.username, to_user)
+        command(task_id, current_user.username, to_user)
         flash(_("The task is now assigned to %(user)s.", user=person(to_user)), "success")
     return redirect(url_for("work.task", task_id=task_id))
 
