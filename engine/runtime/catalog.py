@@ -58,16 +58,13 @@ class Catalog:
         says `roles_checked: False` and loading an organisation later names what is missing.
         Two deploys of the same new content at once both report the one version the first stored.
         """
-        for _ in range(DEPLOY_ATTEMPTS - 1):
+        for attempt in range(1, DEPLOY_ATTEMPTS + 1):
             try:
                 return self._deploy_all(paths, actor, on_new_version)
-            except IntegrityError:
-                continue
-        try:
-            return self._deploy_all(paths, actor, on_new_version)
-        except IntegrityError as exc:
-            raise Conflict("other deploys of the same procedures kept storing versions at the same moment; "
-                           "deploy again") from exc
+            except IntegrityError as exc:
+                if attempt == DEPLOY_ATTEMPTS:
+                    raise Conflict("other deploys of the same procedures kept storing versions at the same "
+                                   "moment; deploy again") from exc
 
     def _deploy_all(self, paths, actor, on_new_version):
         """One attempt at a deploy, in one transaction (a unique-key race raises IntegrityError)."""
