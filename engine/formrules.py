@@ -10,7 +10,7 @@ import copy
 from zoneinfo import ZoneInfo
 
 from engine import sandbox
-from engine.errors import ScriptError
+from engine.errors import FieldError, ScriptError
 
 CHOICES = "x-choices-from"
 # What a rule or a choice expression may call to look at the organisation (engine.org.Directory).
@@ -20,16 +20,22 @@ RULE_FUNCTIONS = frozenset(("is_active_user", "has_role", "manager_of", "head_of
 RULE_NAMES = frozenset(("today", "item", "index")) | RULE_FUNCTIONS
 
 
-class Translated(str):
-    """An English sentence that also carries its other languages (the web UI picks the user's)."""
+class Translated(FieldError):
+    """A package's own message for a field (code `form_rule`) that also carries its other languages
+    (the web UI picks the user's)."""
 
     translations: dict
 
     def __new__(cls, translations):
         """The English text as the string; every language kept in `translations`."""
-        text = super().__new__(cls, str(translations.get("en") or next(iter(translations.values()), "")))
+        english = str(translations.get("en") or next(iter(translations.values()), ""))
+        text = super().__new__(cls, "form_rule", message=english)
         text.translations = dict(translations)
         return text
+
+    def __getnewargs_ex__(self):
+        """What copy and pickle build it again from: its languages."""
+        return (self.translations,), {}
 
 
 def today_in(now, zone):
@@ -146,8 +152,8 @@ def rule_errors(rules, values, names, errors, form_name="form"):
             except ScriptError as exc:
                 if errors or _reads_empty(rule["check"], seen):
                     continue
-                raise ScriptError(f"{form_name}: rules[{number}] on {path} ({rule['check'].strip()}) "
-                                  f"cannot be evaluated: {exc}") from exc
+                raise ScriptError("rule_failed", form=form_name, number=number, field=path,
+                                  check=rule["check"].strip(), reason=str(exc)) from exc
             if not holds:
                 found[path] = Translated(rule["message"])
     return found

@@ -39,9 +39,9 @@ class Document:
     file: str
     root: etree._Element
 
-    def problem(self, element, message):
-        """A problem located at an element of this file."""
-        return Problem(self.file, element.sourceline, element.get("id"), message)
+    def problem(self, element, code, /, **params):
+        """A problem of `code` located at an element of this file."""
+        return Problem.coded(self.file, element.sourceline, element.get("id"), code, **params)
 
     def id_at(self, line):
         """The id of the first element written on `line`, to name what a schema error is about."""
@@ -87,7 +87,7 @@ def _xsd_problems(document, data, schema, kind, preprocess=None):
         valid = schema.validate(tree)
         errors = [] if valid else [(error.line, error.message) for error in schema.error_log]
     return [
-        Problem(document.file, line, document.id_at(line), f"not allowed by the {kind} schema: {_plain(text)}")
+        Problem.coded(document.file, line, document.id_at(line), "xsd_violation", schema=kind, reason=_plain(text))
         for line, text in errors
     ]
 
@@ -104,15 +104,14 @@ def _load(path, data, origin, kind):
     try:
         document = Document(path, file, parse_xml(data))
     except etree.XMLSyntaxError as exc:
-        return None, [Problem(file, exc.lineno, None, f"not well-formed XML: {exc.msg}")]
+        return None, [Problem.coded(file, exc.lineno, None, "xml_not_well_formed", reason=exc.msg)]
     except XmlRefused as exc:
-        return None, [Problem(file, exc.line, None, f"refused: {exc.reason}")]
+        return None, [Problem.coded(file, exc.line, None, exc.code, **exc.params)]
     if kind == "bpmn":
         return document, _xsd_problems(document, data, VALIDATOR.validator, "BPMN 2.0", VALIDATOR.preprocess)
     namespace = etree.QName(document.root).namespace
     if namespace not in DMN_SCHEMAS:
-        return None, [Problem(file, document.root.sourceline, None,
-                              f"not a DMN 1.1, 1.2 or 1.3 file (namespace {namespace!r})")]
+        return None, [Problem.coded(file, document.root.sourceline, None, "not_dmn", namespace=namespace)]
     return document, _xsd_problems(document, data, _dmn_schema(DMN_SCHEMAS[namespace]), "DMN")
 
 

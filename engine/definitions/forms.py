@@ -80,12 +80,11 @@ def _field_problems(document):
     problems = []
     for path, prop in _fields(document.data["schema"], ("schema",)):
         if not _is_bilingual(prop.get("x-label")):
-            problems.append(document.problem(path, "field has no x-label with both en and zh-Hant"))
+            problems.append(document.problem(path, "field_no_label"))
         widget = prop.get("x-widget")
         if widget is not None and widget not in WIDGETS:
-            problems.append(document.problem(
-                path + ("x-widget",), f"x-widget {widget!r} is not one of {', '.join(WIDGETS)}"
-            ))
+            problems.append(document.problem(path + ("x-widget",), "unknown_widget", widget=widget,
+                                             widgets=", ".join(WIDGETS)))
     return problems
 
 
@@ -95,7 +94,7 @@ def load_form(file, data):
     if problem:
         return None, [problem]
     if not isinstance(document.data, dict):
-        return None, [Problem(file, 1, None, "a form must be a mapping with title, instructions and schema")]
+        return None, [Problem.coded(file, 1, None, "form_not_mapping")]
     problems = schema_problems(ENVELOPE, document)
     if problems:
         return None, problems
@@ -103,7 +102,7 @@ def load_form(file, data):
         Draft202012Validator.check_schema(document.data["schema"])
     except SchemaError as exc:
         path = ("schema",) + tuple(exc.absolute_path)
-        return None, [document.problem(path, f"not a valid JSON Schema: {exc.message}")]
+        return None, [document.problem(path, "form_schema_invalid", reason=exc.message)]
     form = {
         "title": document.data["title"],
         "instructions": document.data.get("instructions", dict.fromkeys(LANGUAGES, "")),
@@ -118,7 +117,7 @@ def load_forms(files, manifest_file, origin):
     forms, problems, seen = {}, [], set()
     for key_path, form_path in form_references(manifest_file.data):
         if form_path not in files:
-            problems.append(manifest_file.problem(key_path, f"form file {form_path} does not exist"))
+            problems.append(manifest_file.problem(key_path, "form_file_missing", path=form_path))
             continue
         if form_path in seen:
             continue

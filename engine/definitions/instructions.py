@@ -33,10 +33,10 @@ def template_names(source):
     return set(_parsed(source)[0] or ())
 
 
-def locate(files, origin, form_path, language):
-    """A function making problems at a form's `instructions.<language>` key (the file is re-read only then)."""
+def form_document(files, origin, form_path):
+    """A form file read again for its lines, to locate a problem in its instructions (done only then)."""
     document, _ = read_yaml(f"{origin}/{form_path}", files[form_path])
-    return lambda message: document.problem(("instructions", language), message)
+    return document
 
 
 def syntax_problems(forms, files, origin):
@@ -48,6 +48,6 @@ def syntax_problems(forms, files, origin):
             error = template_error(instructions.get(language) or "")
             if error:
                 line, message = error
-                problems.append(locate(files, origin, form_path, language)(
-                    f"{language} instructions are not a valid Jinja2 template: line {line} of the template: {message}"))
+                problems.append(form_document(files, origin, form_path).problem(
+                    ("instructions", language), "instructions_syntax", language=language, line=line, reason=message))
     return problems

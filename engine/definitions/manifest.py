@@ -21,12 +21,12 @@ def read_manifest(files, origin):
     """Return (YamlFile or None, problems) for the package's process.yaml."""
     file = f"{origin}/{MANIFEST}"
     if MANIFEST not in files:
-        return None, [Problem(file, None, None, "the package has no process.yaml")]
+        return None, [Problem.coded(file, None, None, "manifest_missing")]
     document, problem = read_yaml(file, files[MANIFEST])
     if problem:
         return None, [problem]
     if not isinstance(document.data, dict):
-        return None, [Problem(file, 1, None, "process.yaml must be a mapping (key: ..., process_id: ...)")]
+        return None, [Problem.coded(file, 1, None, "manifest_not_mapping")]
     return document, schema_problems(VALIDATOR, document)
 
 

@@ -2,6 +2,8 @@
 import hashlib
 from dataclasses import dataclass, field
 
+from engine.error_codes import render
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -12,6 +14,13 @@ class Problem:
     element: str | None
     message: str
     warning: bool = False
+    code: str | None = field(default=None, compare=False)
+    params: dict = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def coded(cls, file, line, element, code, /, warning=False, **params):
+        """A problem whose message is the English of `code` (engine/error_codes.py) with `params`."""
+        return cls(file, line, element, render(code, params), warning, code, params)
 
     def __str__(self):
         """Render as `file:line [element]: message`, the form editors and CI logs link."""

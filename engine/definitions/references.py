@@ -13,13 +13,11 @@ from engine.definitions.documents import bpmn
 from engine.definitions.expressions import EXPRESSIONS, spiff_scripts, task_expressions
 from engine.definitions.formrules import rule_sites
 from engine.definitions.forms import LANGUAGES, form_references
-from engine.definitions.instructions import locate, template_names
+from engine.definitions.instructions import form_document, template_names
 from engine.definitions.names import ORG_FUNCTIONS, expression_names, script_names
 from engine.definitions.timers import TIMER_KINDS, quote_iso
 from engine.definitions.yamlfile import read_yaml
 from engine.formrules import RULE_NAMES
-
-UNSET = "which no form field, script or decision output sets"
 
 
 def _model_sites(model):
@@ -50,21 +48,16 @@ def _decision_sites(model):
 
 
 def _unset(names, known, what):
-    """(name, message) for each name read and not known, hinting where org functions do work."""
-    found = []
-    for name in sorted(names - known):
-        message = f"{what} reads {name!r}, {UNSET}"
-        if name in ORG_FUNCTIONS:
-            message += f"; {name}() works only in process.yaml expressions"
-        found.append(message)
-    return found
+    """(code, params) for each name read and not known, hinting where org functions do work."""
+    return [("name_unset_org_function" if name in ORG_FUNCTIONS else "name_unset", {"what": what, "name": name})
+            for name in sorted(names - known)]
 
 
 def _model_problems(model, known):
     """Located problems of every BPMN and DMN site that reads an unset name."""
     problems = []
     for document, element, what, names in [*_model_sites(model), *_decision_sites(model)]:
-        problems.extend(document.problem(element, message) for message in _unset(names, known, what))
+        problems.extend(document.problem(element, code, **params) for code, params in _unset(names, known, what))
     return problems
 
 
@@ -77,12 +70,11 @@ def _manifest_problems(manifest, known):
               for index, source in enumerate((data.get("confidential") or {}).get("users") or [])]
     problems = []
     for path, source, extra in sites:
-        for message in _unset(expression_names(source), known | ORG_FUNCTIONS | extra, "expression"):
-            problems.append(manifest.problem(path, message))
+        for code, params in _unset(expression_names(source), known | ORG_FUNCTIONS | extra, "expression"):
+            problems.append(manifest.problem(path, code, **params))
     schedule = data.get("schedule")
     for name in sorted(expression_names(schedule["as"]) - ORG_FUNCTIONS) if schedule else ():
-        problems.append(manifest.problem(("schedule", "as"), f"expression reads {name!r}, but a scheduled "
-                                         "start has no case data yet: only the organisation functions are known"))
+        problems.append(manifest.problem(("schedule", "as"), "schedule_reads_data", name=name))
     return problems
 
 
@@ -94,11 +86,11 @@ def _template_problems(manifest, forms, files, origin, known):
     for form_path in dict.fromkeys(path for _, path in references):
         instructions = forms.get(form_path, {}).get("instructions") or {}
         allowed = known if form_path in task_forms else set()
-        why = UNSET if form_path in task_forms else "but start-form instructions are shown before any data"
+        code = "instructions_name_unset" if form_path in task_forms else "start_instructions_read_data"
         for language in LANGUAGES:
             for name in sorted(template_names(instructions.get(language) or "") - allowed):
-                problem = locate(files, origin, form_path, language)
-                problems.append(problem(f"{language} instructions read {name!r}, {why}"))
+                document = form_document(files, origin, form_path)
+                problems.append(document.problem(("instructions", language), code, language=language, name=name))
     return problems
 
 
@@ -109,7 +101,7 @@ def _rule_problems(forms, files, origin, known):
         for key_path, source in rule_sites(form):
             for name in sorted(expression_names(source) - known - RULE_NAMES):
                 document, _ = read_yaml(f"{origin}/{form_path}", files[form_path])
-                problems.append(document.problem(key_path, f"reads {name!r}, {UNSET}"))
+                problems.append(document.problem(key_path, "rule_name_unset", name=name))
     return problems
 
 

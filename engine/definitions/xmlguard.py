@@ -8,12 +8,13 @@ from engine.definitions.limits import MAX_XML_DEPTH, MAX_XML_ELEMENTS
 
 
 class XmlRefused(Exception):
-    """An XML file over a limit or declaring a DTD; `line` is where, when known."""
+    """An XML file over a limit or declaring a DTD; `line` is where, when known, `code` and `params` say
+    which refusal (engine/error_codes.py)."""
 
-    def __init__(self, line, reason):
-        super().__init__(reason)
+    def __init__(self, line, code, /, **params):
+        super().__init__(code)
         self.line = line
-        self.reason = reason
+        self.code, self.params = code, params
 
 
 class _Counter:
@@ -25,16 +26,16 @@ class _Counter:
 
     def doctype(self, name, public_id, system_id):
         """Called as the DOCTYPE starts, before its entities are read: refuse it there."""
-        raise XmlRefused(None, "a DOCTYPE (DTD or entity declarations) is not allowed in a model file")
+        raise XmlRefused(None, "xml_doctype")
 
     def start(self, tag, attributes):
         """Count an element and refuse it past the limits (the line is found afterwards)."""
         self.elements += 1
         self.depth += 1
         if self.elements > MAX_XML_ELEMENTS:
-            raise XmlRefused(None, f"more than the limit of {MAX_XML_ELEMENTS:,} elements in one file")
+            raise XmlRefused(None, "xml_too_many_elements", most=MAX_XML_ELEMENTS)
         if self.depth > MAX_XML_DEPTH:
-            raise XmlRefused(None, f"elements nested deeper than the limit of {MAX_XML_DEPTH} levels")
+            raise XmlRefused(None, "xml_too_deep", most=MAX_XML_DEPTH)
 
     def end(self, tag):
         """Leave an element."""
@@ -77,6 +78,6 @@ def check_xml(data):
         etree.fromstring(data, parser)
     except XmlRefused as exc:
         dtd = counter.elements == 0
-        raise XmlRefused(_doctype_line(data) if dtd else _breach_line(data), exc.reason) from None
+        raise XmlRefused(_doctype_line(data) if dtd else _breach_line(data), exc.code, **exc.params) from None
     except etree.XMLSyntaxError:
         return
