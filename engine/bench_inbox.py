@@ -1,7 +1,7 @@
 """`opsflow bench inbox`: one page of a crowded shared inbox, on SQLite (and PostgreSQL when given).
 
 Fills a fresh database with open tasks of one role (rows inserted directly, each with its case and
-realistic search fields), then times Runtime.inbox_page for a holder of that role: the first page
+realistic search fields), then times Runtime.inbox for a holder of that role: the first page
 by due time, a filtered page (procedure + text search) and page 100. Prints median and p95; it
 never asserts a time.
 """
@@ -31,7 +31,7 @@ STATE_BYTES = 3_000  # a stored workflow is about 3 KB (README, Performance): ca
 
 
 def _queries():
-    """(label, inbox_page keyword arguments) of the timed pages."""
+    """(label, inbox keyword arguments) of the timed pages."""
     return [("first page, by due", {}),
             ("incident-response + search 'pump'", {"process_key": "incident-response",
                                                    "search": {"incident_title": "pump"}}),
@@ -95,11 +95,11 @@ def bench_runtime(url):
 
 def _time(runtime, kwargs, runs):
     """Milliseconds of each of `runs` calls (after one warm-up call), and the last result."""
-    result = runtime.inbox_page(USER, **kwargs)
+    result = runtime.inbox(USER, **kwargs)
     times = []
     for _ in range(runs):
         began = time.perf_counter()
-        result = runtime.inbox_page(USER, **kwargs)
+        result = runtime.inbox(USER, **kwargs)
         times.append((time.perf_counter() - began) * 1000)
     return times, result
 

@@ -16,6 +16,7 @@ from engine.cli_io import reports_org_problems as _reports_org_problems
 from engine.cli_io import runtime as _runtime
 from engine.cli_versions import COMMANDS
 from engine.config import DEFAULT_DATABASE_FOLDER, Settings
+from engine.runtime.inbox import MAX_PER_PAGE
 
 
 def _parse_data(raw):
@@ -144,7 +145,7 @@ def _task_line(t):
 @_reports_errors
 def tasks(user, process, as_json):
     """The inbox of USER: their tasks and unclaimed tasks of their roles."""
-    rows = _runtime(users=[user]).inbox(user, process_key=process)
+    rows = _runtime(users=[user]).inbox(user, process_key=process, per_page=MAX_PER_PAGE)["tasks"]
     _emit(rows, as_json, lambda rs: "\n".join(_task_line(t) for t in rs) or "no open tasks")
 
 
@@ -242,7 +243,7 @@ def _instance_text(d):
 @_reports_errors
 def instance(instance_id, user, as_json):
     """A case: status, open tasks, data and history."""
-    _emit(_runtime(users=[user]).describe_case(instance_id, viewer=user), as_json, _instance_text)
+    _emit(_runtime(users=[user]).case(instance_id, viewer=user), as_json, _instance_text)
 
 
 @main.command()

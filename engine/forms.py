@@ -63,6 +63,11 @@ def _message(error):
     return error.message
 
 
+def is_user_picker(prop):
+    """A field whose value is a username chosen from the organisation (`x-widget: user`)."""
+    return prop.get("x-widget") == "user"
+
+
 def schema_has(schema, predicate):
     """True when some property of a form schema, at any depth (groups and their items too), satisfies `predicate`."""
     properties = schema.get("properties") if isinstance(schema, dict) else None
@@ -73,12 +78,13 @@ def schema_has(schema, predicate):
                for prop in properties.values())
 
 
-def validate_form(schema, data, rules=(), names=None, form_name="form"):
+def validate_form(schema, data, rules=(), names=None, form_name="form", input_errors=None):
     """Return the declared fields of `data` if valid, else raise ValidationFailed(field -> reason).
 
-    The schema's own errors and the form's `rules` (checked over `names`: the case data and
-    `today`) are reported together; `form_name` locates a rule that cannot be evaluated.
-    Fields the schema does not declare are dropped so a request cannot plant case data.
+    `input_errors` (field -> reason: what reading a posted form found, such as letters in a number), the
+    schema's own errors and the form's `rules` (checked over `names`: the case data and `today`) are
+    reported together, the first reason for a field winning; `form_name` locates a rule that cannot be
+    evaluated. Fields the schema does not declare are dropped so a request cannot plant case data.
     """
     if data is None:
         data = {}
@@ -91,7 +97,7 @@ def validate_form(schema, data, rules=(), names=None, form_name="form"):
     names = names or {}
     declared_schema = schema or _EMPTY
     schema = resolve_choices(declared_schema, names)
-    errors = {}
+    errors = dict(input_errors or {})
     for error in _validator(schema, schema is declared_schema).iter_errors(data):
         for path in _field_paths(error):
             errors.setdefault(path, _message(error))

@@ -210,7 +210,7 @@ class ScenarioRun:
 
     def _check_final(self, expect):
         """Compare the case with the scenario's final expectations."""
-        case = self.rt.describe_case(self.case)
+        case = self.rt.case(self.case)
         for key in ("status", "end_event"):
             if key in expect:
                 self._expect_equal(expect[key], case[key], key)

@@ -34,7 +34,7 @@ def approval(rt, case):
 
 def failures(rt, case):
     """The data of the case's assignment_failed events."""
-    return [e["data"] for e in rt.describe_case(case)["history"] if e["kind"] == "assignment_failed"]
+    return [e["data"] for e in rt.case(case)["history"] if e["kind"] == "assignment_failed"]
 
 
 def stuck_case(rt, how):
@@ -55,7 +55,7 @@ def test_a_step_that_went_to_nobody_waits_for_a_supervisor_and_says_why(rt, how,
     assert (task.assignee, task.pool) == (None, "people")
     assert failures(rt, case) == [failure]
     for head in HEADS - {"sales.yeh"}:
-        assert task.id not in [t["id"] for t in rt.inbox(head)]
+        assert task.id not in [t["id"] for t in rt.inbox(head)["tasks"]]
         with pytest.raises((NotFound, Forbidden)):
             rt.claim(task.id, head)
     listed = rt.stuck_tasks("ops.wang")
@@ -80,7 +80,7 @@ def test_a_supervisor_assigns_a_stuck_task_to_a_role_holder_and_it_is_recorded(r
         rt.repair_assignment(task_id, "ops.wang", "nobody.here")
     rt.repair_assignment(task_id, "ops.wang", "fin.kuo")
     assert approval(rt, case).assignee == "fin.kuo"
-    event = rt.describe_case(case)["history"][-1]
+    event = rt.case(case)["history"][-1]
     assert (event["kind"], event["actor"], event["data"]) == ("assignment_repaired", "ops.wang",
                                                               {"assignee": "fin.kuo", "was": None})
     assert rt.stuck_tasks("ops.wang")["total"] == 0 and rt.assignment_repair(task_id, "ops.wang") is None

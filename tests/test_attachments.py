@@ -133,14 +133,14 @@ def test_uploads_to_a_case_follow_who_sees_it_and_are_in_its_history(rt):
     case = rt.start("expense", "sales.tseng", CLAIM)
     meta = upload(rt, "sales.yeh", name="bank-slip.pdf", instance_id=case)
     assert meta["instance_id"] == case
-    history = rt.describe_case(case)["history"]
+    history = rt.case(case)["history"]
     assert (history[-1]["kind"], history[-1]["actor"]) == ("attachment_added", "sales.yeh")
     assert history[-1]["data"] == {"id": meta["id"], "filename": "bank-slip.pdf", "size": len(PDF)}
     for reader in ("sales.tseng", "sales.yeh", "ops.wang"):
         assert rt.attachment(meta["id"], reader)[0]["id"] == meta["id"]
     with pytest.raises(NotFound):
         rt.attachment(meta["id"], "wh.kao")
-    assert [a["id"] for a in rt.case_view(case, "sales.tseng")["attachments"]] == [meta["id"]]
+    assert [a["id"] for a in rt.case(case, "sales.tseng", "en")["attachments"]] == [meta["id"]]
     with pytest.raises(NotFound):
         upload(rt, "wh.kao", instance_id=case)
     with pytest.raises(NotFound):
@@ -159,11 +159,11 @@ def test_file_fields_link_pending_uploads_on_start(rt):
     case = rt.start("expense", "sales.tseng", dict(CLAIM, receipt=receipt["id"], extras=[first["id"], second["id"]]))
     assert row(rt, receipt["id"]) == (case, None, "receipt")
     assert row(rt, first["id"]) == row(rt, second["id"]) == (case, None, "extras")
-    assert rt.describe_case(case)["data"]["receipt"] == receipt["id"]
+    assert rt.case(case)["data"]["receipt"] == receipt["id"]
     assert rt.attachment(receipt["id"], "sales.yeh")[0]["instance_id"] == case
     with pytest.raises(NotFound):
         rt.attachment(receipt["id"], "wh.kao")
-    view = rt.case_view(case, "sales.tseng")
+    view = rt.case(case, "sales.tseng", "en")
     assert {a["id"]: a["field"] for a in view["attachments"]} == {receipt["id"]: "receipt", first["id"]: "extras",
                                                                    second["id"]: "extras"}
 
@@ -221,7 +221,7 @@ def test_procurement_invoice_scan_is_linked_to_the_invoice_task(rt):
         rt.complete(task.id, step["as"], data)
         if scan and step["complete"] == "match_invoice":
             assert row(rt, scan["id"]) == (case, task.id, "invoice_scan")
-    view = rt.case_view(case, "ops.chen")
+    view = rt.case(case, "ops.chen", "en")
     assert view["status"] == "completed" and view["data"]["invoice_scan"] == scan["id"]
     assert [a["filename"] for a in view["attachments"]] == ["KT48201937.pdf"]
     with rt.db.read() as s:

@@ -49,8 +49,8 @@ def test_case_continued_in_a_new_process_ends_like_one_run_in_one_go(rt):
     rt.complete(open_tasks(rt, one_go)["pay"].id, "fin.hsu", {"payment_ref": "P-1"})
     opsflow(rt.db.url, "complete", open_tasks(rt, split)["pay"].id, "--as", "fin.hsu", "--data",
             json.dumps({"payment_ref": "P-1"}))
-    assert comparable(rt.describe_case(split)) == comparable(rt.describe_case(one_go))
-    assert rt.describe_case(split)["status"] == "completed"
+    assert comparable(rt.case(split)) == comparable(rt.case(one_go))
+    assert rt.case(split)["status"] == "completed"
 
 
 @pytest.mark.slow

@@ -43,7 +43,7 @@ def _complete_in_process(url, task_id, decision, barrier, results):
 
 def _completions(rt, case):
     """task_completed events of a case."""
-    return [e for e in rt.describe_case(case)["history"] if e["kind"] == "task_completed"]
+    return [e for e in rt.case(case)["history"] if e["kind"] == "task_completed"]
 
 
 def test_two_threads_completing_one_task_exactly_one_wins(rt):
@@ -111,7 +111,7 @@ def test_four_workers_fire_500_timers_each_exactly_once(clock):
             events = s.scalars(select(Event.instance_id).where(Event.kind == "timer_fired")).all()
             pending = s.scalars(select(Timer.id).where(Timer.fired_at.is_(None))).all()
         assert sorted(events) == sorted(cases) and pending == []
-        assert {rt.describe_case(c)["status"] for c in cases[:20]} == {"completed"}
+        assert {rt.case(c)["status"] for c in cases[:20]} == {"completed"}
         rt.db.dispose()
     finally:
         drop()

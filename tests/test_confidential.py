@@ -16,7 +16,7 @@ def rt(runtime):
 def sees(rt, case, user):
     """Whether `user` may open the case."""
     try:
-        rt.instance(case, user)
+        rt.case(case, user)
     except NotFound:
         return False
     return True

@@ -42,7 +42,7 @@ class Walk:
 
     def __call__(self, case_id):
         """Walk the case's open tasks whose step was not walked yet; a held one also as if given back."""
-        for task in self.rt.describe_case(case_id)["tasks"]:
+        for task in self.rt.case(case_id)["tasks"]:
             if task["task_key"] not in self.walked:
                 self.walked.add(task["task_key"])
                 self.walk(case_id, task)
@@ -78,7 +78,7 @@ class Walk:
     def check_rules(self, case_id, task, eligible):
         """The eligible set against the manifest: exclusions, four eyes, personal steps, role pools."""
         entry = self.manifest["tasks"][task["task_key"]]
-        case = self.rt.describe_case(case_id)
+        case = self.rt.case(case_id)
         where = f"{task['task_key']} of case {case_id}: eligible {sorted(eligible)}"
         if "starter" in (entry.get("exclude") or []):
             assert case["starter"] not in eligible, where
@@ -126,7 +126,7 @@ PURCHASE = {"title": "Display stands for the trade fair", "category": "office", 
 
 def open_task(rt, case, key):
     """The case's one open task with BPMN id `key`."""
-    return next(t for t in rt.describe_case(case)["tasks"] if t["task_key"] == key)
+    return next(t for t in rt.case(case)["tasks"] if t["task_key"] == key)
 
 
 def test_an_unrelated_head_never_gets_a_sales_purchase_approval(procurement):
@@ -136,7 +136,7 @@ def test_an_unrelated_head_never_gets_a_sales_purchase_approval(procurement):
     assert task["assignee"] == "sales.yeh"
     rt.release(task["id"], "sales.yeh")  # hands it to the stand-in (the head's manager), not to every head
     for head in ("hr.liu", "fin.kuo", "wh.chiu", "it.chang", "proc.hsieh"):
-        assert task["id"] not in [t["id"] for t in rt.inbox(head)]
+        assert task["id"] not in [t["id"] for t in rt.inbox(head)["tasks"]]
         with pytest.raises(REFUSED):
             rt.claim(task["id"], head)
         with pytest.raises(Forbidden, match="may not do step"):
@@ -167,13 +167,13 @@ def test_nobody_approves_their_own_request(procurement):
     rt.complete(open_task(rt, case, "approve_department_head")["id"], "fin.kuo", {"head_decision": "approve"})
     rt.complete(open_task(rt, case, "approve_operations_manager")["id"], "ops.wang", {"ops_decision": "approve"})
     finance = open_task(rt, case, "approve_finance")
-    assert finance["id"] not in [t["id"] for t in rt.inbox("fin.hsu")]
+    assert finance["id"] not in [t["id"] for t in rt.inbox("fin.hsu")["tasks"]]
     for action in (rt.claim, rt.task):
         with pytest.raises(NotFound):  # the requester sees her case, not a step she may never do
             action(finance["id"], "fin.hsu")
     assert {p["username"] for p in rt.candidates(finance["id"], "ops.wang")} == {"fin.kuo", "fin.cheng"}
     rt.complete(finance["id"], "fin.cheng", {"finance_decision": "approve"})
-    history = rt.describe_case(case)["history"]
+    history = rt.case(case)["history"]
     assert [e["actor"] for e in history if e["task_key"] == "approve_finance" and e["kind"] == "task_completed"] \
         == ["fin.cheng"]
 
@@ -189,7 +189,7 @@ def test_an_escalation_never_lands_on_someone_excluded(runtime, tmp_path):
     runtime.clock.advance(timedelta(days=3))
     runtime.fire_due_timers()
     assert open_task(runtime, case, "approve")["assignee"] == "sales.yeh"
-    failed = [e for e in runtime.describe_case(case)["history"] if e["kind"] == "assignment_failed"]
+    failed = [e for e in runtime.case(case)["history"] if e["kind"] == "assignment_failed"]
     assert failed[-1]["data"] == {"expression": "starter", "result": "sales.tseng",
                                   "reason": "excluded from this step"}
 
@@ -210,7 +210,7 @@ def test_doing_one_of_two_parallel_steps_kept_apart_hands_back_the_other(runtime
     assert open_task(runtime, case, "score_operational")["assignee"] is None
     with pytest.raises(REFUSED):
         runtime.claim(operational, "proc.lai")
-    assert operational in [t["id"] for t in runtime.inbox("proc.chou")]
-    assert operational not in [t["id"] for t in runtime.inbox("proc.lai")]
-    event = runtime.describe_case(case)["history"][-1]
+    assert operational in [t["id"] for t in runtime.inbox("proc.chou")["tasks"]]
+    assert operational not in [t["id"] for t in runtime.inbox("proc.lai")["tasks"]]
+    event = runtime.case(case)["history"][-1]
     assert (event["kind"], event["task_id"], event["data"]) == ("task_unassigned", operational, {"was": "proc.lai"})

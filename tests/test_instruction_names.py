@@ -18,7 +18,7 @@ class Reader:
         self.read, self.raw = set(), []
 
     def __call__(self, case_id):
-        for task in self.rt.describe_case(case_id)["tasks"]:
+        for task in self.rt.case(case_id)["tasks"]:
             for language in ("en", "zh-Hant"):
                 if (task["task_key"], language) in self.read:
                     continue
@@ -49,7 +49,7 @@ def test_an_earlier_probation_review_reads_as_its_outcome_not_its_code(tmp_path)
     texts = []
 
     def read(case_id):
-        for task in rt.describe_case(case_id)["tasks"]:
+        for task in rt.case(case_id)["tasks"]:
             if task["task_key"] == "review_probation":
                 texts.extend(rt.task(task["id"], boss, language)["instructions"] for language in ("en", "zh-Hant"))
 

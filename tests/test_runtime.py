@@ -38,11 +38,11 @@ def approve(rt, case, decision="approve"):
 
 def test_start_puts_the_approval_in_the_managers_inbox(rt):
     case = rt.start("expense", "sales.tseng", CLAIM)
-    inbox = rt.inbox("sales.yeh")
+    inbox = rt.inbox("sales.yeh")["tasks"]
     assert [(t["instance_id"], t["task_key"]) for t in inbox] == [(case, "approve")]
     assert inbox[0]["due_at"] == rt.clock.now() + timedelta(days=2)
-    assert rt.inbox("sales.tseng") == []
-    assert rt.instance(case, "sales.tseng")["search"] == {"amount": 420}
+    assert rt.inbox("sales.tseng")["tasks"] == []
+    assert rt.case(case, "sales.tseng")["search"] == {"amount": 420}
 
 
 def test_bad_start_data_gives_field_errors_and_stores_nothing(rt):
@@ -54,18 +54,18 @@ def test_bad_start_data_gives_field_errors_and_stores_nothing(rt):
 
 def test_bad_form_data_changes_nothing(rt):
     case = rt.start("expense", "sales.tseng", CLAIM)
-    before = rt.instance(case, "sales.yeh")
+    before = rt.case(case, "sales.yeh")
     with pytest.raises(ValidationFailed) as info:
         rt.complete(open_tasks(rt, case)["approve"].id, "sales.yeh", {"decision": "maybe"})
     assert info.value.errors == {"decision": "choose one of the offered values"}
-    after = rt.instance(case, "sales.yeh")
+    after = rt.case(case, "sales.yeh")
     assert after["history"] == before["history"] and after["data"] == before["data"]
     assert list(open_tasks(rt, case)) == ["approve"]
 
 
 def test_undeclared_fields_cannot_plant_case_data(rt):
     case = rt.start("expense", "sales.tseng", dict(CLAIM, laps=99, approved=True))
-    data = rt.describe_case(case)["data"]
+    data = rt.case(case)["data"]
     assert data["laps"] == 0 and "approved" not in data
 
 
@@ -85,7 +85,7 @@ def test_reject_loops_back_then_cooling_off_timer_then_payment(rt):
     rt.claim(pay.id, "fin.hsu")
     result = rt.complete(pay.id, "fin.hsu", {"payment_ref": "PAY-1"})
     assert result["status"] == "completed"
-    case_view = rt.instance(case, "sales.tseng")
+    case_view = rt.case(case, "sales.tseng")
     assert case_view["end_event"] == "end_paid" and case_view["data"]["laps"] == 1
     assert case_view["path"].index("revise") < case_view["path"].index("cooling_off")
     assert count(rt, Timer, Timer.instance_id == case, Timer.fired_at.is_(None)) == 0
@@ -100,9 +100,9 @@ def test_non_interrupting_reminder_keeps_the_task_open(rt):
     rt.clock.advance(timedelta(days=1))
     assert rt.fire_due_timers() == 1
     assert open_tasks(rt, case)["pay"].id == pay.id
-    assert "end_reminded" in rt.describe_case(case)["path"]
+    assert "end_reminded" in rt.case(case)["path"]
     rt.complete(pay.id, "fin.cheng", {"payment_ref": "PAY-2"})
-    assert rt.describe_case(case)["status"] == "completed"
+    assert rt.case(case)["status"] == "completed"
 
 
 def test_breached_sla_escalates_to_the_managers_manager_exactly_once(rt):
@@ -113,7 +113,7 @@ def test_breached_sla_escalates_to_the_managers_manager_exactly_once(rt):
     assert task.assignee == "ceo.lee" and task.escalated_at is not None
     rt.clock.advance(timedelta(days=5))
     rt.fire_due_timers()
-    kinds = [e["kind"] for e in rt.describe_case(case)["history"]]
+    kinds = [e["kind"] for e in rt.case(case)["history"]]
     assert kinds.count("sla_breached") == 1 and kinds.count("task_escalated") == 1
     rt.complete(task.id, "ceo.lee", {"decision": "approve"})
 
@@ -126,9 +126,9 @@ def test_claim_release_and_who_may_act(rt):
     rt.clock.advance(timedelta(hours=2))
     rt.fire_due_timers()
     pay = open_tasks(rt, case)["pay"]
-    assert [t["id"] for t in rt.inbox("fin.cheng")] == [pay.id]
+    assert [t["id"] for t in rt.inbox("fin.cheng")["tasks"]] == [pay.id]
     rt.claim(pay.id, "fin.hsu")
-    assert rt.inbox("fin.cheng") == []
+    assert rt.inbox("fin.cheng")["tasks"] == []
     with pytest.raises(Forbidden, match="assigned to fin.hsu"):
         rt.complete(pay.id, "fin.cheng", {"payment_ref": "X"})
     with pytest.raises(Forbidden):
@@ -152,10 +152,10 @@ def test_second_completion_of_same_task_is_refused(rt):
 def test_strangers_see_nothing_and_only_starters_may_start(rt):
     case = rt.start("expense", "sales.tseng", CLAIM)
     with pytest.raises(NotFound):
-        rt.instance(case, "wh.kao")
+        rt.case(case, "wh.kao")
     with pytest.raises(NotFound):
         rt.task(open_tasks(rt, case)["approve"].id, "wh.kao")
-    assert rt.instance(case, "ops.wang")["id"] == case
+    assert rt.case(case, "ops.wang")["id"] == case
     with pytest.raises(NotFound):
         rt.start("no-such-process", "sales.tseng", {})
 
@@ -173,7 +173,7 @@ def test_cancel_closes_tasks_and_timers(rt):
     with pytest.raises(Forbidden):
         rt.cancel(case, "sales.yeh")
     rt.cancel(case, "sales.tseng", "claimed twice")
-    view = rt.describe_case(case)
+    view = rt.case(case)
     assert view["status"] == "cancelled" and view["tasks"] == [] and view["ended_at"] is not None
     assert view["data"]["purpose"] == CLAIM["purpose"]
     kinds = [e["kind"] for e in view["history"]]
@@ -198,14 +198,14 @@ def test_case_keeps_its_version_after_a_new_deploy(rt, tmp_path):
     assert rt.deploy([changed])[0]["version"] == 2
     assert rt.deploy([changed])[0]["created"] is False
     new = rt.start("expense", "sales.tseng", CLAIM)
-    assert (rt.describe_case(old)["version"], rt.describe_case(new)["version"]) == (1, 2)
-    titles = {t["instance_id"]: t["title_en"] for t in rt.inbox("sales.yeh")}
+    assert (rt.case(old)["version"], rt.case(new)["version"]) == (1, 2)
+    titles = {t["instance_id"]: t["title_en"] for t in rt.inbox("sales.yeh")["tasks"]}
     assert titles == {old: "Approve expense claim", new: "Approve the claim"}
     approve(rt, old)
     rt.clock.advance(timedelta(hours=2))
     rt.fire_due_timers()
     rt.complete(open_tasks(rt, old)["pay"].id, "fin.hsu", {"payment_ref": "P"})
-    assert rt.describe_case(old)["version"] == 1 and rt.describe_case(old)["status"] == "completed"
+    assert rt.case(old)["version"] == 1 and rt.case(old)["status"] == "completed"
 
 
 def test_supervisors_reassign_others_may_not(rt):
@@ -219,8 +219,8 @@ def test_supervisors_reassign_others_may_not(rt):
     with pytest.raises(NotFound):
         rt.reassign(task_id, "ops.wang", "nobody")
     rt.reassign(task_id, "ops.wang", "fin.hsu")
-    assert [t["id"] for t in rt.inbox("fin.hsu")] == [task_id] and rt.inbox("fin.cheng") == []
-    history = rt.describe_case(case)["history"]
+    assert [t["id"] for t in rt.inbox("fin.hsu")["tasks"]] == [task_id] and rt.inbox("fin.cheng")["tasks"] == []
+    history = rt.case(case)["history"]
     assert history[-1]["kind"] == "task_reassigned" and history[-1]["data"] == {"assignee": "fin.hsu",
                                                                                 "was": None}
 
@@ -241,16 +241,16 @@ def test_an_assignee_expression_giving_none_leaves_the_task_to_its_candidates(rt
     case = rt.start("expense", "ceo.lee", CLAIM)
     task = open_tasks(rt, case)["approve"]
     assert (task.assignee, task.role) == (None, "department-head")
-    assert "assignment_failed" not in [e["kind"] for e in rt.describe_case(case)["history"]]
-    assert task.id in [t["id"] for t in rt.inbox("fin.kuo")]
-    assert task.id not in [t["id"] for t in rt.inbox("ceo.lee")]  # the starter is excluded
+    assert "assignment_failed" not in [e["kind"] for e in rt.case(case)["history"]]
+    assert task.id in [t["id"] for t in rt.inbox("fin.kuo")["tasks"]]
+    assert task.id not in [t["id"] for t in rt.inbox("ceo.lee")["tasks"]]  # the starter is excluded
 
 
 def test_each_action_records_the_case_data_it_changed(rt):
     case = rt.start("expense", "sales.tseng", CLAIM)
     approve(rt, case, "reject")
     rt.complete(open_tasks(rt, case)["revise"].id, "sales.tseng", dict(CLAIM, amount=400))
-    history = {e["kind"] + ":" + (e["task_key"] or ""): e["data"] for e in rt.describe_case(case)["history"]}
+    history = {e["kind"] + ":" + (e["task_key"] or ""): e["data"] for e in rt.case(case)["history"]}
     assert history["instance_started:"]["changed"]["laps"] == 0
     assert history["task_completed:approve"]["changed"] == {"decision": "reject"}
     assert history["task_completed:revise"]["changed"] == {"amount": 400, "laps": 1}
@@ -288,5 +288,5 @@ def test_a_due_time_may_come_from_the_case_data(runtime, tmp_path, expression, a
     case = runtime.start("expense", "sales.tseng", dict(CLAIM, amount=amount, spent_on="2026-01-05"))
     task = open_tasks(runtime, case)["approve"]
     assert task.due_at == (runtime.clock.now() + due if due is not None else None)
-    failed = [e for e in runtime.describe_case(case)["history"] if e["kind"] == "due_failed"]
+    failed = [e for e in runtime.case(case)["history"] if e["kind"] == "due_failed"]
     assert len(failed) == (1 if due is None else 0)

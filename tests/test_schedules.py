@@ -41,7 +41,7 @@ def test_each_quarter_starts_one_case_and_missed_quarters_start_only_one(rt):
     rt.clock.advance(timedelta(minutes=1))
     assert rt.fire_due_timers() == 1
     (case,) = cases(rt)
-    view = rt.describe_case(case)
+    view = rt.case(case)
     assert (view["starter"], view["data"]["trigger"]) == ("ops.wang", "quarterly")
     assert view["history"][0]["data"]["scheduled_by"] == "start_quarterly"
     assert list(open_tasks(rt, case)) == ["check"]
@@ -53,7 +53,7 @@ def test_each_quarter_starts_one_case_and_missed_quarters_start_only_one(rt):
 
 def test_on_demand_start_does_not_wait_for_the_quarter(rt):
     case = rt.start("quarterly", "ops.chen", {"trigger": "on-demand"})
-    view = rt.describe_case(case)
+    view = rt.case(case)
     assert "start_on_demand" in view["path"] and [t["task_key"] for t in view["tasks"]] == ["check"]
     assert pending_starts(rt) == QUARTER_STARTS[:1]
 

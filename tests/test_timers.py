@@ -31,10 +31,10 @@ def test_interrupting_boundary_timer_ends_the_task(rt):
     task_id = open_tasks(rt, case)["confirm"].id
     rt.clock.advance(timedelta(hours=1, minutes=59))
     assert rt.fire_due_timers() == 1
-    assert rt.describe_case(case)["status"] == "running"
+    assert rt.case(case)["status"] == "running"
     rt.clock.advance(timedelta(minutes=2))
     assert rt.fire_due_timers() == 1
-    view = rt.describe_case(case)
+    view = rt.case(case)
     assert (view["status"], view["end_event"], view["tasks"]) == ("completed", "end_expired", [])
     withdrawn = [e for e in view["history"] if e["kind"] == "task_withdrawn"]
     assert [(e["task_id"], e["actor"], e["data"]) for e in withdrawn] == [
@@ -47,7 +47,7 @@ def test_interrupting_boundary_timer_ends_the_task(rt):
 def test_completing_in_time_removes_the_boundary_timer(rt):
     case = rt.start("deadline", "ops.chen", {})
     rt.complete(open_tasks(rt, case)["confirm"].id, "ops.chen", {"confirmed": True})
-    assert rt.describe_case(case)["end_event"] == "end_confirmed"
+    assert rt.case(case)["end_event"] == "end_confirmed"
     assert pending(rt, case) == []
     rt.clock.advance(timedelta(days=1))
     assert rt.fire_due_timers() == 0
@@ -87,7 +87,7 @@ def test_a_cycle_timer_fires_each_lap_then_stops(appointments):
         assert rt.fire_due_timers() == 1
     rt.clock.advance(timedelta(hours=5))
     rt.fire_due_timers()
-    view = rt.describe_case(case)
+    view = rt.case(case)
     assert view["path"].count("end_reminded") == 2 and [t["task_key"] for t in view["tasks"]] == ["attend"]
     assert [k for k, _ in pending(rt, case)] == ["sla"]
 
@@ -103,4 +103,4 @@ def test_the_worker_loop_fires_what_falls_due_until_stopped(rt):
         return len(polls) >= 4
 
     assert rt.run_worker(stop=stop) == 2
-    assert rt.describe_case(case)["end_event"] == "end_expired"
+    assert rt.case(case)["end_event"] == "end_expired"

@@ -3,7 +3,7 @@ from flask import g
 from flask_babel import gettext as _
 
 from engine.runtime.diagram import lane_names
-from engine.runtime.workspace import choice_labels
+from engine.runtime.queries import choice_labels
 from engine.templates import pick_language
 from webui.i18n import package_language
 

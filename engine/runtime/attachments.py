@@ -6,6 +6,7 @@ from sqlalchemy import delete, func, select
 from engine.errors import Forbidden, NotFound, NotReady, ValidationFailed
 from engine.org import Directory
 from engine.runtime import files
+from engine.runtime.context import Component
 from engine.store.models import Attachment, Event
 
 # An upload made with a form that was never submitted is deleted after this long.
@@ -16,8 +17,12 @@ METADATA = ("id", "instance_id", "task_id", "field", "filename", "content_type",
             "uploaded_at")
 
 
-class AttachmentMixin:
+class Attachments(Component):
     """Store, describe and hand out uploaded files; who may read one follows who may see its case."""
+
+    def __init__(self, ctx, guard):
+        super().__init__(ctx)
+        self.guard = guard
 
     def add_attachment(self, user, filename, content_type, stream, *, instance_id=None, task_id=None, field=None):
         """Store a binary stream as a new attachment; return its metadata.
@@ -59,7 +64,7 @@ class AttachmentMixin:
             return None
         if not directory.is_active(user):
             raise NotFound(f"no case {instance_id}")
-        row, _loaded = self._visible_case(session, directory, instance_id, user)
+        row, _loaded = self.guard.case(session, directory, instance_id, user)
         if row["status"] != "running":
             raise NotReady(f"case {row['id']} is {row['status']}; files can no longer be added")
         return row
@@ -85,7 +90,7 @@ class AttachmentMixin:
             if found is None or (found.instance_id is None and found.uploaded_by != user):
                 raise NotFound(f"no attachment {attachment_id}")
             if found.instance_id is not None:
-                self._visible_case(session, Directory(session), found.instance_id, user)
+                self.guard.case(session, Directory(session), found.instance_id, user)
         path = files.stored_path(self.settings.attachments_path, attachment_id)
         if not path.is_file():
             raise NotFound(f"the file of attachment {attachment_id} is missing from the attachments folder")
@@ -97,6 +102,15 @@ def case_attachments(session, instance_id):
     rows = session.scalars(select(Attachment).where(Attachment.instance_id == instance_id)
                            .order_by(Attachment.uploaded_at, Attachment.id))
     return [attachment_metadata(r) for r in rows]
+
+
+def readable_attachments(session, attachment_ids, user):
+    """id -> metadata of those of `attachment_ids` that are `user`'s uploads still waiting for a form."""
+    if not attachment_ids:
+        return {}
+    rows = session.scalars(select(Attachment).where(Attachment.id.in_(sorted(attachment_ids)),
+                                                    Attachment.instance_id.is_(None), Attachment.uploaded_by == user))
+    return {row.id: attachment_metadata(row) for row in rows}
 
 
 def attachment_metadata(row):

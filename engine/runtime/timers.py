@@ -9,6 +9,7 @@ from engine.errors import Busy, Conflict, OpsflowError
 from engine.org import Directory
 from engine.runtime import access, assignment, schedules, spiff
 from engine.runtime.case import Case, load_row, load_workflow
+from engine.runtime.context import Component
 from engine.runtime.heartbeat import DATABASE_ERRORS, Heartbeat, Outage, health
 from engine.store.models import Event, HumanTask, Timer
 
@@ -17,8 +18,13 @@ log = logging.getLogger(__name__)
 PURGE_EVERY_SECONDS = 3600  # how often the worker deletes uploads no submitted form took
 
 
-class TimerMixin:
-    """The worker's side of the runtime."""
+class Timers(Component):
+    """The worker's side of the runtime: due timers, scheduled starts, the worker loop and its health."""
+
+    def __init__(self, ctx, commands, attachments):
+        super().__init__(ctx)
+        self.commands = commands
+        self.attachments = attachments
 
     fired_total = 0  # timers fired by the running worker loop, readable after an interrupt
 
@@ -117,7 +123,7 @@ class TimerMixin:
         """Delete abandoned uploads when their hour has come; return when to look next."""
         if time.monotonic() < next_purge:
             return next_purge
-        purged = self.purge_pending_uploads()
+        purged = self.attachments.purge_pending_uploads()
         if purged:
             log.info("deleted %d uploads that no submitted form took", purged)
         return time.monotonic() + PURGE_EVERY_SECONDS
@@ -178,8 +184,8 @@ class TimerMixin:
             return None
         directory = Directory(session)
         loaded = self.catalog.get(row["definition_id"], session)
-        workflow = load_workflow(self, session, row)
-        case = Case(self, session, directory, row, loaded, workflow)
+        workflow = load_workflow(self.ctx, session, row)
+        case = Case(self.ctx, session, directory, row, loaded, workflow)
         if timer.kind == "sla":
             self._breach(session, case, timer, now)
             return case
@@ -198,7 +204,8 @@ class TimerMixin:
         loaded = self.catalog.get(self.catalog.active_id(session, timer.process_key), session)
         rule = loaded.package.manifest.get("schedule") or {}
         starter = sandbox.evaluate(rule.get("as") or "None", directory.functions(), self.settings.script_time_limit)
-        case = self.start_case(session, directory, loaded, starter, rule.get("data") or {}, scheduled=timer.task_id)
+        case = self.commands.start_case(session, directory, loaded, starter, rule.get("data") or {},
+                                        scheduled=timer.task_id)
         schedules.rearm(session, loaded, timer, self.clock.now())
         return case
 

@@ -180,6 +180,12 @@ class HumanTask(Base):
     )
 
 
+# human_tasks.pool: who may take an unclaimed task (its role's holders, or the people task_people names);
+# task_people.relation: a candidate of that pool, or someone excluded from the task altogether.
+POOL_ROLE, POOL_PEOPLE = "role", "people"
+CANDIDATE, EXCLUDED = "candidate", "excluded"
+
+
 class TaskPerson(Base):
     """A person named for one open task: a `candidate` of its pool, or `excluded` from acting on it at all."""
 

@@ -26,7 +26,7 @@ def build_world(rt):
     """Cases whose pages differ by who asks: assigned, role, confidential, finished; files and a filter."""
     mine = start_purchase(rt, "ops.lin")                     # head approval assigned to ops.wang
     other = start_purchase(rt, "sales.lu", title="Printer paper")
-    approval = rt.inbox("sales.yeh")[0]["id"]
+    approval = rt.inbox("sales.yeh")["tasks"][0]["id"]
     rt.complete(approval, "sales.yeh", {"head_decision": "approve"})  # now a procurement role task
     review = rt.start("performance-review", "hr.yang", {
         "cycle_name": "2026 H1 review", "period_start": "2026-01-01", "period_end": "2026-06-30",
@@ -36,7 +36,7 @@ def build_world(rt):
                                   instance_id=mine)["id"]
     pending = rt.add_attachment("sales.lu", "draft.txt", "text/plain", io.BytesIO(b"not sent yet"))["id"]
     saved = rt.save_filter("ops.lin", "Overdue", "due=overdue")
-    tasks = [t["id"] for case in (mine, other, review) for t in rt.describe_case(case)["tasks"]]
+    tasks = [t["id"] for case in (mine, other, review) for t in rt.case(case)["tasks"]]
     return {"cases": [mine, other, review], "tasks": tasks, "files": [case_file, pending], "filter": saved}
 
 
@@ -123,7 +123,7 @@ def test_every_route_as_every_demo_user(app, rt, user):
                     (302 if actions["can_release"] else {403, 409}) if visible else 404)
 
     for case_id in world["cases"] + [99999]:
-        visible = sees(rt.case_view, case_id, user)
+        visible = sees(rt.case, case_id, user, "en")
         for page in ("", "/diagram.json", "/started", "/cancel"):
             walk.expect("GET", f"/cases/{case_id}{page}", 200 if visible else 404)
         walk.expect("POST", f"/cases/{case_id}/comments", 422 if visible else 404, {"text": "  "})
@@ -136,7 +136,7 @@ def test_every_route_as_every_demo_user(app, rt, user):
         walk.expect("GET", f"/attachments/{file_id}", 200 if sees(rt.attachment, file_id, user) else 404)
 
     # Commands that change things come last, each checked against what the engine allows.
-    role_task = rt.describe_case(world["cases"][1])["tasks"][0]["id"]
+    role_task = rt.case(world["cases"][1])["tasks"][0]["id"]
     if sees(rt.task, role_task, user):
         walk.expect("POST", f"/tasks/{role_task}/claim", 302 if rt.task_actions(role_task, user)["can_claim"] else 403)
     else:
@@ -145,7 +145,7 @@ def test_every_route_as_every_demo_user(app, rt, user):
     walk.expect("POST", f"/inbox/filters/{world['filter']}/delete", 302 if user == "ops.lin" else 404)
     walk.expect("POST", "/inbox/filters", 302, {"name": "Mine", "query": "scope=mine"})
     for case_id in world["cases"]:
-        case = rt.case_view(case_id, user) if sees(rt.case_view, case_id, user) else None
+        case = rt.case(case_id, user, "en") if sees(rt.case, case_id, user, "en") else None
         walk.expect("POST", f"/cases/{case_id}/cancel",
                     404 if case is None else (302 if case["can_cancel"] else 403), {"reason": "test"})
     walk.expect("POST", "/language", 302, {"lang": "zh_Hant", "next": "/inbox"})
@@ -158,10 +158,10 @@ def test_every_route_as_every_demo_user(app, rt, user):
 def test_confidential_case_shows_only_to_its_people(app, rt):
     world = build_world(rt)
     review = world["cases"][2]
-    allowed = {u for u in USERS if sees(rt.case_view, review, u)}
+    allowed = {u for u in USERS if sees(rt.case, review, u, "en")}
     assert {"hr.yang", "hr.liu"} <= allowed
     assert "sales.tseng" not in allowed and "ops.wang" not in allowed and "it.wu" not in allowed
-    own = [t for t in rt.describe_case(review)["tasks"] if t["assignee"] == "sales.tseng"]
+    own = [t for t in rt.case(review)["tasks"] if t["assignee"] == "sales.tseng"]
     client = sign_in(app.test_client(), "sales.tseng")
     page = client.get(f"/tasks/{own[0]['id']}")
     assert page.status_code == 200

@@ -32,7 +32,7 @@ def test_a_supervisor_assigns_the_task_and_the_history_says_so(rt, login, tmp_pa
     client = login("ops.wang")
     response = client.post(f"/tasks/{task_id}/repair", data={"to_user": "fin.kuo"})
     assert response.status_code == 302
-    assert rt.describe_case(case_id)["tasks"][0]["assignee"] == "fin.kuo"
+    assert rt.case(case_id)["tasks"][0]["assignee"] == "fin.kuo"
     body = client.get(f"/tasks/{task_id}").get_data(as_text=True)
     assert "Nobody can take this task" not in body
     assert "Wang Mei-ling assigned “Approve expense claim”, which nobody could take, to Kuo" in body
@@ -45,7 +45,7 @@ def test_outsiders_cannot_repair_and_strangers_learn_nothing(rt, login, tmp_path
     assert login("ops.wang").post(f"/tasks/{task_id}/repair", data={"to_user": "sales.lu"}).status_code == 403
     assert login("sales.yeh").post(f"/tasks/{task_id}/repair", data={"to_user": "fin.kuo"}).status_code == 404
     assert login("sales.yeh").post(f"/tasks/{task_id}/repair", data={}).status_code == 404
-    assert rt.describe_case(case_id)["tasks"][0]["assignee"] is None
+    assert rt.case(case_id)["tasks"][0]["assignee"] is None
 
 
 def test_the_repair_reads_in_chinese(rt, login, tmp_path):

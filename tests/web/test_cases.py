@@ -31,7 +31,7 @@ def test_start_form_then_confirmation_with_the_case_number(rt, login):
     confirmation = client.get(response.location).get_data(as_text=True)
     assert f"Submitted: case #{case_id}" in confirmation
     assert "Approve purchase request (department head)" in confirmation and "Wang Mei-ling" in confirmation
-    case = rt.describe_case(case_id)
+    case = rt.case(case_id)
     assert case["starter"] == "ops.lin" and case["data"]["total_amount"] == 18000
     assert case["data"]["items"] == [{"description": "27-inch monitor", "quantity": 2, "unit": "pcs",
                                       "unit_price": 9000}]
@@ -85,7 +85,7 @@ def test_attachments_are_downloadable_only_by_who_sees_the_case(rt, login):
                            data={"file": (io.BytesIO(b"<html><script>alert(1)</script>"), "quote.html", "text/html")},
                            content_type="multipart/form-data")
     assert uploaded.status_code == 302
-    file_id = rt.case_view(case_id, "ops.lin")["attachments"][0]["id"]
+    file_id = rt.case(case_id, "ops.lin", "en")["attachments"][0]["id"]
     download = client.get(f"/attachments/{file_id}")
     assert download.status_code == 200
     assert download.mimetype == "application/octet-stream"  # never rendered as a page
@@ -95,7 +95,7 @@ def test_attachments_are_downloadable_only_by_who_sees_the_case(rt, login):
     pdf = client.post(f"/cases/{case_id}/attachments", data={"file": (io.BytesIO(b"%PDF-1.4"), "q.pdf")},
                       content_type="multipart/form-data")
     assert pdf.status_code == 302
-    shown = [a for a in rt.case_view(case_id, "ops.lin")["attachments"] if a["filename"] == "q.pdf"][0]
+    shown = [a for a in rt.case(case_id, "ops.lin", "en")["attachments"] if a["filename"] == "q.pdf"][0]
     assert client.get(f"/attachments/{shown['id']}").headers["Content-Disposition"].startswith("inline")
 
 
@@ -114,7 +114,7 @@ def test_too_large_files_are_refused_with_a_message(prepared_db, tmp_path):
     huge = client.post(f"/cases/{case_id}/attachments", content_type="multipart/form-data",
                        data={"file": (io.BytesIO(b"x" * (2 * 2**20)), "huge.bin")})
     assert huge.status_code == 413 and "The upload is too large" in huge.get_data(as_text=True)
-    assert rt.case_view(case_id, "ops.lin")["attachments"] == []
+    assert rt.case(case_id, "ops.lin", "en")["attachments"] == []
     rt.db.dispose()
 
 
@@ -158,7 +158,7 @@ def test_a_file_field_keeps_its_upload_across_an_error_and_links_it(expense, log
                          data={"purpose": "Taxi", "amount": "420", "receipt": kept})
     assert second.status_code == 302
     case_id = int(re.search(r"/cases/(\d+)/", second.location).group(1))
-    case = expense.case_view(case_id, "ops.lin")
+    case = expense.case(case_id, "ops.lin", "en")
     assert case["data"]["receipt"] == kept and [a["id"] for a in case["attachments"]] == [kept]
     assert "taxi.pdf" in client.get(f"/cases/{case_id}").get_data(as_text=True)
     stolen = login("sales.lu").post("/start/expense", data={"purpose": "Taxi", "amount": "10", "receipt": kept})

@@ -24,10 +24,10 @@ def quoted(rt):
     """A purchase whose two quotes are recorded: the open select_supplier task's id."""
     case_id, listing = approved_purchase(rt)
     rt.complete(listing["id"], "proc.lai", {"suppliers_to_quote": [{"name": "Acme Displays"}, {"name": "Bolt IT"}]})
-    for task in rt.describe_case(case_id)["tasks"]:
+    for task in rt.case(case_id)["tasks"]:
         rt.complete(task["id"], "proc.lai", {"quote_amount": 17000, "quote_delivery_days": 3,
                                              "quote_valid_until": "2026-02-01"})
-    return rt.describe_case(case_id)["tasks"][0]["id"]
+    return rt.case(case_id)["tasks"][0]["id"]
 
 
 def test_the_supplier_to_select_is_a_choice_among_those_that_quoted(rt, login):

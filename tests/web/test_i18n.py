@@ -46,7 +46,7 @@ def chinese(client):
 
 def head_task(rt, case_id):
     """The department head's approval task of a purchase request."""
-    return rt.describe_case(case_id)["tasks"][0]["id"]
+    return rt.case(case_id)["tasks"][0]["id"]
 
 
 # ---- choosing the language --------------------------------------------------------------------------------------
@@ -202,7 +202,7 @@ def test_inbox_in_chinese_names_tasks_and_procedures(rt, login):
 def test_case_page_and_requests_in_chinese_with_chinese_dates(rt, login, clock):
     case_id = start_purchase(rt)
     client = chinese(login("ops.lin"))
-    started = rt.describe_case(case_id)["started_at"]
+    started = rt.case(case_id)["started_at"]
     zone = ZoneInfo(rt.settings.timezone)
     expected = format_datetime(started, "y年M月d日 HH:mm", tzinfo=zone, locale="zh_Hant")
     assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}", expected)
@@ -337,13 +337,13 @@ def test_refusals_of_who_may_act_read_in_chinese(app, rt):
     from webui.names import people
 
     rejected = start_purchase(rt, "sales.tseng")
-    rt.complete(rt.describe_case(rejected)["tasks"][0]["id"], "sales.yeh",
+    rt.complete(rt.case(rejected)["tasks"][0]["id"], "sales.yeh",
                 {"head_decision": "reject", "head_comment": "Ask again after the budget review."})
-    revise = rt.describe_case(rejected)["tasks"][0]  # the requester's own: nobody else may take it
+    revise = rt.case(rejected)["tasks"][0]  # the requester's own: nobody else may take it
     _, buying = approved_purchase(rt, "sales.lu")                          # a procurement role task
     own = start_purchase(rt, "ops.wang", items=[dict(PURCHASE["items"][0], unit_price=40_000)])
-    rt.complete(rt.describe_case(own)["tasks"][0]["id"], "ceo.lee", {"head_decision": "approve"})
-    second = rt.describe_case(own)["tasks"][0]  # the operations manager's approval of his own request
+    rt.complete(rt.case(own)["tasks"][0]["id"], "ceo.lee", {"head_decision": "approve"})
+    second = rt.case(own)["tasks"][0]  # the operations manager's approval of his own request
     refusals = []
     for action in (lambda: rt.release(revise["id"], "sales.tseng"),        # nobody else may take it
                    lambda: rt.reassign(revise["id"], "ops.wang", "hr.liu"),  # not one of its eligible people

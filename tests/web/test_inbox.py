@@ -160,7 +160,7 @@ def test_a_task_for_named_people_says_who_may_take_it_not_the_role(rt, login):
     rt.deploy([PACKAGES / "expense"])
     # ceo.lee has no manager: the approval waits for the other seven department heads by name.
     case_id = rt.start("expense", "ceo.lee", {"purpose": "Taxi", "amount": 300, "spent_on": "2026-01-02"})
-    task_id = rt.describe_case(case_id)["tasks"][0]["id"]
+    task_id = rt.case(case_id)["tasks"][0]["id"]
     for page in ("/inbox", f"/tasks/{task_id}"):
         body = login("fin.kuo").get(page).get_data(as_text=True)
         assert '<span class="people">Chang Wei-lun, Chiu Kun-lin, Hsieh Li-hua and 4 more</span>' in body

@@ -31,7 +31,7 @@ def brittle_instructions(rt, tmp_path):
 def test_a_failing_instructions_render_shows_its_error_as_text(brittle_instructions, login, reason):
     rt = brittle_instructions
     case_id = rt.start("minimal", "sales.tseng", {"amount": 100, "reason": reason})
-    task = rt.describe_case(case_id)["tasks"][0]
+    task = rt.case(case_id)["tasks"][0]
     body = login(task["assignee"]).get(f"/tasks/{task['id']}").get_data(as_text=True)
     assert "instructions could not be shown" in body
     no_markup_from(body, reason)
@@ -43,7 +43,7 @@ def test_a_failing_instructions_render_shows_its_error_as_text(brittle_instructi
 
 def test_case_data_in_instructions_never_becomes_a_link(rt, login):
     case_id = start_purchase(rt, title=f"Chairs {LINK}")
-    task = rt.describe_case(case_id)["tasks"][0]
+    task = rt.case(case_id)["tasks"][0]
     body = login(task["assignee"]).get(f"/tasks/{task['id']}").get_data(as_text=True)
     no_markup_from(body, LINK)
     assert f"Chairs {LINK}" in body
@@ -67,7 +67,7 @@ def test_a_hostile_file_name_is_shown_as_text(rt, login):
                            content_type="multipart/form-data")
     assert uploaded.status_code == 302
     body = client.get(f"/cases/{case_id}").get_data(as_text=True)
-    assert rt.case_view(case_id, "ops.lin")["attachments"][0]["filename"] == name
+    assert rt.case(case_id, "ops.lin", "en")["attachments"][0]["filename"] == name
     assert "<svg onload" not in body and "&lt;svg onload=alert(1)&gt;.txt" in body
 
 
@@ -75,7 +75,7 @@ def test_a_hostile_file_name_is_shown_as_text(rt, login):
                                               ("ops.lin", "/requests"), ("ops.lin", "/cases/{case_id}")])
 def test_case_fields_are_shown_as_text_on_every_page(rt, login, reader, path):
     case_id = start_purchase(rt, title=f"Chairs {SCRIPT}", justification=META)
-    task = rt.describe_case(case_id)["tasks"][0]
+    task = rt.case(case_id)["tasks"][0]
     user = task["assignee"] if reader == "assignee" else reader
     body = login(user).get(path.format(case_id=case_id, task_id=task["id"])).get_data(as_text=True)
     no_markup_from(body, SCRIPT, META)

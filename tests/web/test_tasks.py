@@ -9,7 +9,7 @@ from tests.webapp import approved_purchase, start_purchase
 
 def head_task(rt, case_id):
     """The department head's approval task of a purchase request."""
-    return rt.describe_case(case_id)["tasks"][0]["id"]
+    return rt.case(case_id)["tasks"][0]["id"]
 
 
 def test_task_page_shows_instructions_form_and_case(rt, login):
@@ -41,7 +41,7 @@ def test_errors_come_back_per_field_with_what_was_typed(rt, login):
     assert 'href="#f-head_comment"' in body  # the summary links to the field
     assert re.search(r'id="f-head_comment"[^>]*aria-invalid="true"', body)
     assert re.search(r'value="reject"[^>]*checked|checked[^>]*value="reject"', body)
-    assert rt.describe_case(case_id)["tasks"][0]["id"] == task_id  # nothing was completed
+    assert rt.case(case_id)["tasks"][0]["id"] == task_id  # nothing was completed
 
 
 def test_a_wrong_number_is_reported_and_kept(rt, login):
@@ -49,7 +49,7 @@ def test_a_wrong_number_is_reported_and_kept(rt, login):
     task_id = task["id"]
     client = login("proc.hsieh")
     rt.complete(task_id, "proc.hsieh", {"suppliers_to_quote": [{"name": "Acme Displays"}]})
-    quote = rt.describe_case(case_id)["tasks"][0]
+    quote = rt.case(case_id)["tasks"][0]
     response = client.post(f"/tasks/{quote['id']}", data={"action": "complete", "quote_amount": "12,5x0",
                                                           "quote_delivery_days": "ten"})
     assert response.status_code == 422
@@ -66,7 +66,7 @@ def test_draft_is_saved_restored_and_discarded(rt, login):
     assert saved.status_code == 302
     body = client.get(f"/tasks/{task_id}").get_data(as_text=True)
     assert "Half of it, please" in body and "Draft saved" in body
-    assert rt.describe_case(case_id)["tasks"][0]["id"] == task_id  # a draft sends nothing
+    assert rt.case(case_id)["tasks"][0]["id"] == task_id  # a draft sends nothing
     assert "Half of it" not in login("it.wu").get(f"/tasks/{task_id}").get_data(as_text=True)  # drafts are mine
     client.post(f"/tasks/{task_id}/draft/discard")
     assert "Half of it, please" not in client.get(f"/tasks/{task_id}").get_data(as_text=True)
@@ -93,7 +93,7 @@ def test_completing_moves_the_case_on_and_says_so(rt, login):
     done = client.post(f"/tasks/{head_task(rt, case_id)}", data={"action": "complete", "head_decision": "approve"})
     assert done.status_code == 302 and done.location == "/inbox"
     assert "Done: Approve purchase request (department head)" in client.get("/inbox").get_data(as_text=True)
-    assert rt.describe_case(case_id)["tasks"][0]["task_key"] == "list_suppliers"
+    assert rt.case(case_id)["tasks"][0]["task_key"] == "list_suppliers"
 
 
 def test_someone_else_completed_it_first(rt, login):
@@ -106,7 +106,7 @@ def test_someone_else_completed_it_first(rt, login):
                                                    "head_comment": "no"})
     assert stale.status_code == 409
     assert "This task was already completed by Wang Mei-ling at" in stale.get_data(as_text=True)
-    assert [e["kind"] for e in rt.describe_case(case_id)["history"]].count("task_completed") == 1
+    assert [e["kind"] for e in rt.case(case_id)["history"]].count("task_completed") == 1
 
 
 def test_a_task_of_a_cancelled_case(rt, login):
@@ -166,9 +166,9 @@ def test_reassigning_names_the_new_assignee_by_name(rt, login):
 @pytest.mark.parametrize(("language", "lane"), [("en", "Requester"), ("zh-Hant", "申請人")])
 def test_for_names_the_persons_role_in_this_step(rt, login, language, lane):
     case_id = start_purchase(rt)
-    head = rt.describe_case(case_id)["tasks"][0]
+    head = rt.case(case_id)["tasks"][0]
     rt.complete(head["id"], head["assignee"], {"head_decision": "reject", "head_comment": "Too many monitors."})
-    revise = rt.describe_case(case_id)["tasks"][0]
+    revise = rt.case(case_id)["tasks"][0]
     body = login("ops.lin").get(f"/tasks/{revise['id']}", headers={"Accept-Language": language}).get_data(as_text=True)
     # the lane of the step, not the lane's role (Employee)
     assert f'Lin Ya-ting</span> <span class="muted">({lane})</span>' in body

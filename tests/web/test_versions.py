@@ -28,12 +28,12 @@ def test_a_task_and_case_on_an_older_version_keep_their_own_names(rt, login, tmp
     client = login("sales.yeh")
     pages = {}
     for case_id in (old, new):
-        task_id = rt.describe_case(case_id)["tasks"][0]["id"]
+        task_id = rt.case(case_id)["tasks"][0]["id"]
         pages[case_id] = (client.get(f"/tasks/{task_id}").get_data(as_text=True),
                           client.get(f"/cases/{case_id}").get_data(as_text=True))
     assert '<span class="muted">(Approver)</span>' in pages[old][0]
     assert '<span class="muted">(Budget holder)</span>' in pages[new][0]
     assert "<dt>Amount</dt>" in pages[old][1] and "Sum asked" not in pages[old][1]
     assert "<dt>Sum asked</dt>" in pages[new][1]
-    assert 'name="Budget holder"' not in rt.case_view(old, "sales.yeh")["diagram"]["xml"]
-    assert 'name="Budget holder"' in rt.case_view(new, "sales.yeh")["diagram"]["xml"]
+    assert 'name="Budget holder"' not in rt.case(old, "sales.yeh", "en")["diagram"]["xml"]
+    assert 'name="Budget holder"' in rt.case(new, "sales.yeh", "en")["diagram"]["xml"]

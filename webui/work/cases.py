@@ -15,7 +15,7 @@ from webui.messages import localize
 from webui.names import version_choices, version_searchable
 from webui.schema_forms import format_value
 from webui.work import bp
-from webui.work.formflow import fields_for, read_posted, shown_again
+from webui.work.formflow import fields_for, read_posted, row_again
 from webui.work.history import timeline
 
 # Content types a browser may show inline; everything else is downloaded, so an uploaded page cannot run.
@@ -48,11 +48,11 @@ def submit_start(key):
     runtime = current_runtime()
     form = runtime.start_form(key, current_user.username, package_language())
     submission = read_posted(form["schema"] or {})
-    again = shown_again(form["schema"], submission)
+    again = row_again(submission)
     if again:
         return render_start(key, *again)
     try:
-        case_id = runtime.start(key, current_user.username, submission.data)
+        case_id = runtime.start(key, current_user.username, submission.data, input_errors=submission.errors)
     except ValidationFailed as exc:
         return render_start(key, submission.raw, exc.errors, 422)
     return redirect(url_for("work.started", instance_id=case_id))
@@ -61,7 +61,7 @@ def submit_start(key):
 @bp.get("/cases/<int:instance_id>/started")
 def started(instance_id):
     """The confirmation: the case number and where it goes next."""
-    case = current_runtime().case_view(instance_id, current_user.username, package_language())
+    case = current_runtime().case(instance_id, current_user.username, package_language())
     return render_template("work/started.html", case=case)
 
 
@@ -103,7 +103,7 @@ def _summary(case):
 def render_case(instance_id, comment="", comment_error=None, status=200):
     """The case page; a refused comment is shown again with its reason."""
     runtime = current_runtime()
-    case = runtime.case_view(instance_id, current_user.username, package_language())
+    case = runtime.case(instance_id, current_user.username, package_language())
     user = current_user.username
     return render_template("work/case.html", case=case, history=timeline(case), summary=_summary(case), comment=comment,
                            comment_error=comment_error, stuck=runtime.stuck_in_case(case["id"], user),
@@ -127,7 +127,7 @@ def retry_incident(instance_id, incident_id):
 @bp.get("/cases/<int:instance_id>/diagram.json")
 def diagram(instance_id):
     """The case's BPMN diagram with done, current and waiting steps, for the bpmn-js viewer."""
-    shown = current_runtime().case_view(instance_id, current_user.username, package_language())["diagram"]
+    shown = current_runtime().case(instance_id, current_user.username, package_language())["diagram"]
     return {"xml": shown["xml"], "done": shown["done"], "current": shown["current"], "waiting": shown["waiting"],
             "labels": {"done": _("Done"), "current": _("Waiting for a person"),
                        "waiting": _("Waiting for a time or event")}}
@@ -186,5 +186,5 @@ def cancel(instance_id):
         runtime.cancel(instance_id, current_user.username, request.form.get("reason", "").strip())
         flash(_("Case #%(id)d is cancelled.", id=instance_id), "success")
         return redirect(url_for("work.case", instance_id=instance_id))
-    case = runtime.case_view(instance_id, current_user.username, package_language())
+    case = runtime.case(instance_id, current_user.username, package_language())
     return render_template("work/cancel.html", case=case)

@@ -114,7 +114,7 @@ def inbox():
     """The task list; an htmx request (filter change) gets only the results and the search fields."""
     runtime = current_runtime()
     chosen = read_filters(request.args)
-    page = runtime.inbox_page(
+    page = runtime.inbox(
         current_user.username, scope=chosen["scope"], process_key=chosen["process"],
         overdue=chosen["due"] == "overdue",
         due_within_hours=DUE_WINDOWS[chosen["due"]][1] if chosen["due"] else None,
