@@ -95,14 +95,14 @@ class ScenarioRun:
     """Plays one scenario against a runtime."""
 
     def __init__(self, runtime, scenario, watch=None):
-        self.rt = runtime
+        self.runtime = runtime
         self.scenario = scenario
         self.case = None
         self.watch = watch  # called with the case id before each step (tests walk every open task there)
 
     def run(self):
         """Start on a fresh clock (scenarios never see each other's time), play every step, check."""
-        self.rt.clock = ManualClock()
+        self.runtime.clock = ManualClock()
         start = self.scenario.get("start") or {}
         process = self.scenario.get("process") or self._only_process()
         if "expect_error" in start:
@@ -111,7 +111,7 @@ class ScenarioRun:
         if start.get("scheduled"):
             self.case = self._scheduled_case(process)
         else:
-            self.case = self.rt.start(process, start.get("as"), start.get("data") or {})
+            self.case = self.runtime.start(process, start.get("as"), start.get("data") or {})
         for number, step in enumerate(self.scenario.get("steps") or [], start=1):
             if self.watch is not None:
                 self.watch(self.case)
@@ -125,16 +125,16 @@ class ScenarioRun:
 
     def _scheduled_case(self, process):
         """Move the clock to the procedure's next scheduled start, fire it, and follow the case it made."""
-        with self.rt.db.read() as session:
+        with self.runtime.db.read() as session:
             due = session.scalar(select(Timer.due_at).where(Timer.kind == "start", Timer.process_key == process,
                                                             Timer.fired_at.is_(None)).order_by(Timer.due_at).limit(1))
             newest = session.scalar(select(func.max(Instance.id))) or 0
         if due is None:
             raise Mismatch(f"{process} has no scheduled start pending")
-        if due > self.rt.clock.now():
-            self.rt.clock.advance(due - self.rt.clock.now())
-        self.rt.fire_due_timers(limit=100_000)
-        with self.rt.db.read() as session:
+        if due > self.runtime.clock.now():
+            self.runtime.clock.advance(due - self.runtime.clock.now())
+        self.runtime.fire_due_timers(limit=100_000)
+        with self.runtime.db.read() as session:
             case = session.scalar(select(func.min(Instance.id)).where(Instance.process_key == process,
                                                                       Instance.id > newest))
         if case is None:
@@ -143,14 +143,14 @@ class ScenarioRun:
 
     def _only_process(self):
         """The process key when the database holds exactly one procedure."""
-        keys = [d["key"] for d in self.rt.definitions()]
+        keys = [d["key"] for d in self.runtime.definitions()]
         if len(keys) != 1:
             raise Mismatch(f"scenario must name its process (deployed: {keys})")
         return keys[0]
 
     def _open(self):
         """Open task rows of the case, oldest first."""
-        with self.rt.db.read() as session:
+        with self.runtime.db.read() as session:
             rows = session.execute(select(HumanTask.id, HumanTask.task_key, HumanTask.assignee, HumanTask.role)
                                    .where(HumanTask.instance_id == self.case)
                                    .order_by(HumanTask.created_at, HumanTask.id)).all()
@@ -160,7 +160,7 @@ class ScenarioRun:
         """The open task to act on: the user's own first, else an unclaimed one; `where` picks by task data."""
         rows = [r for r in self._open() if r["task_key"] == task_key]
         if where:
-            rows = [r for r in rows if _contains(self.rt.task(r["id"], user)["data"], where)]
+            rows = [r for r in rows if _contains(self.runtime.task(r["id"], user)["data"], where)]
         if not rows:
             raise Mismatch(f"no open task {task_key}{' with ' + str(where) if where else ''}; "
                            f"open: {sorted(r['task_key'] for r in self._open())}")
@@ -170,20 +170,20 @@ class ScenarioRun:
     def _step(self, step):
         """Apply one step."""
         if "start" in step:
-            self.rt.start(step["start"], step.get("as"), step.get("data") or {})
+            self.runtime.start(step["start"], step.get("as"), step.get("data") or {})
         elif "complete" in step:
             task_id = self._find(step["complete"], step.get("as"), step.get("where"))
-            self.rt.complete(task_id, step.get("as"), step.get("data") or {})
+            self.runtime.complete(task_id, step.get("as"), step.get("data") or {})
         elif "claim" in step:
-            self.rt.claim(self._find(step["claim"], step.get("as")), step.get("as"))
+            self.runtime.claim(self._find(step["claim"], step.get("as")), step.get("as"))
         elif "release" in step:
-            self.rt.release(self._find(step["release"], step.get("as")), step.get("as"))
+            self.runtime.release(self._find(step["release"], step.get("as")), step.get("as"))
         elif "cancel" in step:
-            self.rt.cancel(self.case, step.get("as"), step.get("reason"))
+            self.runtime.cancel(self.case, step.get("as"), step.get("reason"))
         elif "advance" in step:
-            now = self.rt.clock.now()
-            self.rt.clock.advance(spiff.parse_duration(step["advance"], now) - now + timedelta(seconds=1))
-            self.rt.fire_due_timers(limit=100_000)
+            now = self.runtime.clock.now()
+            self.runtime.clock.advance(spiff.parse_duration(step["advance"], now) - now + timedelta(seconds=1))
+            self.runtime.fire_due_timers(limit=100_000)
         elif "expect_open" in step:
             self._expect_equal(sorted(step["expect_open"]), sorted(r["task_key"] for r in self._open()), "open tasks")
         elif "expect_assignee" in step:
@@ -210,7 +210,7 @@ class ScenarioRun:
 
     def _check_final(self, expect):
         """Compare the case with the scenario's final expectations."""
-        case = self.rt.case(self.case)
+        case = self.runtime.case(self.case)
         for key in ("status", "end_event"):
             if key in expect:
                 self._expect_equal(expect[key], case[key], key)

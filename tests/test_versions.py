@@ -21,9 +21,9 @@ def two_versions(runtime, tmp_path):
     return runtime
 
 
-def _version_of(rt, case):
+def _version_of(runtime, case):
     """The version number a case runs on."""
-    return rt.case(case)["version"]
+    return runtime.case(case)["version"]
 
 
 def test_new_content_becomes_the_version_new_cases_start_on(two_versions):

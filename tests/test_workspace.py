@@ -35,38 +35,38 @@ def expense_copy(tmp_path, approve_priority=PRIORITIES, pay_priority="    priori
 
 
 @pytest.fixture
-def rt(runtime, tmp_path):
+def runtime(runtime, tmp_path):
     """Runtime with the customised expense package deployed."""
     runtime.deploy([expense_copy(tmp_path)])
     return runtime
 
 
-def claim(rt, user, purpose, amount):
+def claim(runtime, user, purpose, amount):
     """Start an expense claim and return its case id."""
-    return rt.start("expense", user, {"purpose": purpose, "amount": amount})
+    return runtime.start("expense", user, {"purpose": purpose, "amount": amount})
 
 
 @pytest.fixture
-def crowd(rt):
+def crowd(runtime):
     """Four open tasks in fin.kuo's inbox (finance, department-head): two assigned to them, two unclaimed.
 
     Returns ({name: task id}, the moment the clock was left at): A overdue, B and D due within
     24 hours, C due later.
     """
-    start = rt.clock.now()
-    a = claim(rt, "fin.hsu", "Pump spare parts", 420)
-    rt.clock.advance(timedelta(hours=1))
-    b = claim(rt, "fin.cheng", "Server rack", 5000)
-    rt.clock.advance(timedelta(hours=1))
-    c = claim(rt, "sales.tseng", "Taxi to the pump station", 300)
-    rt.complete(open_tasks(rt, c)["approve"].id, "sales.yeh", {"decision": "approve"})
-    rt.clock.advance(timedelta(hours=1, seconds=1))
-    assert rt.fire_due_timers() == 1
-    rt.clock.advance(timedelta(minutes=1))
-    d = claim(rt, "ceo.lee", "Board dinner", 1500)
-    ids = {"A": open_tasks(rt, a)["approve"].id, "B": open_tasks(rt, b)["approve"].id,
-           "C": open_tasks(rt, c)["pay"].id, "D": open_tasks(rt, d)["approve"].id}
-    rt.clock.advance(start + timedelta(days=2, minutes=30) - rt.clock.now())
+    start = runtime.clock.now()
+    a = claim(runtime, "fin.hsu", "Pump spare parts", 420)
+    runtime.clock.advance(timedelta(hours=1))
+    b = claim(runtime, "fin.cheng", "Server rack", 5000)
+    runtime.clock.advance(timedelta(hours=1))
+    c = claim(runtime, "sales.tseng", "Taxi to the pump station", 300)
+    runtime.complete(open_tasks(runtime, c)["approve"].id, "sales.yeh", {"decision": "approve"})
+    runtime.clock.advance(timedelta(hours=1, seconds=1))
+    assert runtime.fire_due_timers() == 1
+    runtime.clock.advance(timedelta(minutes=1))
+    d = claim(runtime, "ceo.lee", "Board dinner", 1500)
+    ids = {"A": open_tasks(runtime, a)["approve"].id, "B": open_tasks(runtime, b)["approve"].id,
+           "C": open_tasks(runtime, c)["pay"].id, "D": open_tasks(runtime, d)["approve"].id}
+    runtime.clock.advance(start + timedelta(days=2, minutes=30) - runtime.clock.now())
     return ids
 
 
@@ -76,8 +76,8 @@ def names(page, crowd):
     return [by_id[t["id"]] for t in page["tasks"]]
 
 
-def test_inbox_page_counts_and_default_order(rt, crowd):
-    page = rt.inbox("fin.kuo")
+def test_inbox_page_counts_and_default_order(runtime, crowd):
+    page = runtime.inbox("fin.kuo")
     assert names(page, crowd) == ["A", "B", "D", "C"]
     assert page["counts"] == {"all": 4, "mine": 2, "unclaimed": 2, "overdue": 1, "due_soon": 2}
     assert (page["total"], page["page"], page["pages"], page["per_page"]) == (4, 1, 1, 50)
@@ -85,8 +85,8 @@ def test_inbox_page_counts_and_default_order(rt, crowd):
     assert first["starter"] == "fin.hsu" and first["search"] == {"amount": 420, "purpose": "Pump spare parts"}
     assert (first["assignee"], first["role"], first["priority"], first["task_key"]) == ("fin.kuo", "department-head",
                                                                                         4, "approve")
-    assert first["due_at"] < rt.clock.now() and first["created_at"].tzinfo is not None
-    empty = rt.inbox("wh.kao")
+    assert first["due_at"] < runtime.clock.now() and first["created_at"].tzinfo is not None
+    empty = runtime.inbox("wh.kao")
     assert empty["tasks"] == [] and empty["total"] == 0 and empty["pages"] == 1
     assert empty["counts"] == {"all": 0, "mine": 0, "unclaimed": 0, "overdue": 0, "due_soon": 0}
 
@@ -102,8 +102,8 @@ def test_inbox_page_counts_and_default_order(rt, crowd):
     ("requester", ["B", "A", "D", "C"]),  # Cheng, Hsu, Lee, Tseng
     ("-requester", ["C", "D", "A", "B"]),
 ])
-def test_inbox_page_sorts(rt, crowd, sort, expected):
-    assert names(rt.inbox("fin.kuo", sort=sort), crowd) == expected
+def test_inbox_page_sorts(runtime, crowd, sort, expected):
+    assert names(runtime.inbox("fin.kuo", sort=sort), crowd) == expected
 
 
 @pytest.mark.parametrize("filters,expected", [
@@ -130,24 +130,24 @@ def test_inbox_page_sorts(rt, crowd, sort, expected):
     ({"search": {"purpose": ["Board"]}}, []),
     ({"search": {"purpose": []}}, []),
 ])
-def test_inbox_page_filters(rt, crowd, filters, expected):
-    page = rt.inbox("fin.kuo", **filters)
+def test_inbox_page_filters(runtime, crowd, filters, expected):
+    page = runtime.inbox("fin.kuo", **filters)
     assert names(page, crowd) == expected
     assert page["total"] == len(expected)
     assert page["counts"]["all"] == 4
 
 
-def test_inbox_page_pages_are_stable_and_clamped(rt, crowd):
-    pages = [rt.inbox("fin.kuo", per_page=3, page=n) for n in (1, 2)]
+def test_inbox_page_pages_are_stable_and_clamped(runtime, crowd):
+    pages = [runtime.inbox("fin.kuo", per_page=3, page=n) for n in (1, 2)]
     assert [names(p, crowd) for p in pages] == [["A", "B", "D"], ["C"]]
     assert {(p["total"], p["pages"]) for p in pages} == {(4, 2)}
-    assert rt.inbox("fin.kuo", per_page=3, page=9)["page"] == 2
-    assert rt.inbox("fin.kuo", per_page=3, page=0)["page"] == 1
-    one_by_one = [names(rt.inbox("fin.kuo", sort="-created", per_page=1, page=n), crowd)[0] for n in range(1, 5)]
+    assert runtime.inbox("fin.kuo", per_page=3, page=9)["page"] == 2
+    assert runtime.inbox("fin.kuo", per_page=3, page=0)["page"] == 1
+    one_by_one = [names(runtime.inbox("fin.kuo", sort="-created", per_page=1, page=n), crowd)[0] for n in range(1, 5)]
     assert one_by_one == ["D", "C", "B", "A"]
-    beyond = rt.inbox("fin.kuo", search={"purpose": "pump"}, per_page=1, page=7)
+    beyond = runtime.inbox("fin.kuo", search={"purpose": "pump"}, per_page=1, page=7)
     assert (beyond["page"], beyond["pages"], beyond["total"], names(beyond, crowd)) == (2, 2, 2, ["C"])
-    nothing = rt.inbox("fin.kuo", search={"purpose": "yacht"}, page=3)
+    nothing = runtime.inbox("fin.kuo", search={"purpose": "yacht"}, page=3)
     assert (nothing["page"], nothing["pages"], nothing["total"], nothing["tasks"]) == (1, 1, 0, [])
 
 
@@ -164,86 +164,86 @@ def test_inbox_page_pages_are_stable_and_clamped(rt, crowd):
     ({"search": {"amount": 3}}, "search.amount"),
     ({"page": "two"}, "page"),
 ])
-def test_inbox_page_refuses_bad_parameters(rt, filters, field):
+def test_inbox_page_refuses_bad_parameters(runtime, filters, field):
     with pytest.raises(ValidationFailed) as info:
-        rt.inbox("fin.kuo", **filters)
+        runtime.inbox("fin.kuo", **filters)
     assert list(info.value.errors) == [field]
 
 
-def test_numeric_range_skips_cases_whose_field_holds_text(rt, crowd):
-    with rt.db.write() as s:
+def test_numeric_range_skips_cases_whose_field_holds_text(runtime, crowd):
+    with runtime.db.write() as s:
         case_id = s.scalar(select(HumanTask.instance_id).where(HumanTask.id == crowd["B"]))
         s.execute(update(Instance).where(Instance.id == case_id).values(search={"amount": "n/a", "purpose": "x"}))
-    assert names(rt.inbox("fin.kuo", search={"amount": {"min": 1000}}), crowd) == ["D"]
+    assert names(runtime.inbox("fin.kuo", search={"amount": {"min": 1000}}), crowd) == ["D"]
 
 
-def test_search_fields_of_the_newest_version(rt):
-    fields = rt.search_fields("expense")
+def test_search_fields_of_the_newest_version(runtime):
+    fields = runtime.search_fields("expense")
     assert [(f["field"], f["type"]) for f in fields] == [("amount", "number"), ("purpose", "string")]
     assert fields[1]["label"] == {"en": "Purpose", "zh-Hant": "用途"}
     with pytest.raises(NotFound):
-        rt.search_fields("no-such-procedure")
+        runtime.search_fields("no-such-procedure")
 
 
-def test_saved_filters_are_per_user_sorted_and_replaced_by_name(rt):
-    first = rt.save_filter("fin.kuo", "  Overdue  ", "overdue=1")
-    second = rt.save_filter("fin.kuo", "Big claims", "search.amount.min=1000")
-    rt.save_filter("fin.hsu", "Overdue", "overdue=1&scope=mine")
-    assert rt.save_filter("fin.kuo", "Overdue", "overdue=1&sort=priority") == first
-    assert rt.saved_filters("fin.kuo") == [{"id": second, "name": "Big claims", "query": "search.amount.min=1000"},
+def test_saved_filters_are_per_user_sorted_and_replaced_by_name(runtime):
+    first = runtime.save_filter("fin.kuo", "  Overdue  ", "overdue=1")
+    second = runtime.save_filter("fin.kuo", "Big claims", "search.amount.min=1000")
+    runtime.save_filter("fin.hsu", "Overdue", "overdue=1&scope=mine")
+    assert runtime.save_filter("fin.kuo", "Overdue", "overdue=1&sort=priority") == first
+    assert runtime.saved_filters("fin.kuo") == [{"id": second, "name": "Big claims", "query": "search.amount.min=1000"},
                                            {"id": first, "name": "Overdue", "query": "overdue=1&sort=priority"}]
     with pytest.raises(NotFound):
-        rt.delete_filter("fin.hsu", first)
+        runtime.delete_filter("fin.hsu", first)
     with pytest.raises(NotFound):
-        rt.delete_filter("fin.kuo", "not-a-number")
-    rt.delete_filter("fin.kuo", first)
-    assert [f["name"] for f in rt.saved_filters("fin.kuo")] == ["Big claims"]
-    assert [f["query"] for f in rt.saved_filters("fin.hsu")] == ["overdue=1&scope=mine"]
+        runtime.delete_filter("fin.kuo", "not-a-number")
+    runtime.delete_filter("fin.kuo", first)
+    assert [f["name"] for f in runtime.saved_filters("fin.kuo")] == ["Big claims"]
+    assert [f["query"] for f in runtime.saved_filters("fin.hsu")] == ["overdue=1&scope=mine"]
 
 
 @pytest.mark.parametrize("name,query,field", [
     ("   ", "a=1", "name"), ("x" * 101, "a=1", "name"), (None, "a=1", "name"), ("ok", "q" * 2001, "query"),
     ("ok", None, "query"),
 ])
-def test_saved_filter_names_and_queries_are_checked(rt, name, query, field):
+def test_saved_filter_names_and_queries_are_checked(runtime, name, query, field):
     with pytest.raises(ValidationFailed) as info:
-        rt.save_filter("fin.kuo", name, query)
+        runtime.save_filter("fin.kuo", name, query)
     assert list(info.value.errors) == [field]
-    assert rt.saved_filters("fin.kuo") == []
+    assert runtime.saved_filters("fin.kuo") == []
 
 
-def test_startable_and_start_form_follow_start_roles(rt):
-    rt.deploy([PACKAGES / "appraisal"])
-    assert [p["key"] for p in rt.startable("sales.tseng")] == ["expense"]
-    assert [p["key"] for p in rt.startable("hr.yang")] == ["appraisal", "expense"]
-    expense = rt.startable("sales.tseng")[0]
+def test_startable_and_start_form_follow_start_roles(runtime):
+    runtime.deploy([PACKAGES / "appraisal"])
+    assert [p["key"] for p in runtime.startable("sales.tseng")] == ["expense"]
+    assert [p["key"] for p in runtime.startable("hr.yang")] == ["appraisal", "expense"]
+    expense = runtime.startable("sales.tseng")[0]
     assert expense == {"key": "expense", "version": 1, "name": {"en": "Expense claim", "zh-Hant": "費用報銷"},
                        "description": {"en": "An employee claims an expense; the manager approves.",
                                        "zh-Hant": "員工申請報銷，主管審核。"}, "has_form": True}
-    form = rt.start_form("expense", "sales.tseng", language="zh-Hant")
+    form = runtime.start_form("expense", "sales.tseng", language="zh-Hant")
     assert form["title"] == {"en": "Expense claim", "zh-Hant": "費用報銷"}
     assert form["instructions"] == " 的報銷。" and form["schema"]["required"] == ["purpose", "amount"]
     assert [f["field"] for f in form["searchable"]] == ["amount", "purpose"]
     assert (form["key"], form["version"], form["name"]["en"]) == ("expense", 1, "Expense claim")
     for key, user in (("appraisal", "sales.tseng"), ("no-such-procedure", "sales.tseng")):
         with pytest.raises(NotFound, match="no procedure"):
-            rt.start_form(key, user)
-    with rt.db.write() as s:
+            runtime.start_form(key, user)
+    with runtime.db.write() as s:
         s.get(User, "sales.lu").active = False
-    assert rt.startable("sales.lu") == []
+    assert runtime.startable("sales.lu") == []
     with pytest.raises(NotFound):
-        rt.start_form("expense", "sales.lu")
+        runtime.start_form("expense", "sales.lu")
 
 
-def test_requests_list_my_cases_with_who_they_wait_for(rt):
-    first = claim(rt, "sales.tseng", "Taxi fare", 300)
-    rt.clock.advance(timedelta(minutes=5))
-    second = claim(rt, "sales.tseng", "Client lunch", 1200)
-    rt.clock.advance(timedelta(minutes=5))
-    third = claim(rt, "sales.tseng", "Parking", 80)
-    rt.cancel(third, "sales.tseng", "duplicate")
-    claim(rt, "sales.lu", "Not mine", 50)
-    mine = rt.requests("sales.tseng")
+def test_requests_list_my_cases_with_who_they_wait_for(runtime):
+    first = claim(runtime, "sales.tseng", "Taxi fare", 300)
+    runtime.clock.advance(timedelta(minutes=5))
+    second = claim(runtime, "sales.tseng", "Client lunch", 1200)
+    runtime.clock.advance(timedelta(minutes=5))
+    third = claim(runtime, "sales.tseng", "Parking", 80)
+    runtime.cancel(third, "sales.tseng", "duplicate")
+    claim(runtime, "sales.lu", "Not mine", 50)
+    mine = runtime.requests("sales.tseng")
     assert [c["id"] for c in mine["cases"]] == [third, second, first]
     assert (mine["total"], mine["page"], mine["pages"]) == (3, 1, 1)
     newest_running = mine["cases"][1]
@@ -251,25 +251,25 @@ def test_requests_list_my_cases_with_who_they_wait_for(rt):
     assert newest_running["search"] == {"amount": 1200, "purpose": "Client lunch"}
     assert newest_running["version"] == 1 and newest_running["process_key"] == "expense"
     (waiting,) = newest_running["waiting"]
-    assert waiting == {"id": open_tasks(rt, second)["approve"].id, "title_en": "Approve expense claim",
+    assert waiting == {"id": open_tasks(runtime, second)["approve"].id, "title_en": "Approve expense claim",
                        "title_zh": "審核報銷", "role": "department-head", "assignee": "sales.yeh",
-                       "since": rt.clock.now() - timedelta(minutes=5),
-                       "due_at": rt.clock.now() - timedelta(minutes=5) + timedelta(days=2)}
+                       "since": runtime.clock.now() - timedelta(minutes=5),
+                       "due_at": runtime.clock.now() - timedelta(minutes=5) + timedelta(days=2)}
     cancelled = mine["cases"][0]
     assert cancelled["waiting"] == [] and cancelled["can_cancel"] is False and cancelled["ended_at"] is not None
-    assert [c["id"] for c in rt.requests("sales.tseng", status="cancelled")["cases"]] == [third]
-    paged = rt.requests("sales.tseng", status="running", per_page=1, page=5)
+    assert [c["id"] for c in runtime.requests("sales.tseng", status="cancelled")["cases"]] == [third]
+    paged = runtime.requests("sales.tseng", status="running", per_page=1, page=5)
     assert ([c["id"] for c in paged["cases"]], paged["page"], paged["pages"], paged["total"]) == ([first], 2, 2, 2)
     with pytest.raises(ValidationFailed) as info:
-        rt.requests("sales.tseng", status="lost")
+        runtime.requests("sales.tseng", status="lost")
     assert list(info.value.errors) == ["status"]
-    assert rt.requests("wh.kao") == {"cases": [], "total": 0, "page": 1, "pages": 1}
+    assert runtime.requests("wh.kao") == {"cases": [], "total": 0, "page": 1, "pages": 1}
 
 
-def test_case_view_adds_name_diagram_and_permissions(rt):
-    case = claim(rt, "sales.tseng", "Taxi fare", 300)
-    rt.complete(open_tasks(rt, case)["approve"].id, "sales.yeh", {"decision": "approve"})
-    view = rt.case(case, "sales.tseng", "en")
+def test_case_view_adds_name_diagram_and_permissions(runtime):
+    case = claim(runtime, "sales.tseng", "Taxi fare", 300)
+    runtime.complete(open_tasks(runtime, case)["approve"].id, "sales.yeh", {"decision": "approve"})
+    view = runtime.case(case, "sales.tseng", "en")
     assert view["name"] == {"en": "Expense claim", "zh-Hant": "費用報銷"}
     assert view["id"] == case and view["status"] == "running" and view["starter"] == "sales.tseng"
     diagram = view["diagram"]
@@ -277,21 +277,21 @@ def test_case_view_adds_name_diagram_and_permissions(rt):
     assert diagram["done"] == ["approve", "gw_decision", "init", "start"]
     assert (diagram["current"], diagram["waiting"]) == ([], ["cooling_off"])
     assert (view["can_cancel"], view["is_supervisor"], view["attachments"]) == (True, False, [])
-    rt.clock.advance(timedelta(hours=1, seconds=1))
-    rt.fire_due_timers()
-    paying = rt.case(case, "ops.wang", "en")
+    runtime.clock.advance(timedelta(hours=1, seconds=1))
+    runtime.fire_due_timers()
+    paying = runtime.case(case, "ops.wang", "en")
     assert paying["diagram"]["current"] == ["pay"] and paying["diagram"]["waiting"] == ["remind"]
     assert "cooling_off" in paying["diagram"]["done"]
     assert (paying["can_cancel"], paying["is_supervisor"]) == (True, True)
-    manager = rt.case(case, "sales.yeh", "en")
+    manager = runtime.case(case, "sales.yeh", "en")
     assert (manager["can_cancel"], manager["is_supervisor"]) == (False, False)
     for stranger in ("wh.kao", "nobody"):
         with pytest.raises(NotFound):
-            rt.case(case, stranger, "en")
+            runtime.case(case, stranger, "en")
     with pytest.raises(NotFound):
-        rt.case(999_999, "sales.tseng", "en")
-    rt.cancel(case, "sales.tseng")
-    assert rt.case(case, "sales.tseng", "en")["can_cancel"] is False
+        runtime.case(999_999, "sales.tseng", "en")
+    runtime.cancel(case, "sales.tseng")
+    assert runtime.case(case, "sales.tseng", "en")["can_cancel"] is False
 
 
 def test_case_view_keeps_confidential_cases_hidden(runtime):
@@ -305,142 +305,142 @@ def test_case_view_keeps_confidential_cases_hidden(runtime):
         runtime.add_comment(case, "ops.wang", "Any news?")
 
 
-def test_comments_join_the_history_without_touching_the_case(rt):
-    case = claim(rt, "sales.tseng", "Taxi fare", 300)
-    with rt.db.read() as s:
+def test_comments_join_the_history_without_touching_the_case(runtime):
+    case = claim(runtime, "sales.tseng", "Taxi fare", 300)
+    with runtime.db.read() as s:
         lock = s.scalar(select(Instance.lock_version).where(Instance.id == case))
-    event_id = rt.add_comment(case, "sales.yeh", "  Which client was this for?  ")
-    history = rt.case(case)["history"]
-    assert history[-1] == {"at": rt.clock.now(), "actor": "sales.yeh", "kind": "comment", "task_id": None,
+    event_id = runtime.add_comment(case, "sales.yeh", "  Which client was this for?  ")
+    history = runtime.case(case)["history"]
+    assert history[-1] == {"at": runtime.clock.now(), "actor": "sales.yeh", "kind": "comment", "task_id": None,
                            "task_key": None, "data": {"text": "Which client was this for?"}}
-    with rt.db.read() as s:
+    with runtime.db.read() as s:
         assert s.get(Event, event_id).kind == "comment"
         assert s.scalar(select(Instance.lock_version).where(Instance.id == case)) == lock
-    rt.cancel(case, "sales.tseng")
-    rt.add_comment(case, "sales.tseng", "Cancelled: claimed on the wrong form.")
-    kinds = [e["kind"] for e in rt.case(case)["history"]]
+    runtime.cancel(case, "sales.tseng")
+    runtime.add_comment(case, "sales.tseng", "Cancelled: claimed on the wrong form.")
+    kinds = [e["kind"] for e in runtime.case(case)["history"]]
     assert kinds[-3:] == ["instance_cancelled", "task_withdrawn", "comment"]
     for text_, reason in (("   ", "write a comment first"), ("x" * 4001, "at most 4000"), (None, "write")):
         with pytest.raises(ValidationFailed, match=reason) as info:
-            rt.add_comment(case, "sales.tseng", text_)
+            runtime.add_comment(case, "sales.tseng", text_)
         assert list(info.value.errors) == ["text"]
-    rt.add_comment(case, "sales.tseng", "y" * 4000)
+    runtime.add_comment(case, "sales.tseng", "y" * 4000)
     with pytest.raises(NotFound):
-        rt.add_comment(case, "wh.kao", "Hello")
+        runtime.add_comment(case, "wh.kao", "Hello")
     with pytest.raises(NotFound):
-        rt.add_comment(999_999, "sales.tseng", "Hello")
-    with rt.db.write() as s:
+        runtime.add_comment(999_999, "sales.tseng", "Hello")
+    with runtime.db.write() as s:
         s.get(User, "sales.tseng").active = False
     with pytest.raises(NotFound):
-        rt.add_comment(case, "sales.tseng", "Still here")
+        runtime.add_comment(case, "sales.tseng", "Still here")
 
 
-def test_drafts_are_kept_per_user_and_vanish_when_the_task_is_done(rt):
-    case = claim(rt, "sales.tseng", "Taxi fare", 300)
-    task_id = open_tasks(rt, case)["approve"].id
-    assert rt.draft(task_id, "sales.yeh") is None
-    saved = rt.save_draft(task_id, "sales.yeh", {"decision": "maybe", "comment": "checking the receipt"})
-    assert saved == rt.clock.now()
-    rt.clock.advance(timedelta(minutes=3))
-    rt.save_draft(task_id, "sales.yeh", {"comment": "receipt fine"})
-    assert rt.draft(task_id, "sales.yeh") == {"data": {"comment": "receipt fine"}, "saved_at": rt.clock.now()}
-    rt.discard_draft(task_id, "sales.yeh")
-    rt.discard_draft(task_id, "sales.yeh")
-    assert rt.draft(task_id, "sales.yeh") is None
+def test_drafts_are_kept_per_user_and_vanish_when_the_task_is_done(runtime):
+    case = claim(runtime, "sales.tseng", "Taxi fare", 300)
+    task_id = open_tasks(runtime, case)["approve"].id
+    assert runtime.draft(task_id, "sales.yeh") is None
+    saved = runtime.save_draft(task_id, "sales.yeh", {"decision": "maybe", "comment": "checking the receipt"})
+    assert saved == runtime.clock.now()
+    runtime.clock.advance(timedelta(minutes=3))
+    runtime.save_draft(task_id, "sales.yeh", {"comment": "receipt fine"})
+    assert runtime.draft(task_id, "sales.yeh") == {"data": {"comment": "receipt fine"}, "saved_at": runtime.clock.now()}
+    runtime.discard_draft(task_id, "sales.yeh")
+    runtime.discard_draft(task_id, "sales.yeh")
+    assert runtime.draft(task_id, "sales.yeh") is None
     with pytest.raises(NotFound):
-        rt.discard_draft(task_id, "wh.kao")
-    rt.save_draft(task_id, "sales.yeh", {"comment": "again"})
-    rt.complete(task_id, "sales.yeh", {"decision": "approve"})
-    assert rt.draft(task_id, "sales.yeh") is None
-    assert count(rt, TaskDraft) == 0
+        runtime.discard_draft(task_id, "wh.kao")
+    runtime.save_draft(task_id, "sales.yeh", {"comment": "again"})
+    runtime.complete(task_id, "sales.yeh", {"decision": "approve"})
+    assert runtime.draft(task_id, "sales.yeh") is None
+    assert count(runtime, TaskDraft) == 0
     with pytest.raises(Conflict, match="already completed"):
-        rt.save_draft(task_id, "sales.yeh", {"comment": "late"})
+        runtime.save_draft(task_id, "sales.yeh", {"comment": "late"})
 
 
-def test_drafts_follow_who_may_complete(rt):
-    case = claim(rt, "sales.tseng", "Taxi fare", 300)
-    task_id = open_tasks(rt, case)["approve"].id
+def test_drafts_follow_who_may_complete(runtime):
+    case = claim(runtime, "sales.tseng", "Taxi fare", 300)
+    task_id = open_tasks(runtime, case)["approve"].id
     with pytest.raises(Forbidden):
-        rt.save_draft(task_id, "ops.wang", {"comment": "supervisors see but do not work"})
+        runtime.save_draft(task_id, "ops.wang", {"comment": "supervisors see but do not work"})
     with pytest.raises(NotFound):
-        rt.save_draft(task_id, "wh.kao", {"comment": "stranger"})
+        runtime.save_draft(task_id, "wh.kao", {"comment": "stranger"})
     with pytest.raises(NotFound):
-        rt.save_draft("00000000-0000-0000-0000-000000000000", "sales.yeh", {})
+        runtime.save_draft("00000000-0000-0000-0000-000000000000", "sales.yeh", {})
     for data, reason in (([1, 2], "must be an object"), ({"blob": "x" * (256 * 1024)}, "at most 256 KiB"),
                          ({"when": object()}, "cannot be stored")):
         with pytest.raises(ValidationFailed, match=reason):
-            rt.save_draft(task_id, "sales.yeh", data)
-    rt.save_draft(task_id, "sales.yeh", {"blob": "x" * (250 * 1024)})
-    rt.cancel(case, "sales.tseng")
-    assert count(rt, TaskDraft) == 0
+            runtime.save_draft(task_id, "sales.yeh", data)
+    runtime.save_draft(task_id, "sales.yeh", {"blob": "x" * (250 * 1024)})
+    runtime.cancel(case, "sales.tseng")
+    assert count(runtime, TaskDraft) == 0
     # The assignee of a withdrawn task learns why it is gone; a stranger still learns nothing.
     with pytest.raises(NotReady, match="was cancelled"):
-        rt.complete(task_id, "sales.yeh", {"decision": "approve"})
+        runtime.complete(task_id, "sales.yeh", {"decision": "approve"})
     with pytest.raises(NotReady, match="was cancelled"):
-        rt.save_draft(task_id, "sales.yeh", {})
+        runtime.save_draft(task_id, "sales.yeh", {})
     with pytest.raises(NotFound):
-        rt.save_draft(task_id, "wh.kao", {})
+        runtime.save_draft(task_id, "wh.kao", {})
 
 
-def test_a_draft_of_a_cancelled_case_says_so(rt, crowd):
-    rt.claim(crowd["C"], "fin.hsu")
-    rt.save_draft(crowd["C"], "fin.hsu", {"payment_ref": "PAY-"})
-    with rt.db.read() as s:
+def test_a_draft_of_a_cancelled_case_says_so(runtime, crowd):
+    runtime.claim(crowd["C"], "fin.hsu")
+    runtime.save_draft(crowd["C"], "fin.hsu", {"payment_ref": "PAY-"})
+    with runtime.db.read() as s:
         case = s.scalar(select(HumanTask.instance_id).where(HumanTask.id == crowd["C"]))
-    rt.cancel(case, "sales.tseng")
-    for action in (lambda: rt.complete(crowd["C"], "fin.hsu", {"payment_ref": "PAY-1"}),
-                   lambda: rt.save_draft(crowd["C"], "fin.hsu", {"payment_ref": "PAY-1"})):
+    runtime.cancel(case, "sales.tseng")
+    for action in (lambda: runtime.complete(crowd["C"], "fin.hsu", {"payment_ref": "PAY-1"}),
+                   lambda: runtime.save_draft(crowd["C"], "fin.hsu", {"payment_ref": "PAY-1"})):
         with pytest.raises(NotReady, match="was cancelled"):
             action()
-    assert rt.draft(crowd["C"], "fin.hsu") is None
+    assert runtime.draft(crowd["C"], "fin.hsu") is None
 
 
-def test_candidates_for_reassignment(rt, crowd):
-    finance = rt.candidates(crowd["C"], "ops.wang")
+def test_candidates_for_reassignment(runtime, crowd):
+    finance = runtime.candidates(crowd["C"], "ops.wang")
     assert finance == [{"username": "fin.cheng", "name": "Cheng Kuan-yu", "department": "finance"},
                        {"username": "fin.hsu", "name": "Hsu Yi-chun", "department": "finance"},
                        {"username": "fin.kuo", "name": "Kuo Wen-hsiung", "department": "finance"}]
-    with rt.db.write() as s:
+    with runtime.db.write() as s:
         s.get(User, "fin.cheng").active = False
-    assert [p["username"] for p in rt.candidates(crowd["C"], "ops.wang")] == ["fin.hsu", "fin.kuo"]
-    heads = rt.candidates(crowd["D"], "ops.wang")  # the CEO's own claim: every head but the CEO
+    assert [p["username"] for p in runtime.candidates(crowd["C"], "ops.wang")] == ["fin.hsu", "fin.kuo"]
+    heads = runtime.candidates(crowd["D"], "ops.wang")  # the CEO's own claim: every head but the CEO
     assert [p["username"] for p in heads] == ["it.chang", "wh.chiu", "proc.hsieh", "fin.kuo", "hr.liu",
                                               "ops.wang", "sales.yeh"]
     assert heads == sorted(heads, key=lambda p: p["name"])
-    assert [p["username"] for p in rt.candidates(crowd["C"], "fin.hsu")] == ["fin.hsu", "fin.kuo"]
+    assert [p["username"] for p in runtime.candidates(crowd["C"], "fin.hsu")] == ["fin.hsu", "fin.kuo"]
     with pytest.raises(Forbidden, match="sales.yeh does not supervise expense"):
-        rt.candidates(crowd["D"], "sales.yeh")
+        runtime.candidates(crowd["D"], "sales.yeh")
     with pytest.raises(NotFound):
-        rt.candidates(crowd["C"], "wh.kao")
+        runtime.candidates(crowd["C"], "wh.kao")
 
 
-def test_people_are_active_users_by_name(rt):
-    people = rt.people()
+def test_people_are_active_users_by_name(runtime):
+    people = runtime.people()
     assert len(people) == 22 and people[0] == {"username": "it.chang", "name": "Chang Wei-lun", "department": "it"}
     assert [p["name"] for p in people] == sorted(p["name"] for p in people)
-    with rt.db.write() as s:
+    with runtime.db.write() as s:
         s.get(User, "it.chang").active = False
-    assert "it.chang" not in [p["username"] for p in rt.people()]
+    assert "it.chang" not in [p["username"] for p in runtime.people()]
 
 
-def test_task_actions_show_the_buttons_a_user_gets(rt, crowd):
+def test_task_actions_show_the_buttons_a_user_gets(runtime, crowd):
     dinner = crowd["D"]
-    assert rt.task_actions(dinner, "sales.yeh") == {"can_complete": True, "can_claim": True, "can_release": False,
+    assert runtime.task_actions(dinner, "sales.yeh") == {"can_complete": True, "can_claim": True, "can_release": False,
                                                     "can_reassign": False}
-    rt.claim(dinner, "sales.yeh")
-    assert rt.task_actions(dinner, "sales.yeh") == {"can_complete": True, "can_claim": False, "can_release": True,
+    runtime.claim(dinner, "sales.yeh")
+    assert runtime.task_actions(dinner, "sales.yeh") == {"can_complete": True, "can_claim": False, "can_release": True,
                                                     "can_reassign": False}
-    assert rt.task_actions(dinner, "ops.wang") == {"can_complete": False, "can_claim": False, "can_release": False,
+    assert runtime.task_actions(dinner, "ops.wang") == {"can_complete": False, "can_claim": False, "can_release": False,
                                                    "can_reassign": True}
-    assert rt.task_actions(crowd["C"], "fin.hsu") == {"can_complete": True, "can_claim": True,
+    assert runtime.task_actions(crowd["C"], "fin.hsu") == {"can_complete": True, "can_claim": True,
                                                       "can_release": False, "can_reassign": True}
     for stranger in ("hr.yang", "wh.kao"):
         with pytest.raises(NotFound):
-            rt.task_actions(dinner, stranger)
+            runtime.task_actions(dinner, stranger)
 
 
-def test_priority_comes_from_the_manifest(rt, crowd):
-    with rt.db.read() as s:
+def test_priority_comes_from_the_manifest(runtime, crowd):
+    with runtime.db.read() as s:
         levels = dict(s.execute(select(HumanTask.id, HumanTask.priority)).all())
     assert {name: levels[task_id] for name, task_id in crowd.items()} == {"A": 4, "B": 1, "C": 2, "D": 1}
 

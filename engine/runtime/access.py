@@ -206,14 +206,14 @@ class Guard(Component):
         return task
 
     def case(self, session, directory, instance_id, user):
-        """(row, loaded version) of a case `user` may see (None: a trusted caller); else NotFound."""
+        """(row, deployed version) of a case `user` may see (None: a trusted caller); else NotFound."""
         row = load_row(session, _case_id(instance_id))
         if row is None:
             raise NotFound(f"no case {instance_id}")
-        loaded = self.catalog.get(row["definition_id"], session)
-        if user is not None and not can_see_case(session, directory, user, row, loaded.package.manifest):
+        deployed = self.catalog.get(row["definition_id"], session)
+        if user is not None and not can_see_case(session, directory, user, row, deployed.package.manifest):
             raise NotFound(f"no case {instance_id}")
-        return row, loaded
+        return row, deployed
 
     def check_can_work_on(self, user, task):
         """Forbidden unless `user` may complete the task: its assignee, or one of its pool while unclaimed."""

@@ -76,12 +76,12 @@ class InstanceCache:
 class Case:
     """One case inside one command: its row facts, definition, workflow and pending writes."""
 
-    def __init__(self, ctx, session, directory, row, loaded, workflow):
+    def __init__(self, ctx, session, directory, row, deployed, workflow):
         self.ctx = ctx
         self.session = session
         self.directory = directory
         self.row = row
-        self.loaded = loaded
+        self.deployed = deployed
         self.workflow = workflow
         self.events = []
         self.tasks_before = {t.id for t in spiff.ready_human_tasks(workflow)} if row.get("id") else set()
@@ -96,7 +96,7 @@ class Case:
     @property
     def package(self):
         """The package of the case's definition version."""
-        return self.loaded.package
+        return self.deployed.package
 
     def event(self, kind, actor=None, task=None, data=None, main=False):
         """Queue an append-only history event; the command's `main` one also records the data it changed."""
@@ -192,7 +192,7 @@ class Case:
     def _insert(self, values):
         """Insert a new instance row and learn its id."""
         result = self.conn.execute(INSTANCES.insert().values(
-            definition_id=self.loaded.definition_id, process_key=self.package.key, starter=self.row["starter"],
+            definition_id=self.deployed.definition_id, process_key=self.package.key, starter=self.row["starter"],
             started_at=self.ctx.clock.now(), lock_version=1, **values))
         self.row.update(id=result.inserted_primary_key[0], lock_version=1)
 

@@ -38,27 +38,28 @@ class Commands(Component):
         """
         with self.db.command() as session:
             directory = Directory(session)
-            loaded = self.catalog.get(self.catalog.active_id(session, process_key), session)
-            case = self.start_case(session, directory, loaded, user, data, input_errors=input_errors)
+            deployed = self.catalog.get(self.catalog.active_id(session, process_key), session)
+            case = self.start_case(session, directory, deployed, user, data, input_errors=input_errors)
         self.cache.put(case.row["id"], case.row["lock_version"], case.workflow)
         return case.row["id"]
 
-    def start_case(self, session, directory, loaded, user, data, scheduled=None, input_errors=None):
+    def start_case(self, session, directory, deployed, user, data, scheduled=None, input_errors=None):
         """Within a transaction: check, validate, create, run and save a new case (also for schedules)."""
-        if not directory.is_active(user) or not access.can_start(directory, user, loaded.package.manifest):
-            raise Forbidden(f"{user} may not start {loaded.package.key}")
-        form = loaded.package.start_form() or {}
+        if not directory.is_active(user) or not access.can_start(directory, user, deployed.package.manifest):
+            raise Forbidden(f"{user} may not start {deployed.package.key}")
+        form = deployed.package.start_form() or {}
         schema = form.get("schema")
         clean = validate_form(schema, data, form.get("rules"), self.ctx.rule_names({"starter": user}, directory),
-                              loaded.package.manifest.get("start_form"), input_errors=input_errors)
-        uniqueness.check_start(session, loaded.package, clean)
+                              deployed.package.manifest.get("start_form"), input_errors=input_errors)
+        uniqueness.check_start(session, deployed.package, clean)
         uploads = files.check_form_files(session, schema, clean, user)
-        workflow = self.ctx.codec.new(loaded.spec, loaded.subprocess_specs)
+        workflow = self.ctx.codec.new(deployed.spec, deployed.subprocess_specs)
         start_data = dict(clean, starter=user, starter_name=directory.user(user).name)
         for task in workflow.get_tasks(state=spiff.TaskState.READY):
             task.data.update(copy.deepcopy(start_data))
-        case = Case(self.ctx, session, directory, {"id": None, "status": "running", "starter": user}, loaded, workflow)
-        details = {"version": loaded.version, "form": clean}
+        fresh = {"id": None, "status": "running", "starter": user}
+        case = Case(self.ctx, session, directory, fresh, deployed, workflow)
+        details = {"version": deployed.version, "form": clean}
         if scheduled:
             details["scheduled_by"] = scheduled
         case.event("instance_started", actor=user, data=details, main=True)
@@ -116,18 +117,18 @@ class Commands(Component):
             task = self.guard.task(session, directory, task_id, user)
             self.guard.check_can_work_on(user, task)
             row = task_case_row(task)
-            loaded = self.catalog.get(row["definition_id"], session)
+            deployed = self.catalog.get(row["definition_id"], session)
             workflow = load_workflow(self.ctx, session, row)
-            case = Case(self.ctx, session, directory, row, loaded, workflow)
+            case = Case(self.ctx, session, directory, row, deployed, workflow)
             case.done_by = (str(task_id), user)
             with self.cache.kept_on_error(row["id"], row["lock_version"], workflow):
                 spiff_task = spiff.find_task(workflow, task_id)
                 if not spiff.is_ready(spiff_task):
                     raise Conflict(f"task {task_id} is no longer waiting; reload the case")
-                form = loaded.package.form_for(task["task_key"]) or {}
+                form = deployed.package.form_for(task["task_key"]) or {}
                 schema = form.get("schema")
                 clean = validate_form(schema, data, form.get("rules"), self.ctx.rule_names(spiff_task.data, directory),
-                                      loaded.package.task(task["task_key"]).get("form"), input_errors=input_errors)
+                                      deployed.package.task(task["task_key"]).get("form"), input_errors=input_errors)
                 uploads = files.check_form_files(session, schema, clean, user, row["id"])
             spiff_task.data.update(copy.deepcopy(clean))
             info = spiff.task_info(spiff_task)
@@ -146,13 +147,13 @@ class Commands(Component):
         """Cancel a running case (its starter, or a supervisor of the procedure)."""
         with self.db.command() as session:
             directory = Directory(session)
-            row, loaded = self.guard.case(session, directory, instance_id, user)
-            if not access.can_cancel(directory, user, row, loaded.package.manifest):
+            row, deployed = self.guard.case(session, directory, instance_id, user)
+            if not access.can_cancel(directory, user, row, deployed.package.manifest):
                 raise Forbidden(f"{user} may not cancel case {instance_id}")
             if row["status"] != "running":
                 raise NotReady(f"case {instance_id} is already {row['status']}")
             workflow = load_workflow(self.ctx, session, row)
-            case = Case(self.ctx, session, directory, row, loaded, workflow)
+            case = Case(self.ctx, session, directory, row, deployed, workflow)
             spiff.cancel(workflow)
             row["status"] = "cancelled"
             case.event("instance_cancelled", actor=user, data={"reason": reason or ""}, main=True)

@@ -33,9 +33,9 @@ class Incidents(Component):
         """{incidents, can_retry} of a case `user` may see (NotFound otherwise): what the case page shows."""
         with self.db.read() as session:
             directory = Directory(session)
-            row, loaded = self.guard.case(session, directory, instance_id, user)
+            row, deployed = self.guard.case(session, directory, instance_id, user)
             found = _open(session, instance_id=row["id"]) if row["status"] == "running" else []
-            allowed = directory.is_active(user) and access.is_supervisor(directory, user, loaded.package.manifest)
+            allowed = directory.is_active(user) and access.is_supervisor(directory, user, deployed.package.manifest)
         return {"incidents": found, "can_retry": bool(found) and allowed}
 
     def retry_incident(self, instance_id, incident_id, user):
@@ -46,9 +46,9 @@ class Incidents(Component):
         """
         with self.db.write() as session:
             directory = Directory(session)
-            row, loaded = self.guard.case(session, directory, instance_id, user)
-            if not directory.is_active(user) or not access.is_supervisor(directory, user, loaded.package.manifest):
-                raise Forbidden(f"{user} does not supervise {loaded.package.key}, so may not retry its incidents")
+            row, deployed = self.guard.case(session, directory, instance_id, user)
+            if not directory.is_active(user) or not access.is_supervisor(directory, user, deployed.package.manifest):
+                raise Forbidden(f"{user} does not supervise {deployed.package.key}, so may not retry its incidents")
             if row["status"] != "running":
                 raise NotReady(f"case {row['id']} is {row['status']}; only a running case's incident can be retried")
             incident = _incident(session, row["id"], incident_id)

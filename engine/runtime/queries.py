@@ -134,24 +134,24 @@ class Queries(Component):
             directory = Directory(session)
             if not directory.is_active(user):
                 return []
-            loaded = [self.catalog.get(r.id, session) for r in session.execute(active_definitions())
+            deployed = [self.catalog.get(r.id, session) for r in session.execute(active_definitions())
                       if access.can_start(directory, user, r.manifest)]
-        return [_procedure(version) | {"has_form": bool(_fields(version.package.start_form()))} for version in loaded]
+        return [_procedure(version) | {"has_form": bool(_fields(version.package.start_form()))} for version in deployed]
 
     def start_form(self, process_key, user, language="en"):
         """The start form of a procedure's active version, for a user who may start it (else NotFound)."""
         with self.db.read() as session:
             directory = Directory(session)
-            loaded = self.catalog.get(self.catalog.active_id(session, process_key), session)
-            if not directory.is_active(user) or not access.can_start(directory, user, loaded.package.manifest):
+            deployed = self.catalog.get(self.catalog.active_id(session, process_key), session)
+            if not directory.is_active(user) or not access.can_start(directory, user, deployed.package.manifest):
                 raise NotFound(f"no procedure {process_key!r} is deployed")
-            form = loaded.package.start_form() or {}
+            form = deployed.package.start_form() or {}
             schema = resolve_choices(form.get("schema"), self.ctx.rule_names({"starter": user}, directory))
-        return _procedure(loaded) | {
-            "title": form.get("title") or loaded.package.manifest["name"],
+        return _procedure(deployed) | {
+            "title": form.get("title") or deployed.package.manifest["name"],
             "schema": schema,
             "instructions": render(pick_language(form.get("instructions"), language), {}),
-            "searchable": list(loaded.package.manifest.get("searchable") or [])}
+            "searchable": list(deployed.package.manifest.get("searchable") or [])}
 
     def requests(self, user, *, status=None, page=1, per_page=50):
         """The cases the user started, newest first, each with the people it waits for."""
@@ -240,10 +240,10 @@ class Queries(Component):
             return [dict(r._mapping) for r in session.execute(active_definitions())]
 
 
-def _procedure(loaded):
+def _procedure(deployed):
     """Key, version, name and description of a deployed version."""
-    manifest = loaded.package.manifest
-    return {"key": loaded.package.key, "version": loaded.version, "name": manifest["name"],
+    manifest = deployed.package.manifest
+    return {"key": deployed.package.key, "version": deployed.version, "name": manifest["name"],
             "description": manifest["description"]}
 
 

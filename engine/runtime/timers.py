@@ -167,8 +167,8 @@ class Timers(Component):
             if not _mark_fired(session, timer, now, strict=False):
                 return
             if timer.kind == "start":
-                loaded = self.catalog.get(self.catalog.active_id(session, timer.process_key), session)
-                schedules.rearm(session, loaded, timer, now)
+                deployed = self.catalog.get(self.catalog.active_id(session, timer.process_key), session)
+                schedules.rearm(session, deployed, timer, now)
                 return
             session.add(Event(instance_id=timer.instance_id, at=now, actor=None, kind="incident",
                               task_id=timer.task_id if timer.kind == "bpmn" else timer.human_task_id,
@@ -183,9 +183,9 @@ class Timers(Component):
         if row is None or row["status"] != "running":
             return None
         directory = Directory(session)
-        loaded = self.catalog.get(row["definition_id"], session)
+        deployed = self.catalog.get(row["definition_id"], session)
         workflow = load_workflow(self.ctx, session, row)
-        case = Case(self.ctx, session, directory, row, loaded, workflow)
+        case = Case(self.ctx, session, directory, row, deployed, workflow)
         if timer.kind == "sla":
             self._breach(session, case, timer, now)
             return case
@@ -201,12 +201,12 @@ class Timers(Component):
     def _scheduled_start(self, session, timer):
         """A timer start event fell due: start a case as the manifest's schedule says, arm the next one."""
         directory = Directory(session)
-        loaded = self.catalog.get(self.catalog.active_id(session, timer.process_key), session)
-        rule = loaded.package.manifest.get("schedule") or {}
+        deployed = self.catalog.get(self.catalog.active_id(session, timer.process_key), session)
+        rule = deployed.package.manifest.get("schedule") or {}
         starter = sandbox.evaluate(rule.get("as") or "None", directory.functions(), self.settings.script_time_limit)
-        case = self.commands.start_case(session, directory, loaded, starter, rule.get("data") or {},
+        case = self.commands.start_case(session, directory, deployed, starter, rule.get("data") or {},
                                         scheduled=timer.task_id)
-        schedules.rearm(session, loaded, timer, self.clock.now())
+        schedules.rearm(session, deployed, timer, self.clock.now())
         return case
 
     def _breach(self, session, case, timer, now):

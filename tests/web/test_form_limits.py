@@ -13,14 +13,14 @@ NOTE = "    note: {type: string, x-widget: textarea, x-label: {en: Note, zh-Hant
 
 
 @pytest.fixture
-def expense(rt, tmp_path):
+def expense(runtime, tmp_path):
     """The test expense package with a multi-line field that sets no maxLength on its start form."""
     package = tmp_path / "expense"
     shutil.copytree(PACKAGES / "expense", package)
     form = package / "forms" / "claim.yaml"
     form.write_text(form.read_text(encoding="utf-8") + NOTE, encoding="utf-8")
-    rt.deploy([package])
-    return rt
+    runtime.deploy([package])
+    return runtime
 
 
 def control(page, name):

@@ -18,12 +18,12 @@ PUBLIC = ("task", "task_page", "case", "task_actions", "draft", "candidates", "a
 
 
 @pytest.fixture
-def calls(rt):
+def calls(runtime):
     """The names of the runtime methods called, in order (the methods still run)."""
     made = []
     for name in PUBLIC:
-        method = getattr(rt, name)
-        setattr(rt, name, _recording(made, name, method))
+        method = getattr(runtime, name)
+        setattr(runtime, name, _recording(made, name, method))
     return made
 
 
@@ -43,9 +43,9 @@ def _task_calls(made):
 
 
 @pytest.mark.parametrize("user", ["ops.wang", "proc.chou", "ops.lin", "ceo.lee"])
-def test_the_task_page_calls_the_runtime_once(rt, login, calls, user):
+def test_the_task_page_calls_the_runtime_once(runtime, login, calls, user):
     """The assignee, a supervisor (who also gets candidates and repair facts) and the starter alike."""
-    task_id = rt.case(start_purchase(rt))["tasks"][0]["id"]
+    task_id = runtime.case(start_purchase(runtime))["tasks"][0]["id"]
     client = login(user)
     calls.clear()
     response = client.get(f"/tasks/{task_id}")
@@ -53,9 +53,9 @@ def test_the_task_page_calls_the_runtime_once(rt, login, calls, user):
     assert _task_calls(calls) == ["task_page"]
 
 
-def test_a_refused_submission_is_one_complete_call_then_the_page(rt, login, calls):
+def test_a_refused_submission_is_one_complete_call_then_the_page(runtime, login, calls):
     """Letters in a number and a missing choice are reported together by the engine's one answer."""
-    task_id = rt.case(start_purchase(rt))["tasks"][0]["id"]
+    task_id = runtime.case(start_purchase(runtime))["tasks"][0]["id"]
     client = login("ops.wang")
     calls.clear()
     response = client.post(f"/tasks/{task_id}", data={"action": "complete", "head_comment": ""})
@@ -63,11 +63,11 @@ def test_a_refused_submission_is_one_complete_call_then_the_page(rt, login, call
     assert _task_calls(calls) == ["task", "complete", "task_page"]
 
 
-def test_the_task_page_is_one_read_transaction(rt):
+def test_the_task_page_is_one_read_transaction(runtime):
     """task_page opens exactly one unit of work, a read."""
-    task_id = rt.case(start_purchase(rt))["tasks"][0]["id"]
+    task_id = runtime.case(start_purchase(runtime))["tasks"][0]["id"]
     opened = []
-    read, write, command = rt.db.read, rt.db.write, rt.db.command
+    read, write, command = runtime.db.read, runtime.db.write, runtime.db.command
 
     def counted(kind, scope):
         @contextlib.contextmanager
@@ -77,10 +77,11 @@ def test_the_task_page_is_one_read_transaction(rt):
                 yield session
         return unit
 
-    rt.db.read, rt.db.write, rt.db.command = counted("read", read), counted("write", write), counted("command", command)
+    db = runtime.db
+    db.read, db.write, db.command = counted("read", read), counted("write", write), counted("command", command)
     try:
-        page = rt.task_page(task_id, "proc.chou", "en")
+        page = runtime.task_page(task_id, "proc.chou", "en")
     finally:
-        rt.db.read, rt.db.write, rt.db.command = read, write, command
+        db.read, db.write, db.command = read, write, command
     assert opened == ["read"]
     assert page["case"]["id"] and page["actions"]["can_reassign"] is True and page["candidates"]
