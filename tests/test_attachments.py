@@ -25,7 +25,7 @@ FILE_FIELDS = """    receipt: {type: string, x-widget: file, x-label: {en: Recei
 
 
 @pytest.fixture
-def runtime(db_url, clock, tmp_path):
+def deployed(db_url, clock, tmp_path):
     """A runtime whose uploads go to tmp_path/files (at most 4 KiB each), with a file-field expense package."""
     runtime = make_runtime(db_url, clock, attachments_path=str(tmp_path / "files"), max_attachment_bytes=4096)
     package = tmp_path / "expense"
@@ -55,33 +55,33 @@ def row(runtime, attachment_id):
         return found.instance_id, found.task_id, found.field
 
 
-def test_a_pending_upload_is_stored_under_its_id_and_only_its_uploader_reads_it(runtime):
-    meta = upload(runtime, "sales.tseng")
+def test_a_pending_upload_is_stored_under_its_id_and_only_its_uploader_reads_it(deployed):
+    meta = upload(deployed, "sales.tseng")
     assert len(meta["id"]) == 32 and meta["instance_id"] is None and meta["task_id"] is None
     assert (meta["filename"], meta["content_type"], meta["size"]) == ("receipt.pdf", "application/pdf", len(PDF))
     assert meta["sha256"] == hashlib.sha256(PDF).hexdigest()
-    assert (meta["uploaded_by"], meta["uploaded_at"]) == ("sales.tseng", runtime.clock.now())
-    assert stored_files(runtime) == [f"{meta['id'][:2]}/{meta['id']}"]
-    got, path = runtime.attachment(meta["id"], "sales.tseng")
+    assert (meta["uploaded_by"], meta["uploaded_at"]) == ("sales.tseng", deployed.clock.now())
+    assert stored_files(deployed) == [f"{meta['id'][:2]}/{meta['id']}"]
+    got, path = deployed.attachment(meta["id"], "sales.tseng")
     assert got == meta and path.is_absolute() and path.read_bytes() == PDF
     for other in ("sales.yeh", "ops.wang", "it.wu"):
         with pytest.raises(NotFound):
-            runtime.attachment(meta["id"], other)
+            deployed.attachment(meta["id"], other)
     for bad_id in ("../../etc/passwd", "0" * 32, meta["id"].upper(), None):
         with pytest.raises(NotFound):
-            runtime.attachment(bad_id, "sales.tseng")
+            deployed.attachment(bad_id, "sales.tseng")
 
 
-def test_too_large_and_empty_files_are_refused_and_leave_nothing(runtime):
+def test_too_large_and_empty_files_are_refused_and_leave_nothing(deployed):
     with pytest.raises(ValidationFailed) as info:
-        upload(runtime, "sales.tseng", b"x" * 4097)
+        upload(deployed, "sales.tseng", b"x" * 4097)
     assert info.value.errors == {"file": "is larger than 0.00391 MB"}
     with pytest.raises(ValidationFailed) as info:
-        upload(runtime, "sales.tseng", b"")
+        upload(deployed, "sales.tseng", b"")
     assert info.value.errors == {"file": "is empty"}
-    assert stored_files(runtime) == []
-    upload(runtime, "sales.tseng", b"x" * 4096)
-    with runtime.db.read() as s:
+    assert stored_files(deployed) == []
+    upload(deployed, "sales.tseng", b"x" * 4096)
+    with deployed.db.read() as s:
         assert len(s.scalars(select(Attachment)).all()) == 1
 
 
@@ -121,139 +121,139 @@ def test_content_types_are_cleaned(given, kept):
     assert clean_content_type(given) == kept
 
 
-def test_a_traversing_name_stays_in_the_row_never_in_the_path(runtime):
-    meta = upload(runtime, "sales.tseng", name="../../../../tmp/owned.pdf")
+def test_a_traversing_name_stays_in_the_row_never_in_the_path(deployed):
+    meta = upload(deployed, "sales.tseng", name="../../../../tmp/owned.pdf")
     assert meta["filename"] == "owned.pdf"
-    _, path = runtime.attachment(meta["id"], "sales.tseng")
-    assert path.parent.parent == Path(runtime.settings.attachments_path).resolve()
+    _, path = deployed.attachment(meta["id"], "sales.tseng")
+    assert path.parent.parent == Path(deployed.settings.attachments_path).resolve()
     assert path.name == meta["id"]
 
 
-def test_uploads_to_a_case_follow_who_sees_it_and_are_in_its_history(runtime):
-    case = runtime.start("expense", "sales.tseng", CLAIM)
-    meta = upload(runtime, "sales.yeh", name="bank-slip.pdf", instance_id=case)
+def test_uploads_to_a_case_follow_who_sees_it_and_are_in_its_history(deployed):
+    case = deployed.start("expense", "sales.tseng", CLAIM)
+    meta = upload(deployed, "sales.yeh", name="bank-slip.pdf", instance_id=case)
     assert meta["instance_id"] == case
-    history = runtime.case(case)["history"]
+    history = deployed.case(case)["history"]
     assert (history[-1]["kind"], history[-1]["actor"]) == ("attachment_added", "sales.yeh")
     assert history[-1]["data"] == {"id": meta["id"], "filename": "bank-slip.pdf", "size": len(PDF)}
     for reader in ("sales.tseng", "sales.yeh", "ops.wang"):
-        assert runtime.attachment(meta["id"], reader)[0]["id"] == meta["id"]
+        assert deployed.attachment(meta["id"], reader)[0]["id"] == meta["id"]
     with pytest.raises(NotFound):
-        runtime.attachment(meta["id"], "wh.kao")
-    assert [a["id"] for a in runtime.case(case, "sales.tseng", "en")["attachments"]] == [meta["id"]]
+        deployed.attachment(meta["id"], "wh.kao")
+    assert [a["id"] for a in deployed.case(case, "sales.tseng", "en")["attachments"]] == [meta["id"]]
     with pytest.raises(NotFound):
-        upload(runtime, "wh.kao", instance_id=case)
+        upload(deployed, "wh.kao", instance_id=case)
     with pytest.raises(NotFound):
-        upload(runtime, "sales.tseng", instance_id=999_999)
+        upload(deployed, "sales.tseng", instance_id=999_999)
     with pytest.raises(Forbidden):
-        upload(runtime, "nobody")
-    runtime.cancel(case, "sales.tseng")
+        upload(deployed, "nobody")
+    deployed.cancel(case, "sales.tseng")
     with pytest.raises(NotReady, match="cancelled"):
-        upload(runtime, "sales.tseng", instance_id=case)
-    assert len(stored_files(runtime)) == 1
+        upload(deployed, "sales.tseng", instance_id=case)
+    assert len(stored_files(deployed)) == 1
 
 
-def test_file_fields_link_pending_uploads_on_start(runtime):
-    receipt = upload(runtime, "sales.tseng")
-    first, second = upload(runtime, "sales.tseng", name="a.pdf"), upload(runtime, "sales.tseng", name="b.pdf")
-    case = runtime.start("expense", "sales.tseng",
-                         dict(CLAIM, receipt=receipt["id"], extras=[first["id"], second["id"]]))
-    assert row(runtime, receipt["id"]) == (case, None, "receipt")
-    assert row(runtime, first["id"]) == row(runtime, second["id"]) == (case, None, "extras")
-    assert runtime.case(case)["data"]["receipt"] == receipt["id"]
-    assert runtime.attachment(receipt["id"], "sales.yeh")[0]["instance_id"] == case
+def test_file_fields_link_pending_uploads_on_start(deployed):
+    receipt = upload(deployed, "sales.tseng")
+    first, second = upload(deployed, "sales.tseng", name="a.pdf"), upload(deployed, "sales.tseng", name="b.pdf")
+    case = deployed.start("expense", "sales.tseng",
+                          dict(CLAIM, receipt=receipt["id"], extras=[first["id"], second["id"]]))
+    assert row(deployed, receipt["id"]) == (case, None, "receipt")
+    assert row(deployed, first["id"]) == row(deployed, second["id"]) == (case, None, "extras")
+    assert deployed.case(case)["data"]["receipt"] == receipt["id"]
+    assert deployed.attachment(receipt["id"], "sales.yeh")[0]["instance_id"] == case
     with pytest.raises(NotFound):
-        runtime.attachment(receipt["id"], "wh.kao")
-    view = runtime.case(case, "sales.tseng", "en")
+        deployed.attachment(receipt["id"], "wh.kao")
+    view = deployed.case(case, "sales.tseng", "en")
     assert {a["id"]: a["field"] for a in view["attachments"]} == {receipt["id"]: "receipt", first["id"]: "extras",
                                                                    second["id"]: "extras"}
 
 
-def test_file_fields_refuse_what_is_not_the_submitters_own_pending_upload(runtime):
-    someone_elses = upload(runtime, "sales.lu")
-    mine = upload(runtime, "sales.tseng")
-    used = runtime.start("expense", "sales.tseng", dict(CLAIM, receipt=mine["id"]))
+def test_file_fields_refuse_what_is_not_the_submitters_own_pending_upload(deployed):
+    someone_elses = upload(deployed, "sales.lu")
+    mine = upload(deployed, "sales.tseng")
+    used = deployed.start("expense", "sales.tseng", dict(CLAIM, receipt=mine["id"]))
     for data, field in ((dict(CLAIM, receipt="f" * 32), "receipt"), (dict(CLAIM, receipt=someone_elses["id"]),
                                                                       "receipt"),
                         (dict(CLAIM, receipt=mine["id"]), "receipt"),
                         (dict(CLAIM, extras=[someone_elses["id"], "nonsense"]), "extras")):
         with pytest.raises(ValidationFailed) as info:
-            runtime.start("expense", "sales.tseng", data)
+            deployed.start("expense", "sales.tseng", data)
         assert info.value.errors == {field: "unknown attachment"}
-    assert row(runtime, someone_elses["id"]) == (None, None, None)
-    assert row(runtime, mine["id"]) == (used, None, "receipt")
-    with runtime.db.read() as s:
+    assert row(deployed, someone_elses["id"]) == (None, None, None)
+    assert row(deployed, mine["id"]) == (used, None, "receipt")
+    with deployed.db.read() as s:
         assert s.scalar(select(Event.instance_id).where(Event.kind == "instance_started").order_by(Event.id.desc())
                         .limit(1)) == used
 
 
-def test_file_fields_on_completion_keep_linked_files_and_link_new_ones(runtime):
-    first = upload(runtime, "sales.tseng")
-    case = runtime.start("expense", "sales.tseng", dict(CLAIM, receipt=first["id"]))
-    runtime.complete(open_tasks(runtime, case)["approve"].id, "sales.yeh", {"decision": "reject"})
-    revise = open_tasks(runtime, case)["revise"].id
-    stray = upload(runtime, "sales.yeh")
+def test_file_fields_on_completion_keep_linked_files_and_link_new_ones(deployed):
+    first = upload(deployed, "sales.tseng")
+    case = deployed.start("expense", "sales.tseng", dict(CLAIM, receipt=first["id"]))
+    deployed.complete(open_tasks(deployed, case)["approve"].id, "sales.yeh", {"decision": "reject"})
+    revise = open_tasks(deployed, case)["revise"].id
+    stray = upload(deployed, "sales.yeh")
     with pytest.raises(ValidationFailed) as info:
-        runtime.complete(revise, "sales.tseng", dict(CLAIM, receipt=first["id"], extras=[stray["id"]]))
+        deployed.complete(revise, "sales.tseng", dict(CLAIM, receipt=first["id"], extras=[stray["id"]]))
     assert info.value.errors == {"extras": "unknown attachment"}
-    second = upload(runtime, "sales.tseng", name="corrected.pdf")
-    runtime.complete(revise, "sales.tseng", dict(CLAIM, receipt=first["id"], extras=[second["id"]]))
-    assert row(runtime, first["id"]) == (case, None, "receipt")
-    assert row(runtime, second["id"]) == (case, revise, "extras")
-    other = runtime.start("expense", "sales.tseng", CLAIM)
-    runtime.complete(open_tasks(runtime, other)["approve"].id, "sales.yeh", {"decision": "reject"})
+    second = upload(deployed, "sales.tseng", name="corrected.pdf")
+    deployed.complete(revise, "sales.tseng", dict(CLAIM, receipt=first["id"], extras=[second["id"]]))
+    assert row(deployed, first["id"]) == (case, None, "receipt")
+    assert row(deployed, second["id"]) == (case, revise, "extras")
+    other = deployed.start("expense", "sales.tseng", CLAIM)
+    deployed.complete(open_tasks(deployed, other)["approve"].id, "sales.yeh", {"decision": "reject"})
     with pytest.raises(ValidationFailed) as info:
-        runtime.complete(open_tasks(runtime, other)["revise"].id, "sales.tseng", dict(CLAIM, receipt=first["id"]))
+        deployed.complete(open_tasks(deployed, other)["revise"].id, "sales.tseng", dict(CLAIM, receipt=first["id"]))
     assert info.value.errors == {"receipt": "unknown attachment"}
 
 
-def test_procurement_invoice_scan_is_linked_to_the_invoice_task(runtime):
-    runtime.deploy([PROCESSES / "procurement"])
+def test_procurement_invoice_scan_is_linked_to_the_invoice_task(deployed):
+    deployed.deploy([PROCESSES / "procurement"])
     scenario = yaml.safe_load((PROCESSES / "procurement" / "scenarios" / "01-small-office-purchase-paid.yaml")
                               .read_text(encoding="utf-8"))
-    case = runtime.start("procurement", scenario["start"]["as"], scenario["start"]["data"])
+    case = deployed.start("procurement", scenario["start"]["as"], scenario["start"]["data"])
     scan = None
     for step in (s for s in scenario["steps"] if "complete" in s):
         data = dict(step["data"])
-        task = open_tasks(runtime, case)[step["complete"]]
+        task = open_tasks(deployed, case)[step["complete"]]
         if step["complete"] == "match_invoice":
-            scan = upload(runtime, step["as"], name="KT48201937.pdf")
+            scan = upload(deployed, step["as"], name="KT48201937.pdf")
             data["invoice_scan"] = scan["id"]
-        runtime.complete(task.id, step["as"], data)
+        deployed.complete(task.id, step["as"], data)
         if scan and step["complete"] == "match_invoice":
-            assert row(runtime, scan["id"]) == (case, task.id, "invoice_scan")
-    view = runtime.case(case, "ops.chen", "en")
+            assert row(deployed, scan["id"]) == (case, task.id, "invoice_scan")
+    view = deployed.case(case, "ops.chen", "en")
     assert view["status"] == "completed" and view["data"]["invoice_scan"] == scan["id"]
     assert [a["filename"] for a in view["attachments"]] == ["KT48201937.pdf"]
-    with runtime.db.read() as s:
+    with deployed.db.read() as s:
         assert s.scalar(select(HumanTask.id).where(HumanTask.instance_id == case)) is None
 
 
-def test_uploads_no_form_took_are_purged_after_a_day(runtime, clock):
+def test_uploads_no_form_took_are_purged_after_a_day(deployed, clock):
     from datetime import timedelta
 
-    waiting = upload(runtime, "sales.tseng")
-    case = runtime.start("expense", "sales.tseng", {"purpose": "Taxi fare", "amount": 300, "receipt": waiting["id"]})
-    abandoned = upload(runtime, "sales.tseng", name="never-sent.pdf")
+    waiting = upload(deployed, "sales.tseng")
+    case = deployed.start("expense", "sales.tseng", {"purpose": "Taxi fare", "amount": 300, "receipt": waiting["id"]})
+    abandoned = upload(deployed, "sales.tseng", name="never-sent.pdf")
     clock.advance(timedelta(hours=23))
-    assert runtime.purge_pending_uploads() == 0
+    assert deployed.purge_pending_uploads() == 0
     clock.advance(timedelta(hours=2))
-    assert runtime.purge_pending_uploads() == 1
+    assert deployed.purge_pending_uploads() == 1
     with pytest.raises(NotFound):
-        runtime.attachment(abandoned["id"], "sales.tseng")
-    assert stored_files(runtime) == [f"{waiting['id'][:2]}/{waiting['id']}"]
-    assert runtime.attachment(waiting["id"], "sales.tseng")[0]["instance_id"] == case
+        deployed.attachment(abandoned["id"], "sales.tseng")
+    assert stored_files(deployed) == [f"{waiting['id'][:2]}/{waiting['id']}"]
+    assert deployed.attachment(waiting["id"], "sales.tseng")[0]["instance_id"] == case
 
 
-def test_one_user_may_not_pile_up_uploads(runtime, monkeypatch):
+def test_one_user_may_not_pile_up_uploads(deployed, monkeypatch):
     from engine.runtime import attachments
 
     monkeypatch.setattr(attachments, "MAX_PENDING_PER_USER", 2)
-    upload(runtime, "sales.tseng")
-    upload(runtime, "sales.tseng")
+    upload(deployed, "sales.tseng")
+    upload(deployed, "sales.tseng")
     with pytest.raises(ValidationFailed, match="wait for a form already"):
-        upload(runtime, "sales.tseng")
-    upload(runtime, "sales.lu")  # the limit is per user
+        upload(deployed, "sales.tseng")
+    upload(deployed, "sales.lu")  # the limit is per user
 
 
 def test_file_widgets_on_array_items_are_file_fields_too():

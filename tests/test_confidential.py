@@ -7,7 +7,7 @@ from tests.test_runtime import open_tasks
 
 
 @pytest.fixture
-def runtime(runtime):
+def deployed(runtime):
     """Runtime with the confidential appraisal package deployed."""
     runtime.deploy([PACKAGES / "appraisal"])
     return runtime
@@ -22,27 +22,27 @@ def sees(runtime, case, user):
     return True
 
 
-def test_only_hr_the_employee_and_the_manager_see_the_case(runtime):
-    case = runtime.start("appraisal", "hr.yang", {"employee": "sales.lu"})
-    runtime.complete(open_tasks(runtime, case)["self_assess"].id, "sales.lu", {"self_score": 4})
-    kpi = open_tasks(runtime, case)["supply_kpis"]
-    assert runtime.task(kpi.id, "ops.lin")["task_key"] == "supply_kpis"
-    runtime.complete(kpi.id, "ops.lin", {"kpi_attainment": 96.5})
-    allowed = {u: sees(runtime, case, u) for u in ("hr.yang", "hr.liu", "sales.lu", "sales.yeh", "ops.lin",
+def test_only_hr_the_employee_and_the_manager_see_the_case(deployed):
+    case = deployed.start("appraisal", "hr.yang", {"employee": "sales.lu"})
+    deployed.complete(open_tasks(deployed, case)["self_assess"].id, "sales.lu", {"self_score": 4})
+    kpi = open_tasks(deployed, case)["supply_kpis"]
+    assert deployed.task(kpi.id, "ops.lin")["task_key"] == "supply_kpis"
+    deployed.complete(kpi.id, "ops.lin", {"kpi_attainment": 96.5})
+    allowed = {u: sees(deployed, case, u) for u in ("hr.yang", "hr.liu", "sales.lu", "sales.yeh", "ops.lin",
                                               "ops.wang", "it.wu", "sales.tseng", "ceo.lee")}
     assert allowed == {"hr.yang": True, "hr.liu": True, "sales.lu": True, "sales.yeh": True, "ops.lin": False,
                        "ops.wang": False, "it.wu": False, "sales.tseng": False, "ceo.lee": False}
 
 
-def test_outsiders_cannot_reach_its_tasks_and_hr_supervises(runtime):
-    case = runtime.start("appraisal", "hr.yang", {"employee": "sales.lu"})
-    task_id = open_tasks(runtime, case)["self_assess"].id
+def test_outsiders_cannot_reach_its_tasks_and_hr_supervises(deployed):
+    case = deployed.start("appraisal", "hr.yang", {"employee": "sales.lu"})
+    task_id = open_tasks(deployed, case)["self_assess"].id
     for outsider in ("ops.wang", "it.wu"):
         with pytest.raises(NotFound):
-            runtime.task(task_id, outsider)
+            deployed.task(task_id, outsider)
         with pytest.raises(NotFound):
-            runtime.reassign(task_id, outsider, "sales.tseng")
-    runtime.reassign(task_id, "hr.liu", "sales.lu")
+            deployed.reassign(task_id, outsider, "sales.tseng")
+    deployed.reassign(task_id, "hr.liu", "sales.lu")
 
 
 def test_a_viewer_expression_that_does_not_compile_is_located(tmp_path):

@@ -19,7 +19,7 @@ from tests.conftest import PACKAGES
 
 
 @pytest.fixture
-def runtime(runtime):
+def deployed(runtime):
     """Runtime with the one-hour `wait` package deployed."""
     runtime.deploy([PACKAGES / "wait"])
     return runtime
@@ -31,18 +31,18 @@ def _pending(runtime):
         return session.scalar(select(func.count()).select_from(Timer).where(Timer.fired_at.is_(None)))
 
 
-def test_once_fires_every_due_timer_beyond_one_batch(runtime):
-    for _ in range(runtime.settings.worker_batch * 2 + 20):
-        runtime.start("wait", "sales.lu", {})
-    runtime.clock.advance(timedelta(hours=1, seconds=1))
-    assert runtime.run_worker(once=True) == 120
-    assert _pending(runtime) == 0
+def test_once_fires_every_due_timer_beyond_one_batch(deployed):
+    for _ in range(deployed.settings.worker_batch * 2 + 20):
+        deployed.start("wait", "sales.lu", {})
+    deployed.clock.advance(timedelta(hours=1, seconds=1))
+    assert deployed.run_worker(once=True) == 120
+    assert _pending(deployed) == 0
 
 
-def test_once_leaves_a_heartbeat_like_the_running_worker(runtime):
-    assert runtime.health()["worker"] is None
-    runtime.run_worker(once=True)
-    assert runtime.health()["status"] == "ok"
+def test_once_leaves_a_heartbeat_like_the_running_worker(deployed):
+    assert deployed.health()["worker"] is None
+    deployed.run_worker(once=True)
+    assert deployed.health()["status"] == "ok"
 
 
 def _ticking(folder):
@@ -89,12 +89,12 @@ class FailsOnce(ManualClock):
         return super().now()
 
 
-def test_a_fault_in_a_poll_is_logged_in_one_line_and_the_worker_goes_on(runtime, caplog):
-    runtime.start("wait", "sales.lu", {})
-    runtime.clock = FailsOnce(runtime.clock.now() + timedelta(hours=1, seconds=1))
+def test_a_fault_in_a_poll_is_logged_in_one_line_and_the_worker_goes_on(deployed, caplog):
+    deployed.start("wait", "sales.lu", {})
+    deployed.clock = FailsOnce(deployed.clock.now() + timedelta(hours=1, seconds=1))
     deadline = time.monotonic() + 30
     with caplog.at_level(logging.WARNING, logger="engine.runtime.timers"):
-        fired = runtime.run_worker(stop=lambda: runtime.fired_total > 0 or time.monotonic() > deadline)
+        fired = deployed.run_worker(stop=lambda: deployed.fired_total > 0 or time.monotonic() > deadline)
     assert fired == 1
     assert [r.getMessage() for r in caplog.records] == [
         "worker poll failed, polling again in 0.05 s: RuntimeError: injected fault"]

@@ -35,7 +35,7 @@ def expense_copy(tmp_path, approve_priority=PRIORITIES, pay_priority="    priori
 
 
 @pytest.fixture
-def runtime(runtime, tmp_path):
+def deployed(runtime, tmp_path):
     """Runtime with the customised expense package deployed."""
     runtime.deploy([expense_copy(tmp_path)])
     return runtime
@@ -47,26 +47,26 @@ def claim(runtime, user, purpose, amount):
 
 
 @pytest.fixture
-def crowd(runtime):
+def crowd(deployed):
     """Four open tasks in fin.kuo's inbox (finance, department-head): two assigned to them, two unclaimed.
 
     Returns ({name: task id}, the moment the clock was left at): A overdue, B and D due within
     24 hours, C due later.
     """
-    start = runtime.clock.now()
-    a = claim(runtime, "fin.hsu", "Pump spare parts", 420)
-    runtime.clock.advance(timedelta(hours=1))
-    b = claim(runtime, "fin.cheng", "Server rack", 5000)
-    runtime.clock.advance(timedelta(hours=1))
-    c = claim(runtime, "sales.tseng", "Taxi to the pump station", 300)
-    runtime.complete(open_tasks(runtime, c)["approve"].id, "sales.yeh", {"decision": "approve"})
-    runtime.clock.advance(timedelta(hours=1, seconds=1))
-    assert runtime.fire_due_timers() == 1
-    runtime.clock.advance(timedelta(minutes=1))
-    d = claim(runtime, "ceo.lee", "Board dinner", 1500)
-    ids = {"A": open_tasks(runtime, a)["approve"].id, "B": open_tasks(runtime, b)["approve"].id,
-           "C": open_tasks(runtime, c)["pay"].id, "D": open_tasks(runtime, d)["approve"].id}
-    runtime.clock.advance(start + timedelta(days=2, minutes=30) - runtime.clock.now())
+    start = deployed.clock.now()
+    a = claim(deployed, "fin.hsu", "Pump spare parts", 420)
+    deployed.clock.advance(timedelta(hours=1))
+    b = claim(deployed, "fin.cheng", "Server rack", 5000)
+    deployed.clock.advance(timedelta(hours=1))
+    c = claim(deployed, "sales.tseng", "Taxi to the pump station", 300)
+    deployed.complete(open_tasks(deployed, c)["approve"].id, "sales.yeh", {"decision": "approve"})
+    deployed.clock.advance(timedelta(hours=1, seconds=1))
+    assert deployed.fire_due_timers() == 1
+    deployed.clock.advance(timedelta(minutes=1))
+    d = claim(deployed, "ceo.lee", "Board dinner", 1500)
+    ids = {"A": open_tasks(deployed, a)["approve"].id, "B": open_tasks(deployed, b)["approve"].id,
+           "C": open_tasks(deployed, c)["pay"].id, "D": open_tasks(deployed, d)["approve"].id}
+    deployed.clock.advance(start + timedelta(days=2, minutes=30) - deployed.clock.now())
     return ids
 
 
@@ -76,8 +76,8 @@ def names(page, crowd):
     return [by_id[t["id"]] for t in page["tasks"]]
 
 
-def test_inbox_page_counts_and_default_order(runtime, crowd):
-    page = runtime.inbox("fin.kuo")
+def test_inbox_page_counts_and_default_order(deployed, crowd):
+    page = deployed.inbox("fin.kuo")
     assert names(page, crowd) == ["A", "B", "D", "C"]
     assert page["counts"] == {"all": 4, "mine": 2, "unclaimed": 2, "overdue": 1, "due_soon": 2}
     assert (page["total"], page["page"], page["pages"], page["per_page"]) == (4, 1, 1, 50)
@@ -85,8 +85,8 @@ def test_inbox_page_counts_and_default_order(runtime, crowd):
     assert first["starter"] == "fin.hsu" and first["search"] == {"amount": 420, "purpose": "Pump spare parts"}
     assert (first["assignee"], first["role"], first["priority"], first["task_key"]) == ("fin.kuo", "department-head",
                                                                                         4, "approve")
-    assert first["due_at"] < runtime.clock.now() and first["created_at"].tzinfo is not None
-    empty = runtime.inbox("wh.kao")
+    assert first["due_at"] < deployed.clock.now() and first["created_at"].tzinfo is not None
+    empty = deployed.inbox("wh.kao")
     assert empty["tasks"] == [] and empty["total"] == 0 and empty["pages"] == 1
     assert empty["counts"] == {"all": 0, "mine": 0, "unclaimed": 0, "overdue": 0, "due_soon": 0}
 
@@ -102,8 +102,8 @@ def test_inbox_page_counts_and_default_order(runtime, crowd):
     ("requester", ["B", "A", "D", "C"]),  # Cheng, Hsu, Lee, Tseng
     ("-requester", ["C", "D", "A", "B"]),
 ])
-def test_inbox_page_sorts(runtime, crowd, sort, expected):
-    assert names(runtime.inbox("fin.kuo", sort=sort), crowd) == expected
+def test_inbox_page_sorts(deployed, crowd, sort, expected):
+    assert names(deployed.inbox("fin.kuo", sort=sort), crowd) == expected
 
 
 @pytest.mark.parametrize("filters,expected", [
@@ -130,24 +130,24 @@ def test_inbox_page_sorts(runtime, crowd, sort, expected):
     ({"search": {"purpose": ["Board"]}}, []),
     ({"search": {"purpose": []}}, []),
 ])
-def test_inbox_page_filters(runtime, crowd, filters, expected):
-    page = runtime.inbox("fin.kuo", **filters)
+def test_inbox_page_filters(deployed, crowd, filters, expected):
+    page = deployed.inbox("fin.kuo", **filters)
     assert names(page, crowd) == expected
     assert page["total"] == len(expected)
     assert page["counts"]["all"] == 4
 
 
-def test_inbox_page_pages_are_stable_and_clamped(runtime, crowd):
-    pages = [runtime.inbox("fin.kuo", per_page=3, page=n) for n in (1, 2)]
+def test_inbox_page_pages_are_stable_and_clamped(deployed, crowd):
+    pages = [deployed.inbox("fin.kuo", per_page=3, page=n) for n in (1, 2)]
     assert [names(p, crowd) for p in pages] == [["A", "B", "D"], ["C"]]
     assert {(p["total"], p["pages"]) for p in pages} == {(4, 2)}
-    assert runtime.inbox("fin.kuo", per_page=3, page=9)["page"] == 2
-    assert runtime.inbox("fin.kuo", per_page=3, page=0)["page"] == 1
-    one_by_one = [names(runtime.inbox("fin.kuo", sort="-created", per_page=1, page=n), crowd)[0] for n in range(1, 5)]
+    assert deployed.inbox("fin.kuo", per_page=3, page=9)["page"] == 2
+    assert deployed.inbox("fin.kuo", per_page=3, page=0)["page"] == 1
+    one_by_one = [names(deployed.inbox("fin.kuo", sort="-created", per_page=1, page=n), crowd)[0] for n in range(1, 5)]
     assert one_by_one == ["D", "C", "B", "A"]
-    beyond = runtime.inbox("fin.kuo", search={"purpose": "pump"}, per_page=1, page=7)
+    beyond = deployed.inbox("fin.kuo", search={"purpose": "pump"}, per_page=1, page=7)
     assert (beyond["page"], beyond["pages"], beyond["total"], names(beyond, crowd)) == (2, 2, 2, ["C"])
-    nothing = runtime.inbox("fin.kuo", search={"purpose": "yacht"}, page=3)
+    nothing = deployed.inbox("fin.kuo", search={"purpose": "yacht"}, page=3)
     assert (nothing["page"], nothing["pages"], nothing["total"], nothing["tasks"]) == (1, 1, 0, [])
 
 
@@ -164,86 +164,87 @@ def test_inbox_page_pages_are_stable_and_clamped(runtime, crowd):
     ({"search": {"amount": 3}}, "search.amount"),
     ({"page": "two"}, "page"),
 ])
-def test_inbox_page_refuses_bad_parameters(runtime, filters, field):
+def test_inbox_page_refuses_bad_parameters(deployed, filters, field):
     with pytest.raises(ValidationFailed) as info:
-        runtime.inbox("fin.kuo", **filters)
+        deployed.inbox("fin.kuo", **filters)
     assert list(info.value.errors) == [field]
 
 
-def test_numeric_range_skips_cases_whose_field_holds_text(runtime, crowd):
-    with runtime.db.write() as s:
+def test_numeric_range_skips_cases_whose_field_holds_text(deployed, crowd):
+    with deployed.db.write() as s:
         case_id = s.scalar(select(HumanTask.instance_id).where(HumanTask.id == crowd["B"]))
         s.execute(update(Instance).where(Instance.id == case_id).values(search={"amount": "n/a", "purpose": "x"}))
-    assert names(runtime.inbox("fin.kuo", search={"amount": {"min": 1000}}), crowd) == ["D"]
+    assert names(deployed.inbox("fin.kuo", search={"amount": {"min": 1000}}), crowd) == ["D"]
 
 
-def test_search_fields_of_the_newest_version(runtime):
-    fields = runtime.search_fields("expense")
+def test_search_fields_of_the_newest_version(deployed):
+    fields = deployed.search_fields("expense")
     assert [(f["field"], f["type"]) for f in fields] == [("amount", "number"), ("purpose", "string")]
     assert fields[1]["label"] == {"en": "Purpose", "zh-Hant": "用途"}
     with pytest.raises(NotFound):
-        runtime.search_fields("no-such-procedure")
+        deployed.search_fields("no-such-procedure")
 
 
-def test_saved_filters_are_per_user_sorted_and_replaced_by_name(runtime):
-    first = runtime.save_filter("fin.kuo", "  Overdue  ", "overdue=1")
-    second = runtime.save_filter("fin.kuo", "Big claims", "search.amount.min=1000")
-    runtime.save_filter("fin.hsu", "Overdue", "overdue=1&scope=mine")
-    assert runtime.save_filter("fin.kuo", "Overdue", "overdue=1&sort=priority") == first
-    assert runtime.saved_filters("fin.kuo") == [{"id": second, "name": "Big claims", "query": "search.amount.min=1000"},
-                                           {"id": first, "name": "Overdue", "query": "overdue=1&sort=priority"}]
+def test_saved_filters_are_per_user_sorted_and_replaced_by_name(deployed):
+    first = deployed.save_filter("fin.kuo", "  Overdue  ", "overdue=1")
+    second = deployed.save_filter("fin.kuo", "Big claims", "search.amount.min=1000")
+    deployed.save_filter("fin.hsu", "Overdue", "overdue=1&scope=mine")
+    assert deployed.save_filter("fin.kuo", "Overdue", "overdue=1&sort=priority") == first
+    assert deployed.saved_filters("fin.kuo") == [
+        {"id": second, "name": "Big claims", "query": "search.amount.min=1000"},
+        {"id": first, "name": "Overdue", "query": "overdue=1&sort=priority"}]
     with pytest.raises(NotFound):
-        runtime.delete_filter("fin.hsu", first)
+        deployed.delete_filter("fin.hsu", first)
     with pytest.raises(NotFound):
-        runtime.delete_filter("fin.kuo", "not-a-number")
-    runtime.delete_filter("fin.kuo", first)
-    assert [f["name"] for f in runtime.saved_filters("fin.kuo")] == ["Big claims"]
-    assert [f["query"] for f in runtime.saved_filters("fin.hsu")] == ["overdue=1&scope=mine"]
+        deployed.delete_filter("fin.kuo", "not-a-number")
+    deployed.delete_filter("fin.kuo", first)
+    assert [f["name"] for f in deployed.saved_filters("fin.kuo")] == ["Big claims"]
+    assert [f["query"] for f in deployed.saved_filters("fin.hsu")] == ["overdue=1&scope=mine"]
 
 
 @pytest.mark.parametrize("name,query,field", [
     ("   ", "a=1", "name"), ("x" * 101, "a=1", "name"), (None, "a=1", "name"), ("ok", "q" * 2001, "query"),
     ("ok", None, "query"),
 ])
-def test_saved_filter_names_and_queries_are_checked(runtime, name, query, field):
+def test_saved_filter_names_and_queries_are_checked(deployed, name, query, field):
     with pytest.raises(ValidationFailed) as info:
-        runtime.save_filter("fin.kuo", name, query)
+        deployed.save_filter("fin.kuo", name, query)
     assert list(info.value.errors) == [field]
-    assert runtime.saved_filters("fin.kuo") == []
+    assert deployed.saved_filters("fin.kuo") == []
 
 
-def test_startable_and_start_form_follow_start_roles(runtime):
-    runtime.deploy([PACKAGES / "appraisal"])
-    assert [p["key"] for p in runtime.startable("sales.tseng")] == ["expense"]
-    assert [p["key"] for p in runtime.startable("hr.yang")] == ["appraisal", "expense"]
-    expense = runtime.startable("sales.tseng")[0]
+def test_startable_and_start_form_follow_start_roles(deployed):
+    deployed.deploy([PACKAGES / "appraisal"])
+    assert [p["key"] for p in deployed.startable("sales.tseng")] == ["expense"]
+    assert [p["key"] for p in deployed.startable("hr.yang")] == ["appraisal", "expense"]
+    expense = deployed.startable("sales.tseng")[0]
     assert expense == {"key": "expense", "version": 1, "name": {"en": "Expense claim", "zh-Hant": "費用報銷"},
                        "description": {"en": "An employee claims an expense; the manager approves.",
                                        "zh-Hant": "員工申請報銷，主管審核。"}, "has_form": True}
-    form = runtime.start_form("expense", "sales.tseng", language="zh-Hant")
+    form = deployed.start_form("expense", "sales.tseng", language="zh-Hant")
     assert form["title"] == {"en": "Expense claim", "zh-Hant": "費用報銷"}
     assert form["instructions"] == " 的報銷。" and form["schema"]["required"] == ["purpose", "amount"]
     assert [f["field"] for f in form["searchable"]] == ["amount", "purpose"]
     assert (form["key"], form["version"], form["name"]["en"]) == ("expense", 1, "Expense claim")
     for key, user in (("appraisal", "sales.tseng"), ("no-such-procedure", "sales.tseng")):
         with pytest.raises(NotFound, match="no procedure"):
-            runtime.start_form(key, user)
-    with runtime.db.write() as s:
+            deployed.start_form(key, user)
+    with deployed.db.write() as s:
         s.get(User, "sales.lu").active = False
-    assert runtime.startable("sales.lu") == []
+    assert deployed.startable("sales.lu") == []
     with pytest.raises(NotFound):
-        runtime.start_form("expense", "sales.lu")
+        deployed.start_form("expense", "sales.lu")
 
 
-def test_requests_list_my_cases_with_who_they_wait_for(runtime):
-    first = claim(runtime, "sales.tseng", "Taxi fare", 300)
-    runtime.clock.advance(timedelta(minutes=5))
-    second = claim(runtime, "sales.tseng", "Client lunch", 1200)
-    runtime.clock.advance(timedelta(minutes=5))
-    third = claim(runtime, "sales.tseng", "Parking", 80)
-    runtime.cancel(third, "sales.tseng", "duplicate")
-    claim(runtime, "sales.lu", "Not mine", 50)
-    mine = runtime.requests("sales.tseng")
+def test_requests_list_my_cases_with_who_they_wait_for(deployed):
+    first = claim(deployed, "sales.tseng", "Taxi fare", 300)
+    deployed.clock.advance(timedelta(minutes=5))
+    second = claim(deployed, "sales.tseng", "Client lunch", 1200)
+    deployed.clock.advance(timedelta(minutes=5))
+    third = claim(deployed, "sales.tseng", "Parking", 80)
+    deployed.cancel(third, "sales.tseng", "duplicate")
+    claim(deployed, "sales.lu", "Not mine", 50)
+    mine = deployed.requests("sales.tseng")
     assert [c["id"] for c in mine["cases"]] == [third, second, first]
     assert (mine["total"], mine["page"], mine["pages"]) == (3, 1, 1)
     newest_running = mine["cases"][1]
@@ -251,25 +252,25 @@ def test_requests_list_my_cases_with_who_they_wait_for(runtime):
     assert newest_running["search"] == {"amount": 1200, "purpose": "Client lunch"}
     assert newest_running["version"] == 1 and newest_running["process_key"] == "expense"
     (waiting,) = newest_running["waiting"]
-    assert waiting == {"id": open_tasks(runtime, second)["approve"].id, "title_en": "Approve expense claim",
+    assert waiting == {"id": open_tasks(deployed, second)["approve"].id, "title_en": "Approve expense claim",
                        "title_zh": "審核報銷", "role": "department-head", "assignee": "sales.yeh",
-                       "since": runtime.clock.now() - timedelta(minutes=5),
-                       "due_at": runtime.clock.now() - timedelta(minutes=5) + timedelta(days=2)}
+                       "since": deployed.clock.now() - timedelta(minutes=5),
+                       "due_at": deployed.clock.now() - timedelta(minutes=5) + timedelta(days=2)}
     cancelled = mine["cases"][0]
     assert cancelled["waiting"] == [] and cancelled["can_cancel"] is False and cancelled["ended_at"] is not None
-    assert [c["id"] for c in runtime.requests("sales.tseng", status="cancelled")["cases"]] == [third]
-    paged = runtime.requests("sales.tseng", status="running", per_page=1, page=5)
+    assert [c["id"] for c in deployed.requests("sales.tseng", status="cancelled")["cases"]] == [third]
+    paged = deployed.requests("sales.tseng", status="running", per_page=1, page=5)
     assert ([c["id"] for c in paged["cases"]], paged["page"], paged["pages"], paged["total"]) == ([first], 2, 2, 2)
     with pytest.raises(ValidationFailed) as info:
-        runtime.requests("sales.tseng", status="lost")
+        deployed.requests("sales.tseng", status="lost")
     assert list(info.value.errors) == ["status"]
-    assert runtime.requests("wh.kao") == {"cases": [], "total": 0, "page": 1, "pages": 1}
+    assert deployed.requests("wh.kao") == {"cases": [], "total": 0, "page": 1, "pages": 1}
 
 
-def test_case_view_adds_name_diagram_and_permissions(runtime):
-    case = claim(runtime, "sales.tseng", "Taxi fare", 300)
-    runtime.complete(open_tasks(runtime, case)["approve"].id, "sales.yeh", {"decision": "approve"})
-    view = runtime.case(case, "sales.tseng", "en")
+def test_case_view_adds_name_diagram_and_permissions(deployed):
+    case = claim(deployed, "sales.tseng", "Taxi fare", 300)
+    deployed.complete(open_tasks(deployed, case)["approve"].id, "sales.yeh", {"decision": "approve"})
+    view = deployed.case(case, "sales.tseng", "en")
     assert view["name"] == {"en": "Expense claim", "zh-Hant": "費用報銷"}
     assert view["id"] == case and view["status"] == "running" and view["starter"] == "sales.tseng"
     diagram = view["diagram"]
@@ -277,21 +278,21 @@ def test_case_view_adds_name_diagram_and_permissions(runtime):
     assert diagram["done"] == ["approve", "gw_decision", "init", "start"]
     assert (diagram["current"], diagram["waiting"]) == ([], ["cooling_off"])
     assert (view["can_cancel"], view["is_supervisor"], view["attachments"]) == (True, False, [])
-    runtime.clock.advance(timedelta(hours=1, seconds=1))
-    runtime.fire_due_timers()
-    paying = runtime.case(case, "ops.wang", "en")
+    deployed.clock.advance(timedelta(hours=1, seconds=1))
+    deployed.fire_due_timers()
+    paying = deployed.case(case, "ops.wang", "en")
     assert paying["diagram"]["current"] == ["pay"] and paying["diagram"]["waiting"] == ["remind"]
     assert "cooling_off" in paying["diagram"]["done"]
     assert (paying["can_cancel"], paying["is_supervisor"]) == (True, True)
-    manager = runtime.case(case, "sales.yeh", "en")
+    manager = deployed.case(case, "sales.yeh", "en")
     assert (manager["can_cancel"], manager["is_supervisor"]) == (False, False)
     for stranger in ("wh.kao", "nobody"):
         with pytest.raises(NotFound):
-            runtime.case(case, stranger, "en")
+            deployed.case(case, stranger, "en")
     with pytest.raises(NotFound):
-        runtime.case(999_999, "sales.tseng", "en")
-    runtime.cancel(case, "sales.tseng")
-    assert runtime.case(case, "sales.tseng", "en")["can_cancel"] is False
+        deployed.case(999_999, "sales.tseng", "en")
+    deployed.cancel(case, "sales.tseng")
+    assert deployed.case(case, "sales.tseng", "en")["can_cancel"] is False
 
 
 def test_case_view_keeps_confidential_cases_hidden(runtime):
@@ -305,142 +306,143 @@ def test_case_view_keeps_confidential_cases_hidden(runtime):
         runtime.add_comment(case, "ops.wang", "Any news?")
 
 
-def test_comments_join_the_history_without_touching_the_case(runtime):
-    case = claim(runtime, "sales.tseng", "Taxi fare", 300)
-    with runtime.db.read() as s:
+def test_comments_join_the_history_without_touching_the_case(deployed):
+    case = claim(deployed, "sales.tseng", "Taxi fare", 300)
+    with deployed.db.read() as s:
         lock = s.scalar(select(Instance.lock_version).where(Instance.id == case))
-    event_id = runtime.add_comment(case, "sales.yeh", "  Which client was this for?  ")
-    history = runtime.case(case)["history"]
-    assert history[-1] == {"at": runtime.clock.now(), "actor": "sales.yeh", "kind": "comment", "task_id": None,
+    event_id = deployed.add_comment(case, "sales.yeh", "  Which client was this for?  ")
+    history = deployed.case(case)["history"]
+    assert history[-1] == {"at": deployed.clock.now(), "actor": "sales.yeh", "kind": "comment", "task_id": None,
                            "task_key": None, "data": {"text": "Which client was this for?"}}
-    with runtime.db.read() as s:
+    with deployed.db.read() as s:
         assert s.get(Event, event_id).kind == "comment"
         assert s.scalar(select(Instance.lock_version).where(Instance.id == case)) == lock
-    runtime.cancel(case, "sales.tseng")
-    runtime.add_comment(case, "sales.tseng", "Cancelled: claimed on the wrong form.")
-    kinds = [e["kind"] for e in runtime.case(case)["history"]]
+    deployed.cancel(case, "sales.tseng")
+    deployed.add_comment(case, "sales.tseng", "Cancelled: claimed on the wrong form.")
+    kinds = [e["kind"] for e in deployed.case(case)["history"]]
     assert kinds[-3:] == ["instance_cancelled", "task_withdrawn", "comment"]
     for text_, reason in (("   ", "write a comment first"), ("x" * 4001, "at most 4000"), (None, "write")):
         with pytest.raises(ValidationFailed, match=reason) as info:
-            runtime.add_comment(case, "sales.tseng", text_)
+            deployed.add_comment(case, "sales.tseng", text_)
         assert list(info.value.errors) == ["text"]
-    runtime.add_comment(case, "sales.tseng", "y" * 4000)
+    deployed.add_comment(case, "sales.tseng", "y" * 4000)
     with pytest.raises(NotFound):
-        runtime.add_comment(case, "wh.kao", "Hello")
+        deployed.add_comment(case, "wh.kao", "Hello")
     with pytest.raises(NotFound):
-        runtime.add_comment(999_999, "sales.tseng", "Hello")
-    with runtime.db.write() as s:
+        deployed.add_comment(999_999, "sales.tseng", "Hello")
+    with deployed.db.write() as s:
         s.get(User, "sales.tseng").active = False
     with pytest.raises(NotFound):
-        runtime.add_comment(case, "sales.tseng", "Still here")
+        deployed.add_comment(case, "sales.tseng", "Still here")
 
 
-def test_drafts_are_kept_per_user_and_vanish_when_the_task_is_done(runtime):
-    case = claim(runtime, "sales.tseng", "Taxi fare", 300)
-    task_id = open_tasks(runtime, case)["approve"].id
-    assert runtime.draft(task_id, "sales.yeh") is None
-    saved = runtime.save_draft(task_id, "sales.yeh", {"decision": "maybe", "comment": "checking the receipt"})
-    assert saved == runtime.clock.now()
-    runtime.clock.advance(timedelta(minutes=3))
-    runtime.save_draft(task_id, "sales.yeh", {"comment": "receipt fine"})
-    assert runtime.draft(task_id, "sales.yeh") == {"data": {"comment": "receipt fine"}, "saved_at": runtime.clock.now()}
-    runtime.discard_draft(task_id, "sales.yeh")
-    runtime.discard_draft(task_id, "sales.yeh")
-    assert runtime.draft(task_id, "sales.yeh") is None
+def test_drafts_are_kept_per_user_and_vanish_when_the_task_is_done(deployed):
+    case = claim(deployed, "sales.tseng", "Taxi fare", 300)
+    task_id = open_tasks(deployed, case)["approve"].id
+    assert deployed.draft(task_id, "sales.yeh") is None
+    saved = deployed.save_draft(task_id, "sales.yeh", {"decision": "maybe", "comment": "checking the receipt"})
+    assert saved == deployed.clock.now()
+    deployed.clock.advance(timedelta(minutes=3))
+    deployed.save_draft(task_id, "sales.yeh", {"comment": "receipt fine"})
+    saved = {"data": {"comment": "receipt fine"}, "saved_at": deployed.clock.now()}
+    assert deployed.draft(task_id, "sales.yeh") == saved
+    deployed.discard_draft(task_id, "sales.yeh")
+    deployed.discard_draft(task_id, "sales.yeh")
+    assert deployed.draft(task_id, "sales.yeh") is None
     with pytest.raises(NotFound):
-        runtime.discard_draft(task_id, "wh.kao")
-    runtime.save_draft(task_id, "sales.yeh", {"comment": "again"})
-    runtime.complete(task_id, "sales.yeh", {"decision": "approve"})
-    assert runtime.draft(task_id, "sales.yeh") is None
-    assert count(runtime, TaskDraft) == 0
+        deployed.discard_draft(task_id, "wh.kao")
+    deployed.save_draft(task_id, "sales.yeh", {"comment": "again"})
+    deployed.complete(task_id, "sales.yeh", {"decision": "approve"})
+    assert deployed.draft(task_id, "sales.yeh") is None
+    assert count(deployed, TaskDraft) == 0
     with pytest.raises(Conflict, match="already completed"):
-        runtime.save_draft(task_id, "sales.yeh", {"comment": "late"})
+        deployed.save_draft(task_id, "sales.yeh", {"comment": "late"})
 
 
-def test_drafts_follow_who_may_complete(runtime):
-    case = claim(runtime, "sales.tseng", "Taxi fare", 300)
-    task_id = open_tasks(runtime, case)["approve"].id
+def test_drafts_follow_who_may_complete(deployed):
+    case = claim(deployed, "sales.tseng", "Taxi fare", 300)
+    task_id = open_tasks(deployed, case)["approve"].id
     with pytest.raises(Forbidden):
-        runtime.save_draft(task_id, "ops.wang", {"comment": "supervisors see but do not work"})
+        deployed.save_draft(task_id, "ops.wang", {"comment": "supervisors see but do not work"})
     with pytest.raises(NotFound):
-        runtime.save_draft(task_id, "wh.kao", {"comment": "stranger"})
+        deployed.save_draft(task_id, "wh.kao", {"comment": "stranger"})
     with pytest.raises(NotFound):
-        runtime.save_draft("00000000-0000-0000-0000-000000000000", "sales.yeh", {})
+        deployed.save_draft("00000000-0000-0000-0000-000000000000", "sales.yeh", {})
     for data, reason in (([1, 2], "must be an object"), ({"blob": "x" * (256 * 1024)}, "at most 256 KiB"),
                          ({"when": object()}, "cannot be stored")):
         with pytest.raises(ValidationFailed, match=reason):
-            runtime.save_draft(task_id, "sales.yeh", data)
-    runtime.save_draft(task_id, "sales.yeh", {"blob": "x" * (250 * 1024)})
-    runtime.cancel(case, "sales.tseng")
-    assert count(runtime, TaskDraft) == 0
+            deployed.save_draft(task_id, "sales.yeh", data)
+    deployed.save_draft(task_id, "sales.yeh", {"blob": "x" * (250 * 1024)})
+    deployed.cancel(case, "sales.tseng")
+    assert count(deployed, TaskDraft) == 0
     # The assignee of a withdrawn task learns why it is gone; a stranger still learns nothing.
     with pytest.raises(NotReady, match="was cancelled"):
-        runtime.complete(task_id, "sales.yeh", {"decision": "approve"})
+        deployed.complete(task_id, "sales.yeh", {"decision": "approve"})
     with pytest.raises(NotReady, match="was cancelled"):
-        runtime.save_draft(task_id, "sales.yeh", {})
+        deployed.save_draft(task_id, "sales.yeh", {})
     with pytest.raises(NotFound):
-        runtime.save_draft(task_id, "wh.kao", {})
+        deployed.save_draft(task_id, "wh.kao", {})
 
 
-def test_a_draft_of_a_cancelled_case_says_so(runtime, crowd):
-    runtime.claim(crowd["C"], "fin.hsu")
-    runtime.save_draft(crowd["C"], "fin.hsu", {"payment_ref": "PAY-"})
-    with runtime.db.read() as s:
+def test_a_draft_of_a_cancelled_case_says_so(deployed, crowd):
+    deployed.claim(crowd["C"], "fin.hsu")
+    deployed.save_draft(crowd["C"], "fin.hsu", {"payment_ref": "PAY-"})
+    with deployed.db.read() as s:
         case = s.scalar(select(HumanTask.instance_id).where(HumanTask.id == crowd["C"]))
-    runtime.cancel(case, "sales.tseng")
-    for action in (lambda: runtime.complete(crowd["C"], "fin.hsu", {"payment_ref": "PAY-1"}),
-                   lambda: runtime.save_draft(crowd["C"], "fin.hsu", {"payment_ref": "PAY-1"})):
+    deployed.cancel(case, "sales.tseng")
+    for action in (lambda: deployed.complete(crowd["C"], "fin.hsu", {"payment_ref": "PAY-1"}),
+                   lambda: deployed.save_draft(crowd["C"], "fin.hsu", {"payment_ref": "PAY-1"})):
         with pytest.raises(NotReady, match="was cancelled"):
             action()
-    assert runtime.draft(crowd["C"], "fin.hsu") is None
+    assert deployed.draft(crowd["C"], "fin.hsu") is None
 
 
-def test_candidates_for_reassignment(runtime, crowd):
-    finance = runtime.candidates(crowd["C"], "ops.wang")
+def test_candidates_for_reassignment(deployed, crowd):
+    finance = deployed.candidates(crowd["C"], "ops.wang")
     assert finance == [{"username": "fin.cheng", "name": "Cheng Kuan-yu", "department": "finance"},
                        {"username": "fin.hsu", "name": "Hsu Yi-chun", "department": "finance"},
                        {"username": "fin.kuo", "name": "Kuo Wen-hsiung", "department": "finance"}]
-    with runtime.db.write() as s:
+    with deployed.db.write() as s:
         s.get(User, "fin.cheng").active = False
-    assert [p["username"] for p in runtime.candidates(crowd["C"], "ops.wang")] == ["fin.hsu", "fin.kuo"]
-    heads = runtime.candidates(crowd["D"], "ops.wang")  # the CEO's own claim: every head but the CEO
+    assert [p["username"] for p in deployed.candidates(crowd["C"], "ops.wang")] == ["fin.hsu", "fin.kuo"]
+    heads = deployed.candidates(crowd["D"], "ops.wang")  # the CEO's own claim: every head but the CEO
     assert [p["username"] for p in heads] == ["it.chang", "wh.chiu", "proc.hsieh", "fin.kuo", "hr.liu",
                                               "ops.wang", "sales.yeh"]
     assert heads == sorted(heads, key=lambda p: p["name"])
-    assert [p["username"] for p in runtime.candidates(crowd["C"], "fin.hsu")] == ["fin.hsu", "fin.kuo"]
+    assert [p["username"] for p in deployed.candidates(crowd["C"], "fin.hsu")] == ["fin.hsu", "fin.kuo"]
     with pytest.raises(Forbidden, match="sales.yeh does not supervise expense"):
-        runtime.candidates(crowd["D"], "sales.yeh")
+        deployed.candidates(crowd["D"], "sales.yeh")
     with pytest.raises(NotFound):
-        runtime.candidates(crowd["C"], "wh.kao")
+        deployed.candidates(crowd["C"], "wh.kao")
 
 
-def test_people_are_active_users_by_name(runtime):
-    people = runtime.people()
+def test_people_are_active_users_by_name(deployed):
+    people = deployed.people()
     assert len(people) == 22 and people[0] == {"username": "it.chang", "name": "Chang Wei-lun", "department": "it"}
     assert [p["name"] for p in people] == sorted(p["name"] for p in people)
-    with runtime.db.write() as s:
+    with deployed.db.write() as s:
         s.get(User, "it.chang").active = False
-    assert "it.chang" not in [p["username"] for p in runtime.people()]
+    assert "it.chang" not in [p["username"] for p in deployed.people()]
 
 
-def test_task_actions_show_the_buttons_a_user_gets(runtime, crowd):
+def test_task_actions_show_the_buttons_a_user_gets(deployed, crowd):
     dinner = crowd["D"]
-    assert runtime.task_actions(dinner, "sales.yeh") == {"can_complete": True, "can_claim": True, "can_release": False,
+    assert deployed.task_actions(dinner, "sales.yeh") == {"can_complete": True, "can_claim": True, "can_release": False,
                                                     "can_reassign": False}
-    runtime.claim(dinner, "sales.yeh")
-    assert runtime.task_actions(dinner, "sales.yeh") == {"can_complete": True, "can_claim": False, "can_release": True,
+    deployed.claim(dinner, "sales.yeh")
+    assert deployed.task_actions(dinner, "sales.yeh") == {"can_complete": True, "can_claim": False, "can_release": True,
                                                     "can_reassign": False}
-    assert runtime.task_actions(dinner, "ops.wang") == {"can_complete": False, "can_claim": False, "can_release": False,
-                                                   "can_reassign": True}
-    assert runtime.task_actions(crowd["C"], "fin.hsu") == {"can_complete": True, "can_claim": True,
+    assert deployed.task_actions(dinner, "ops.wang") == {
+        "can_complete": False, "can_claim": False, "can_release": False, "can_reassign": True}
+    assert deployed.task_actions(crowd["C"], "fin.hsu") == {"can_complete": True, "can_claim": True,
                                                       "can_release": False, "can_reassign": True}
     for stranger in ("hr.yang", "wh.kao"):
         with pytest.raises(NotFound):
-            runtime.task_actions(dinner, stranger)
+            deployed.task_actions(dinner, stranger)
 
 
-def test_priority_comes_from_the_manifest(runtime, crowd):
-    with runtime.db.read() as s:
+def test_priority_comes_from_the_manifest(deployed, crowd):
+    with deployed.db.read() as s:
         levels = dict(s.execute(select(HumanTask.id, HumanTask.priority)).all())
     assert {name: levels[task_id] for name, task_id in crowd.items()} == {"A": 4, "B": 1, "C": 2, "D": 1}
 
