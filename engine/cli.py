@@ -33,7 +33,20 @@ def _parse_data(raw):
 as_option = click.option("--as", "user", required=True, metavar="USER", help="Act as this user.")
 
 
-@click.group()
+class OpsflowCommands(click.Group):
+    """The `opsflow` commands, where an old command name still runs the command that replaced it.
+
+    The old names are left out of `opsflow --help`, so scripts keep working while people learn the new ones.
+    """
+
+    ALIASES = {"instance": "case"}  # a case was called an instance; `opsflow instance ID` is in scripts
+
+    def get_command(self, ctx, cmd_name):
+        """The command named `cmd_name`, or the one that name is an old alias of."""
+        return super().get_command(ctx, self.ALIASES.get(cmd_name, cmd_name))
+
+
+@click.group(cls=OpsflowCommands)
 @click.version_option(package_name="opsflow", message="opsflow %(version)s")
 def main():
     """opsflow: run an operations department's procedures as BPMN."""
@@ -216,17 +229,17 @@ def complete(task_id, user, data):
 
 
 @main.command()
-@click.argument("instance_id", type=int)
+@click.argument("case_id", metavar="CASE", type=int)
 @as_option
 @click.option("--reason", default="", help="Why the case is cancelled.")
 @_reports_errors
-def cancel(instance_id, user, reason):
-    """Cancel a running case."""
-    _runtime(users=[user]).cancel(instance_id, user, reason)
-    click.echo(f"cancelled case {instance_id}")
+def cancel(case_id, user, reason):
+    """Cancel a running CASE."""
+    _runtime(users=[user]).cancel(case_id, user, reason)
+    click.echo(f"cancelled case {case_id}")
 
 
-def _instance_text(d):
+def _case_text(d):
     """A case as readable lines."""
     lines = [f"case {d['id']}  {d['process_key']} v{d['version']}  {d['status']}  started by {d['starter']}"]
     lines += [f"  open: {t['task_key']} ({t['assignee'] or 'role:' + str(t['role'])})" for t in d["tasks"]]
@@ -235,14 +248,17 @@ def _instance_text(d):
     return "\n".join(lines)
 
 
-@main.command()
-@click.argument("instance_id", type=int)
+@main.command("case")
+@click.argument("case_id", metavar="CASE", type=int)
 @click.option("--as", "user", default=None, metavar="USER", help="Read as this user (default: operator view).")
 @json_option
 @_reports_errors
-def instance(instance_id, user, as_json):
-    """A case: status, open tasks, data and history."""
-    _emit(_runtime(users=[user]).describe_case(instance_id, viewer=user), as_json, _instance_text)
+def case_command(case_id, user, as_json):
+    """A CASE: status, open tasks, data and history.
+
+    `opsflow instance CASE`, the command's old name, does the same.
+    """
+    _emit(_runtime(users=[user]).describe_case(case_id, viewer=user), as_json, _case_text)
 
 
 @main.command()
