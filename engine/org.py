@@ -39,9 +39,9 @@ def _read_document(path):
         data = Path(path).read_bytes()
     except OSError as exc:
         raise OrgError([Problem(file, None, None, f"cannot be read: {exc.strerror or exc}")]) from exc
-    document, problem = read_yaml(file, data, MAX_ORG_YAML_NODES)
-    if problem:
-        raise OrgError([problem])
+    document = read_yaml(file, data, MAX_ORG_YAML_NODES)
+    if isinstance(document, Problem):
+        raise OrgError([document])
     if document.data is None:
         document.data = {}
     if not isinstance(document.data, dict):
