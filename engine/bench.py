@@ -124,7 +124,7 @@ def run_engine_bench(count, postgres_url=None, echo=print, scenario_path=SCENARI
          f"configuration, interleaved in {rounds} rounds")
     postgres_url = postgres_url or _postgres_from_env()
     with tempfile.TemporaryDirectory(prefix="opsflow-bench-") as folder:
-        configs = [Bare(load_package(package_dir), scenario),
+        configs: list[Bare | Persisted] = [Bare(load_package(package_dir), scenario),
                    Persisted("(b) opsflow on SQLite (file, WAL)", f"sqlite:///{Path(folder) / 'bench.db'}",
                              package_dir, scenario)]
         drop = None

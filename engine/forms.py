@@ -9,7 +9,7 @@ from engine.jsonsafe import json_safe
 
 _FORMATS = FormatChecker()
 _EMPTY = {"type": "object", "properties": {}}
-_VALIDATORS = {}
+_VALIDATORS: dict[int, Draft202012Validator] = {}  # id(schema) -> its validator
 
 
 def _validator(schema, cached=True):
@@ -91,7 +91,7 @@ def validate_form(schema, data, rules=(), names=None, form_name="form"):
     names = names or {}
     declared_schema = schema or _EMPTY
     schema = resolve_choices(declared_schema, names)
-    errors = {}
+    errors: dict[str, str] = {}
     for error in _validator(schema, schema is declared_schema).iter_errors(data):
         for path in _field_paths(error):
             errors.setdefault(path, _message(error))

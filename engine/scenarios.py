@@ -221,7 +221,7 @@ class ScenarioRun:
                 raise Mismatch(f"visited {node}, which it should not")
         for field, value in (expect.get("data") or {}).items():
             self._expect_equal(value, case["data"].get(field, "<missing>"), f"data.{field}")
-        counts = {}
+        counts: dict[str, int] = {}
         for event in case["history"]:
             counts[event["kind"]] = counts.get(event["kind"], 0) + 1
         for kind, count in (expect.get("events") or {}).items():

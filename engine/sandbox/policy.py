@@ -7,6 +7,7 @@ and `range` refuses more than MAX_SEQUENCE numbers, so `'a' * 10**8`, `10 ** 10 
 `sum(range(10**12))` fail at once with a reason instead of filling memory or spinning in C code.
 """
 import ast
+import builtins as python_builtins
 import functools
 import json
 import math
@@ -112,8 +113,7 @@ _EXTRA_BUILTINS = ("all", "any", "dict", "enumerate", "filter", "list", "map", "
 def base_globals():
     """The names every sandboxed expression sees before case data."""
     builtins = dict(safe_builtins)
-    builtins.update({name: __builtins__[name] if isinstance(__builtins__, dict) else getattr(__builtins__, name)
-                     for name in _EXTRA_BUILTINS})
+    builtins.update({name: getattr(python_builtins, name) for name in _EXTRA_BUILTINS})
     builtins.update(range=guarded_range, pow=guarded_pow)
     return {
         "__builtins__": builtins,

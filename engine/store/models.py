@@ -1,5 +1,6 @@
 """Tables of opsflow. Inbox and dashboard reads are plain SQL on these, never workflow blobs."""
 from datetime import UTC, datetime
+from typing import ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -9,6 +10,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     TypeDecorator,
     UniqueConstraint,
     func,
@@ -37,6 +39,9 @@ class Stamp(TypeDecorator):
 
 class Base(DeclarativeBase):
     """Declarative base whose metadata Alembic migrates."""
+
+    # Every model maps one plain table, so its insert/update/delete statements can be built from it.
+    __table__: ClassVar[Table]
 
 
 class Department(Base):
