@@ -8,8 +8,7 @@ mypy_api = pytest.importorskip("mypy.api", reason="mypy is in the test extra: pi
 
 SETUP_CFG = Path(__file__).resolve().parent.parent / "setup.cfg"
 
-# A record shaped like the runtime's results, read in an annotated function and in an unannotated one
-# (setup.cfg's check_untyped_defs makes mypy read the body of the second too).
+# A record shaped like the runtime's results, read and written by key.
 SNIPPET = '''
 from typing import TypedDict
 
@@ -24,9 +23,8 @@ def status_of(case: CaseSummary) -> str:
     return case["{key}"]
 
 
-def started_by(case):
-    summary: CaseSummary = case
-    return summary["{key}"]
+def cancel(case: CaseSummary) -> None:
+    case["{key}"] = "cancelled"
 '''
 
 
