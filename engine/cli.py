@@ -19,6 +19,7 @@ from engine.cli_io import runtime as _runtime
 from engine.cli_versions import COMMANDS
 from engine.config import DEFAULT_DATABASE_FOLDER, Settings
 from engine.definitions.model import Package
+from engine.org import OrgLoaded
 
 
 def _parse_data(raw: str | None) -> Any:
@@ -129,7 +130,7 @@ def org() -> None:
 def org_load(file: str | None) -> None:
     """Replace the organisation with the one in FILE (default: OPSFLOW_ORG_FILE)."""
     runtime = _runtime()
-    counts = runtime.load_org(file or runtime.settings.org_file)
+    counts: OrgLoaded = runtime.load_org(file or runtime.settings.org_file)
     click.echo(f"loaded {counts['users']} users, {counts['roles']} roles, {counts['departments']} departments")
     for line in counts["warnings"]:
         click.echo(f"warning: {line}", err=True)
