@@ -1,7 +1,9 @@
 """Every OPSFLOW_* setting, declared once with its default and why it exists."""
 import os
+from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
+from typing import Any, Self
 
 from engine.errors import ConfigError
 
@@ -14,7 +16,7 @@ SECRET_KEY_HOWTO = ("set it to a long random value, the same in every web proces
                     "`make run` keeps one in instance/secret_key")
 
 
-def _default_db_url():
+def _default_db_url() -> str:
     """SQLite under instance/ in the working directory: the embedded default."""
     return f"sqlite:///{Path(DEFAULT_DATABASE_FOLDER, 'opsflow.db').resolve()}"
 
@@ -81,10 +83,10 @@ class Settings:
     proxy_count: int = 0
 
     @classmethod
-    def from_env(cls, environ=None, **overrides):
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Self:
         """Build settings from OPSFLOW_<NAME> variables, then apply explicit overrides."""
         environ = os.environ if environ is None else environ
-        values = {}
+        values: dict[str, Any] = {}
         for f in fields(cls):
             raw = environ.get(f"OPSFLOW_{f.name.upper()}")
             if raw is None:
@@ -94,7 +96,7 @@ class Settings:
         values.update(overrides)
         return cls(**values)
 
-    def require_secret_key(self):
+    def require_secret_key(self) -> str:
         """Refuse a missing, published or short session key: with it anyone could forge a signed-in session."""
         key = self.secret_key or ""
         if not key:
@@ -109,7 +111,7 @@ class Settings:
                           f"{SECRET_KEY_HOWTO}")
 
 
-def _number(name, raw, kind):
+def _number(name: str, raw: str, kind: type[int] | type[float]) -> int | float:
     """A numeric setting's value, or a ConfigError naming the variable (one line for the operator)."""
     try:
         return kind(raw)

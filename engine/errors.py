@@ -1,4 +1,6 @@
 """The errors every caller of the engine (web UI, CLI, tests) handles by kind."""
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 
 class OpsflowError(Exception):
@@ -48,7 +50,7 @@ class ValidationFailed(OpsflowError):
 
     code = "invalid"
 
-    def __init__(self, errors, message=None):
+    def __init__(self, errors: Mapping[str, str], message: str | None = None) -> None:
         self.errors = dict(errors)
         summary = "; ".join(f"{path or '(form)'}: {msg}" for path, msg in self.errors.items())
         super().__init__(message or f"invalid form data: {summary}")
@@ -59,8 +61,9 @@ class PackageError(OpsflowError):
 
     code = "package"
 
-    def __init__(self, problems):
-        self.problems = list(problems)
+    def __init__(self, problems: Iterable[Any]) -> None:
+        # engine.definitions.model.Problem values: this module sits below definitions, so it cannot name them.
+        self.problems: list[Any] = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

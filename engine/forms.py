@@ -1,7 +1,9 @@
 """Form data checked against its JSON Schema, with one plain message per field."""
 import copy
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError
 
 from engine.errors import ValidationFailed
 from engine.formrules import resolve_choices, rule_errors
@@ -9,10 +11,10 @@ from engine.jsonsafe import json_safe
 
 _FORMATS = FormatChecker()
 _EMPTY = {"type": "object", "properties": {}}
-_VALIDATORS = {}
+_VALIDATORS: dict[int, Draft202012Validator] = {}  # id(schema) -> its validator
 
 
-def _validator(schema, cached=True):
+def _validator(schema: dict[str, Any], cached: bool = True) -> Draft202012Validator:
     """One validator per schema object (schemas live as long as their cached package); resolved copies uncached."""
     if not cached:
         return Draft202012Validator(schema, format_checker=_FORMATS)
@@ -22,12 +24,14 @@ def _validator(schema, cached=True):
     return found
 
 
-def _field_paths(error):
+def _field_paths(error: ValidationError) -> list[str]:
     """The fields a schema error belongs to, as 'items/0/quantity' (each missing one of a `required`)."""
     path = [str(p) for p in error.absolute_path]
     if error.validator != "required":
         return ["/".join(path)]
-    missing = [name for name in error.validator_value if name not in (error.instance or {})] or [""]
+    required = error.validator_value if isinstance(error.validator_value, list) else []
+    given = error.instance if isinstance(error.instance, dict) else {}
+    missing = [name for name in required if name not in given] or [""]
     return ["/".join(p for p in [*path, name] if p) for name in missing]
 
 
@@ -42,7 +46,7 @@ _LIMIT_HINTS = {"minLength": "must be at least {n} characters", "maxLength": "mu
                 "minItems": "needs at least {n} entries", "maxItems": "takes at most {n} entries"}
 
 
-def _message(error):
+def _message(error: ValidationError) -> str:
     """A short, plain reason a person can act on (the web UI translates these sentences)."""
     kind, limit = error.validator, error.validator_value
     if kind == "required":
@@ -50,7 +54,7 @@ def _message(error):
     if kind in ("enum", "const"):
         return "choose one of the offered values"
     if kind == "format":
-        return _FORMAT_HINTS.get(limit, f"not a valid {limit}")
+        return _FORMAT_HINTS.get(str(limit), f"not a valid {limit}")
     if kind == "type" and isinstance(limit, str):
         return _TYPE_HINTS.get(limit, error.message)
     if kind in _LIMIT_HINTS:
@@ -63,12 +67,12 @@ def _message(error):
     return error.message
 
 
-def is_user_picker(prop):
+def is_user_picker(prop: dict[str, Any]) -> bool:
     """A field whose value is a username chosen from the organisation (`x-widget: user`)."""
     return prop.get("x-widget") == "user"
 
 
-def schema_has(schema, predicate):
+def schema_has(schema: object, predicate: Callable[[dict[str, Any]], bool]) -> bool:
     """True when some property of a form schema, at any depth (groups and their items too), satisfies `predicate`."""
     properties = schema.get("properties") if isinstance(schema, dict) else None
     if not isinstance(properties, dict):
@@ -78,7 +82,9 @@ def schema_has(schema, predicate):
                for prop in properties.values())
 
 
-def validate_form(schema, data, rules=(), names=None, form_name="form", input_errors=None):
+def validate_form(schema: dict[str, Any] | None, data: object, rules: Sequence[Mapping[str, Any]] = (),
+                  names: Mapping[str, Any] | None = None, form_name: str = "form",
+                  input_errors: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Return the declared fields of `data` if valid, else raise ValidationFailed(field -> reason).
 
     `input_errors` (field -> reason: what reading a posted form found, such as letters in a number), the
@@ -91,18 +97,18 @@ def validate_form(schema, data, rules=(), names=None, form_name="form", input_er
     if not isinstance(data, dict):
         raise ValidationFailed({"": "form data must be an object of field values"})
     try:
-        data = json_safe(copy.deepcopy(data))
+        submitted: dict[str, Any] = json_safe(copy.deepcopy(data))
     except TypeError as exc:
         raise ValidationFailed({"": str(exc)}) from exc
     names = names or {}
     declared_schema = schema or _EMPTY
     schema = resolve_choices(declared_schema, names)
-    errors = dict(input_errors or {})
-    for error in _validator(schema, schema is declared_schema).iter_errors(data):
+    errors: dict[str, str] = dict(input_errors or {})
+    for error in _validator(schema, schema is declared_schema).iter_errors(submitted):
         for path in _field_paths(error):
             errors.setdefault(path, _message(error))
     declared = schema.get("properties", {})
-    clean = {k: v for k, v in data.items() if k in declared}
+    clean = {k: v for k, v in submitted.items() if k in declared}
     errors.update(rule_errors(rules, dict.fromkeys(declared) | clean, names, errors, form_name))
     if errors:
         raise ValidationFailed(errors)

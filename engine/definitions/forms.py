@@ -1,6 +1,8 @@
 """Form files: a bilingual title and instructions around a JSON Schema of the fields."""
 import copy
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import yaml
 from jsonschema import Draft202012Validator
@@ -9,7 +11,7 @@ from jsonschema.exceptions import SchemaError
 from engine.definitions.formrules import rule_problems
 from engine.definitions.limits import DEFAULT_TEXT_MAX_LENGTH, DEFAULT_TEXTAREA_MAX_LENGTH
 from engine.definitions.model import Problem
-from engine.definitions.yamlfile import read_yaml, schema_problems
+from engine.definitions.yamlfile import KeyPath, YamlFile, read_yaml, schema_problems
 
 ENVELOPE = Draft202012Validator(
     yaml.safe_load(Path(__file__).with_name("form_schema.yaml").read_text("utf-8"))
@@ -18,9 +20,9 @@ WIDGETS = ("textarea", "money", "user", "file", "radio", "checkboxes")
 LANGUAGES = ("en", "zh-Hant")
 
 
-def form_references(manifest):
+def form_references(manifest: dict[str, Any]) -> list[tuple[KeyPath, str]]:
     """Every (manifest key path, form path) the manifest names, in the order written."""
-    references = []
+    references: list[tuple[KeyPath, str]] = []
     if isinstance(manifest.get("start_form"), str):
         references.append((("start_form",), manifest["start_form"]))
     tasks = manifest.get("tasks")
@@ -30,7 +32,7 @@ def form_references(manifest):
     return references
 
 
-def _fields(schema, path):
+def _fields(schema: dict[str, Any], path: KeyPath) -> Iterator[tuple[KeyPath, dict[str, Any]]]:
     """Yield (key path, property schema) for every field, nested objects and line items included."""
     properties = schema.get("properties")
     if not isinstance(properties, dict):
@@ -45,13 +47,13 @@ def _fields(schema, path):
             yield from _fields(prop["items"], here + ("items",))
 
 
-def _is_text(prop):
+def _is_text(prop: dict[str, Any]) -> bool:
     """True for a string field (`type: string`, or a list of types that holds it)."""
     kind = prop.get("type")
     return kind == "string" or (isinstance(kind, list) and "string" in kind)
 
 
-def with_text_limits(schema):
+def with_text_limits(schema: dict[str, Any]) -> dict[str, Any]:
     """A copy of a form schema whose text fields without `maxLength` get the default one.
 
     Done once, as the form is loaded, so the engine's validator and the web page's `maxlength`
@@ -68,14 +70,14 @@ def with_text_limits(schema):
     return limited
 
 
-def _is_bilingual(text):
+def _is_bilingual(text: object) -> bool:
     """True when `text` gives a non-empty string in every language the UI offers."""
     return isinstance(text, dict) and all(
         isinstance(text.get(lang), str) and text[lang].strip() for lang in LANGUAGES
     )
 
 
-def _field_problems(document):
+def _field_problems(document: YamlFile) -> list[Problem]:
     """Fields without a label in both languages, or with a widget the UI does not have."""
     problems = []
     for path, prop in _fields(document.data["schema"], ("schema",)):
@@ -89,11 +91,11 @@ def _field_problems(document):
     return problems
 
 
-def load_form(file, data):
+def load_form(file: str, data: bytes) -> tuple[dict[str, Any] | None, list[Problem]]:
     """Return (form dict or None, problems) for one form file's bytes."""
-    document, problem = read_yaml(file, data)
-    if problem:
-        return None, [problem]
+    document = read_yaml(file, data)
+    if isinstance(document, Problem):
+        return None, [document]
     if not isinstance(document.data, dict):
         return None, [Problem(file, 1, None, "a form must be a mapping with title, instructions and schema")]
     problems = schema_problems(ENVELOPE, document)
@@ -113,9 +115,12 @@ def load_form(file, data):
     return form, _field_problems(document) + rule_problems(document)
 
 
-def load_forms(files, manifest_file, origin):
+def load_forms(files: Mapping[str, bytes], manifest_file: YamlFile,
+               origin: str) -> tuple[dict[str, dict[str, Any]], list[Problem]]:
     """Return (forms by path, problems) for every form the manifest names."""
-    forms, problems, seen = {}, [], set()
+    forms: dict[str, dict[str, Any]] = {}
+    problems: list[Problem] = []
+    seen: set[str] = set()
     for key_path, form_path in form_references(manifest_file.data):
         if form_path not in files:
             problems.append(manifest_file.problem(key_path, f"form file {form_path} does not exist"))
@@ -130,7 +135,7 @@ def load_forms(files, manifest_file, origin):
     return forms, problems
 
 
-def field_names(form):
+def field_names(form: dict[str, Any]) -> set[str]:
     """The top-level field names of a form: the case data keys it writes."""
     properties = form["schema"].get("properties")
     return set(properties) if isinstance(properties, dict) else set()

@@ -13,31 +13,31 @@ DURATION = re.compile(
     r"(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+(?:[.,]\d+)?S)?)?)"
 )
 _BARE_ISO = re.compile(r"(?:R\d*/|P[\dT]|\d{4}-\d{2})[\w:+\-./,]*")
-_SURROUNDED = re.compile(r"(\s*)(.*?)(\s*)", re.DOTALL)
 _REPEAT = re.compile(r"R\d*")
 
 
-def is_duration(value):
+def is_duration(value: object) -> bool:
     """True for an ISO 8601 duration such as P2D, PT4H or P1W."""
     return isinstance(value, str) and DURATION.fullmatch(value) is not None
 
 
-def quote_iso(text):
+def quote_iso(text: str) -> str:
     """Quote a bare ISO 8601 value so Python evaluates it as a string; leave expressions alone."""
-    lead, core, trail = _SURROUNDED.fullmatch(text).groups()
-    if _BARE_ISO.fullmatch(core):
-        return f'{lead}"{core}"{trail}'
-    return text
+    core = text.strip()
+    if not _BARE_ISO.fullmatch(core):
+        return text
+    start = len(text) - len(text.lstrip())
+    return f'{text[:start]}"{core}"{text[start + len(core):]}'
 
 
-def _duration_problem(value):
+def _duration_problem(value: str) -> str | None:
     """Why `value` is not a duration, or None."""
     if is_duration(value):
         return None
     return f"{value!r} is not an ISO 8601 duration such as PT5M or P2D"
 
 
-def _date_problem(value):
+def _date_problem(value: str) -> str | None:
     """Why `value` is not a zoned date-time, or None (naive ones would use the server's zone)."""
     try:
         moment = datetime.fromisoformat(value)
@@ -48,7 +48,7 @@ def _date_problem(value):
     return None
 
 
-def _cycle_problem(value):
+def _cycle_problem(value: str) -> str | None:
     """Why `value` is not a cycle (R[n]/duration, R[n]/start/duration, R[n]/duration/end), or None."""
     repeat, *spans = value.split("/")
     durations = [span for span in spans if span.startswith("P")]
@@ -64,7 +64,7 @@ def _cycle_problem(value):
 _VALUE_CHECKS = {"timeDuration": _duration_problem, "timeDate": _date_problem, "timeCycle": _cycle_problem}
 
 
-def timer_problem(kind, text):
+def timer_problem(kind: str, text: str | None) -> str | None:
     """Why a timer's text (timeDuration, timeDate or timeCycle) cannot work, or None."""
     if not text or not text.strip():
         return "timer has no expression"

@@ -10,7 +10,7 @@ from engine.definitions.limits import MAX_XML_DEPTH, MAX_XML_ELEMENTS
 class XmlRefused(Exception):
     """An XML file over a limit or declaring a DTD; `line` is where, when known."""
 
-    def __init__(self, line, reason):
+    def __init__(self, line: int | None, reason: str) -> None:
         super().__init__(reason)
         self.line = line
         self.reason = reason
@@ -19,15 +19,15 @@ class XmlRefused(Exception):
 class _Counter:
     """An lxml parser target that builds nothing: it counts elements and depth, and stops at a DOCTYPE."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.elements = 0
         self.depth = 0
 
-    def doctype(self, name, public_id, system_id):
+    def doctype(self, name: str | None, public_id: str | None, system_id: str | None) -> None:
         """Called as the DOCTYPE starts, before its entities are read: refuse it there."""
         raise XmlRefused(None, "a DOCTYPE (DTD or entity declarations) is not allowed in a model file")
 
-    def start(self, tag, attributes):
+    def start(self, tag: str, attributes: dict[str, str]) -> None:
         """Count an element and refuse it past the limits (the line is found afterwards)."""
         self.elements += 1
         self.depth += 1
@@ -36,22 +36,22 @@ class _Counter:
         if self.depth > MAX_XML_DEPTH:
             raise XmlRefused(None, f"elements nested deeper than the limit of {MAX_XML_DEPTH} levels")
 
-    def end(self, tag):
+    def end(self, tag: str) -> None:
         """Leave an element."""
         self.depth -= 1
 
-    def close(self):
+    def close(self) -> None:
         """Nothing is built, so nothing is returned."""
         return None
 
 
-def _doctype_line(data):
+def _doctype_line(data: bytes) -> int | None:
     """The line a DOCTYPE starts on (it can only stand before the root element), if written in ASCII."""
     found = data.find(b"<!DOCTYPE")
     return data.count(b"\n", 0, found) + 1 if found >= 0 else None
 
 
-def _breach_line(data):
+def _breach_line(data: bytes) -> int | None:
     """The line of the first element past the element or depth limit; only asked once one was passed."""
     depth = elements = 0
     for event, element in etree.iterparse(io.BytesIO(data), events=("start", "end"), resolve_entities=False,
@@ -66,13 +66,15 @@ def _breach_line(data):
     return None
 
 
-def check_xml(data):
+def check_xml(data: bytes) -> None:
     """Refuse (XmlRefused) XML bytes with a DOCTYPE or over the element or depth limit.
 
     Malformed XML passes: the real parse that follows reports it with its line.
     """
     counter = _Counter()
-    parser = etree.XMLParser(target=counter, resolve_entities=False, no_network=True, load_dtd=False)
+    # lxml calls only the target methods that exist; the stubs' ParserTarget protocol asks for all of them.
+    parser = etree.XMLParser(target=counter, resolve_entities=False, no_network=True,  # type: ignore[call-overload]
+                             load_dtd=False)
     try:
         etree.fromstring(data, parser)
     except XmlRefused as exc:

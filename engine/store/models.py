@@ -1,5 +1,6 @@
 """Tables of opsflow. Inbox and dashboard reads are plain SQL on these, never workflow blobs."""
 from datetime import UTC, datetime
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -9,26 +10,29 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     TypeDecorator,
     UniqueConstraint,
     func,
     select,
     text,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column
+from sqlalchemy.sql import Select
 
 
-class Stamp(TypeDecorator):
+class Stamp(TypeDecorator[datetime]):
     """A UTC timestamp that comes back timezone-aware from SQLite too."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         """Store UTC."""
         return value.astimezone(UTC) if value is not None else None
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: Any | None, dialect: Dialect) -> datetime | None:
         """Read naive SQLite values as UTC."""
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
@@ -37,6 +41,9 @@ class Stamp(TypeDecorator):
 
 class Base(DeclarativeBase):
     """Declarative base whose metadata Alembic migrates."""
+
+    # Every model maps one plain table, so its insert/update/delete statements can be built from it.
+    __table__: ClassVar[Table]
 
 
 class Department(Base):
@@ -118,7 +125,7 @@ class Activation(Base):
     __table_args__ = (Index("ix_activations_key", "process_key", "id"),)
 
 
-def active_definitions():
+def active_definitions() -> Select[Any]:
     """Query: id, key, version, manifest and deployed_at of the active version of each procedure, by key."""
     newest = (select(Activation.process_key, func.max(Activation.id).label("id"))
               .group_by(Activation.process_key).subquery())
