@@ -63,16 +63,6 @@ def _message(error):
     return error.message
 
 
-def schema_has(schema, predicate):
-    """True when some property of a form schema, at any depth (groups and their items too), satisfies `predicate`."""
-    properties = schema.get("properties") if isinstance(schema, dict) else None
-    if not isinstance(properties, dict):
-        return False
-    return any(isinstance(prop, dict) and (predicate(prop) or schema_has(prop, predicate)
-                                           or schema_has(prop.get("items"), predicate))
-               for prop in properties.values())
-
-
 def validate_form(schema, data, rules=(), names=None, form_name="form"):
     """Return the declared fields of `data` if valid, else raise ValidationFailed(field -> reason).
 

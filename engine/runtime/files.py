@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from engine.errors import Conflict, ValidationFailed
-from engine.forms import schema_has
+from engine.formfields import file_values, has_file_fields
 from engine.store.models import Attachment
 
 CHUNK_BYTES = 64 * 1024
@@ -20,7 +20,6 @@ MAX_FILENAME = 255
 ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 _MIME = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
 _UNSAFE_CATEGORIES = ("Cc", "Cf", "Cs", "Co", "Cn")  # controls, bidi overrides, surrogates, unassigned
-_HAS_FILES = {}  # id(schema) -> (schema, whether it has a file field): schemas live with their package
 
 
 def clean_filename(name):
@@ -82,43 +81,6 @@ def _copy(stream, handle, limit):
     if size == 0:
         raise ValidationFailed({"file": "is empty"})
     return size, digest.hexdigest()
-
-
-def is_file_field(prop):
-    """A form property holding attachment ids: `x-widget: file` on it, or on the items of its array.
-
-    The web form renders both as a file upload, so both are checked and linked here.
-    """
-    items = prop.get("items")
-    return prop.get("x-widget") == "file" or (isinstance(items, dict) and items.get("x-widget") == "file")
-
-
-def has_file_fields(schema):
-    """Whether a form schema has file fields (worked out once per schema object)."""
-    found = _HAS_FILES.get(id(schema))
-    if found is None or found[0] is not schema:
-        found = _HAS_FILES[id(schema)] = (schema, schema_has(schema, is_file_field))
-    return found[1]
-
-
-def file_values(schema, data, path=()):
-    """Yield (field path such as 'items/0/receipt', value) for every value of a file field in form data."""
-    properties = schema.get("properties") if isinstance(schema, dict) else None
-    if not isinstance(properties, dict) or not isinstance(data, dict):
-        return
-    for name, prop in properties.items():
-        if name not in data or not isinstance(prop, dict):
-            continue
-        value, here = data[name], path + (name,)
-        if is_file_field(prop):
-            for item in value if isinstance(value, list) else [value]:
-                if item not in (None, ""):
-                    yield "/".join(here), item
-        elif isinstance(value, dict):
-            yield from file_values(prop, value, here)
-        elif isinstance(value, list):
-            for index, item in enumerate(value):
-                yield from file_values(prop.get("items"), item, here + (str(index),))
 
 
 def check_form_files(session, schema, data, user, instance_id=None):

@@ -5,8 +5,8 @@ from flask import request
 from flask_login import current_user
 
 from engine.errors import NotFound, ValidationFailed
-from engine.forms import schema_has, validate_form
-from engine.runtime.files import file_values, has_file_fields
+from engine.formfields import any_field, file_values, has_file_fields
+from engine.forms import validate_form
 from webui import current_runtime
 from webui.i18n import package_language
 from webui.messages import localize_errors
@@ -65,14 +65,9 @@ def shown_again(schema, submission):
     return submission.raw, submission.errors, 422
 
 
-def _is_user_picker(prop):
-    """A field whose value is a username chosen from the organisation."""
-    return prop.get("x-widget") == "user"
-
-
 def fields_for(schema, values=None, errors=None, known_files=None):
     """The form's fields ready for the template, in the current language."""
     runtime = current_runtime()
-    people = with_department_names(runtime.people()) if schema_has(schema, _is_user_picker) else None
+    people = with_department_names(runtime.people()) if any_field(schema, "user") else None
     return build_fields(schema, package_language(), values=values, errors=localize_errors(errors), people=people,
                         attachments=attachment_names(schema, values, known_files), tz=user_zone())
