@@ -1,6 +1,7 @@
 """The form field vocabulary (engine.formfields): kinds, widgets, file fields, walks, and validation's use of them."""
 import pytest
 
+from engine.definitions import package_from_files
 from engine.formfields import (
     KEYWORDS,
     KINDS,
@@ -17,6 +18,7 @@ from engine.formfields import (
     widget_of,
     widget_problem,
 )
+from tests.test_package_validation import REQUEST, altered, line_of, problems_of
 
 CHOICE = {"type": "string", "enum": ["a", "b"]}
 # One property of every kind.
@@ -140,3 +142,32 @@ def test_a_form_has_a_kind_of_field_at_any_depth():
     assert has_file_fields(SCHEMA) and not has_file_fields({"type": "object", "properties": {}})
     data = {"lines": [{"photo": "a" * 32}, {"photo": ""}, {}], "note": "b" * 32}
     assert list(file_values(SCHEMA, data)) == [("lines/0/photo", "a" * 32)]
+
+
+@pytest.mark.parametrize(("old", "new", "element", "words", "marker"), [
+    ("      x-widget: textarea", "      x-widget: checkboxes", "schema.properties.reason.x-widget",
+     "x-widget 'checkboxes' does not fit this field: it is for an array whose items have", "x-widget: checkboxes"),
+    ("      x-widget: money", "      x-widget: user", "schema.properties.amount.x-widget",
+     "x-widget 'user' does not fit this field: it is for a string field", "x-widget: user"),
+    ("      x-widget: textarea", "      x-widget: radio", "schema.properties.reason.x-widget",
+     "x-widget 'radio' does not fit this field: it is for a field with enum or x-choices-from", "x-widget: radio"),
+    ("      x-widget: textarea", "      x-widget: textarea\n      x-widgets: textarea",
+     "schema.properties.reason.x-widgets",
+     "x-widgets is not a form keyword opsflow knows", "x-widgets:"),
+    ("    reason:", "    tags:\n      type: array\n      x-label: {en: Tags, zh-Hant: 標籤}\n"
+     "      items: {type: integer, x-widget: file}\n    reason:",
+     "schema.properties.tags.items.x-widget", "it is for a string field or an array of strings", "items:"),
+])
+def test_a_widget_that_does_not_fit_its_field_is_refused_where_it_stands(tmp_path, old, new, element, words, marker):
+    folder = altered(tmp_path, (REQUEST, old, new))
+    wanted = [p for p in problems_of(folder) if p.element == element and words in p.message]
+    assert wanted and wanted[0].file == f"minimal/{REQUEST}" and wanted[0].line == line_of(folder, REQUEST, marker)
+
+
+def test_a_deployed_version_with_an_unfitting_widget_still_loads_for_its_running_cases(tmp_path):
+    folder = altered(tmp_path, (REQUEST, "      x-widget: textarea", "      x-widget: money\n      x-hint: old"))
+    files = {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    assert package_from_files(files, strict=False).key == "minimal"
+    unknown = altered(tmp_path / "unknown", (REQUEST, "      x-widget: textarea", "      x-widget: slider"))
+    assert any(p.element == "schema.properties.reason.x-widget" and "'slider' is not one of" in p.message
+               for p in problems_of(unknown))

@@ -10,11 +10,11 @@ from engine.definitions.formrules import rule_problems
 from engine.definitions.limits import DEFAULT_TEXT_MAX_LENGTH, DEFAULT_TEXTAREA_MAX_LENGTH
 from engine.definitions.model import Problem
 from engine.definitions.yamlfile import read_yaml, schema_problems
+from engine.formfields import LABEL, WIDGET, unknown_keywords, walk_fields, walk_nodes, widget_problem
 
 ENVELOPE = Draft202012Validator(
     yaml.safe_load(Path(__file__).with_name("form_schema.yaml").read_text("utf-8"))
 )
-WIDGETS = ("textarea", "money", "user", "file", "radio", "checkboxes")
 LANGUAGES = ("en", "zh-Hant")
 
 
@@ -28,21 +28,6 @@ def form_references(manifest):
         if isinstance(entry, dict) and isinstance(entry.get("form"), str):
             references.append((("tasks", task_id, "form"), entry["form"]))
     return references
-
-
-def _fields(schema, path):
-    """Yield (key path, property schema) for every field, nested objects and line items included."""
-    properties = schema.get("properties")
-    if not isinstance(properties, dict):
-        return
-    for name, prop in properties.items():
-        if not isinstance(prop, dict):
-            continue
-        here = path + ("properties", name)
-        yield here, prop
-        yield from _fields(prop, here)
-        if isinstance(prop.get("items"), dict):
-            yield from _fields(prop["items"], here + ("items",))
 
 
 def _is_text(prop):
@@ -59,10 +44,10 @@ def with_text_limits(schema):
     `minLength` above the default raises it so the field stays possible to fill in.
     """
     limited = copy.deepcopy(schema)
-    for _, prop in _fields(limited, ()):
+    for _, prop in walk_fields(limited):
         for text in (prop, prop.get("items")):
             if isinstance(text, dict) and _is_text(text) and "maxLength" not in text:
-                default = DEFAULT_TEXTAREA_MAX_LENGTH if text.get("x-widget") == "textarea" else DEFAULT_TEXT_MAX_LENGTH
+                default = DEFAULT_TEXTAREA_MAX_LENGTH if text.get(WIDGET) == "textarea" else DEFAULT_TEXT_MAX_LENGTH
                 minimum = text.get("minLength")
                 text["maxLength"] = max(default, minimum) if isinstance(minimum, int) else default
     return limited
@@ -75,22 +60,26 @@ def _is_bilingual(text):
     )
 
 
-def _field_problems(document):
-    """Fields without a label in both languages, or with a widget the UI does not have."""
-    problems = []
-    for path, prop in _fields(document.data["schema"], ("schema",)):
-        if not _is_bilingual(prop.get("x-label")):
-            problems.append(document.problem(path, "field has no x-label with both en and zh-Hant"))
-        widget = prop.get("x-widget")
-        if widget is not None and widget not in WIDGETS:
-            problems.append(document.problem(
-                path + ("x-widget",), f"x-widget {widget!r} is not one of {', '.join(WIDGETS)}"
-            ))
+def _field_problems(document, strict):
+    """Fields without a label in both languages, and widgets and `x-` keywords the UI does not have.
+
+    `strict` (a new deploy) also refuses a widget that does not fit its field, on array items too, and an
+    `x-` keyword opsflow does not know; a deployed version is loaded without them (see inspect_files).
+    """
+    schema = document.data["schema"]
+    problems = [document.problem(path, "field has no x-label with both en and zh-Hant")
+                for path, prop in walk_fields(schema, ("schema",)) if not _is_bilingual(prop.get(LABEL))]
+    sites = walk_nodes(schema, ("schema",)) if strict else walk_fields(schema, ("schema",))
+    problems += [document.problem(path + (WIDGET,), reason)
+                 for path, node in sites if (reason := widget_problem(node, fit=strict))]
+    if strict:
+        problems += [document.problem(path + (keyword,), f"{keyword} is not a form keyword opsflow knows")
+                     for path, keyword in unknown_keywords(schema, ("schema",))]
     return problems
 
 
-def load_form(file, data):
-    """Return (form dict or None, problems) for one form file's bytes."""
+def load_form(file, data, strict=True):
+    """Return (form dict or None, problems) for one form file's bytes (`strict`: see _field_problems)."""
     document, problem = read_yaml(file, data)
     if problem:
         return None, [problem]
@@ -110,10 +99,10 @@ def load_form(file, data):
         "schema": with_text_limits(document.data["schema"]),
         "rules": document.data.get("rules") or [],
     }
-    return form, _field_problems(document) + rule_problems(document)
+    return form, _field_problems(document, strict) + rule_problems(document)
 
 
-def load_forms(files, manifest_file, origin):
+def load_forms(files, manifest_file, origin, strict=True):
     """Return (forms by path, problems) for every form the manifest names."""
     forms, problems, seen = {}, [], set()
     for key_path, form_path in form_references(manifest_file.data):
@@ -123,7 +112,7 @@ def load_forms(files, manifest_file, origin):
         if form_path in seen:
             continue
         seen.add(form_path)
-        form, form_problems = load_form(f"{origin}/{form_path}", files[form_path])
+        form, form_problems = load_form(f"{origin}/{form_path}", files[form_path], strict)
         problems.extend(form_problems)
         if form is not None:
             forms[form_path] = form

@@ -66,7 +66,7 @@ def inspect_files(files, origin, strict=True):
     """
     manifest, problems = read_manifest(files, origin)
     manifest_valid = manifest is not None and not problems
-    forms, form_problems = load_forms(files, manifest, origin) if manifest is not None else ({}, [])
+    forms, form_problems = load_forms(files, manifest, origin, strict) if manifest is not None else ({}, [])
     problems += form_problems + (instructions.syntax_problems(forms, files, origin) if strict else [])
     listed, file_problems = _model_files(manifest if manifest_valid else None, files, origin)
     model, xml_problems = load_model(files, listed, origin)
