@@ -1,23 +1,16 @@
-"""Uploaded files: storing a stream on disk, cleaning what the browser says about it, and form fields
-(`x-widget: file`) whose values are attachment ids, checked and linked to their case on submit."""
-import hashlib
-import os
+"""Uploaded files: cleaning what the browser says about them, the runtime's default file store, and form
+fields (`x-widget: file`) whose values are attachment ids, checked and linked to their case on submit."""
 import re
-import tempfile
 import unicodedata
-import uuid
-from pathlib import Path
 
 from sqlalchemy import select, update
 
 from engine.errors import Conflict, ValidationFailed
+from engine.filestore import LocalDiskStore
 from engine.formfields import file_values, has_file_fields
 from engine.store.models import Attachment
 
-CHUNK_BYTES = 64 * 1024
-MIB = 1024 * 1024
 MAX_FILENAME = 255
-ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 _MIME = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
 _UNSAFE_CATEGORIES = ("Cc", "Cf", "Cs", "Co", "Cn")  # controls, bidi overrides, surrogates, unassigned
 
@@ -42,45 +35,9 @@ def clean_content_type(value):
     return text if len(text) <= 200 and _MIME.match(text) else "application/octet-stream"
 
 
-def stored_path(folder, attachment_id):
-    """Where an attachment's bytes live: <folder>/<first two characters of the id>/<id>."""
-    return Path(folder).resolve() / attachment_id[:2] / attachment_id
-
-
-def store_stream(folder, stream, limit):
-    """Copy a binary stream into the folder under a new random id; return (id, size, sha256 hex, path).
-
-    The bytes go to a temporary file first, hashed as they arrive; a stream over `limit` bytes or an
-    empty one raises ValidationFailed and leaves nothing behind.
-    """
-    root = Path(folder).resolve()
-    root.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=root, prefix=".upload-")
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            size, digest = _copy(stream, handle, limit)
-        attachment_id = uuid.uuid4().hex
-        target = stored_path(root, attachment_id)
-        target.parent.mkdir(exist_ok=True)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return attachment_id, size, digest, target
-
-
-def _copy(stream, handle, limit):
-    """Copy in chunks up to `limit` bytes; return (size, sha256 hex)."""
-    digest, size = hashlib.sha256(), 0
-    while chunk := stream.read(CHUNK_BYTES):
-        size += len(chunk)
-        if size > limit:
-            raise ValidationFailed({"file": f"is larger than {limit / MIB:.3g} MB"})
-        digest.update(chunk)
-        handle.write(chunk)
-    if size == 0:
-        raise ValidationFailed({"file": "is empty"})
-    return size, digest.hexdigest()
+def default_store(settings):
+    """The file store a runtime keeps uploads in unless it is given one: the attachments folder on disk."""
+    return LocalDiskStore(settings.attachments_path)
 
 
 def check_form_files(session, schema, data, user, instance_id=None):

@@ -28,9 +28,10 @@ from engine.store.models import Event, HumanTask
 class Runtime(TimerMixin, queries.QueryMixin, WorkspaceMixin, RepairMixin, IncidentMixin):
     """opsflow's engine: deploy, start, claim, release, complete, cancel, fire timers, read."""
 
-    def __init__(self, settings=None, *, database=None, clock=None):
+    def __init__(self, settings=None, *, database=None, clock=None, file_store=None):
         self.settings = settings or Settings.from_env()
         self.db = database or Database(self.settings.database_url, busy_seconds=self.settings.sqlite_busy_seconds)
+        self.file_store = file_store if file_store is not None else files.default_store(self.settings)
         self.catalog = Catalog(self.db, None)
         self.codec = spiff.WorkflowCodec(self.catalog.specs_for, self.settings.script_time_limit)
         sandbox.configure(sandbox.Limits(self.settings.script_time_limit, self.settings.script_memory_limit_mb,
