@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 from engine import sandbox
 from engine.errors import ScriptError
+from engine.formfields import CHOICES, ENUM_LABELS, walk_nodes
 
-CHOICES = "x-choices-from"
 # What a rule or a choice expression may call to look at the organisation (engine.org.Directory).
 RULE_FUNCTIONS = frozenset(("is_active_user", "has_role", "manager_of", "head_of", "department_of",
                             "users_with_role"))
@@ -75,17 +75,7 @@ def _choice(option: object) -> tuple[Any, Any]:
 def choice_sites(schema: dict[str, Any],
                  path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], dict[str, Any]]]:
     """(key path, schema) of every property or items schema below an object schema that has `x-choices-from`."""
-    for name, prop in (schema.get("properties") or {}).items():
-        if not isinstance(prop, dict):
-            continue
-        here = path + ("properties", name)
-        items = prop.get("items") if isinstance(prop.get("items"), dict) else None
-        for where, node in ((here, prop), (here + ("items",), items)):
-            if node is not None and CHOICES in node:
-                yield where, node
-        yield from choice_sites(prop, here)
-        if items is not None:
-            yield from choice_sites(items, here + ("items",))
+    return ((here, node) for here, node in walk_nodes(schema, path) if CHOICES in node)
 
 
 def _resolve(node: dict[str, Any], names: Mapping[str, Any]) -> None:
@@ -96,10 +86,10 @@ def _resolve(node: dict[str, Any], names: Mapping[str, Any]) -> None:
         options = []
     pairs = [_choice(o) for o in options] if isinstance(options, (list, tuple)) else []
     node["enum"] = list(dict.fromkeys(value for value, _ in pairs))
-    labels = dict(node.get("x-enum-labels") or {})
+    labels = dict(node.get(ENUM_LABELS) or {})
     labels.update({str(value): label for value, label in pairs if label})
     if labels:
-        node["x-enum-labels"] = labels
+        node[ENUM_LABELS] = labels
 
 
 def resolve_choices(schema: Any, names: Mapping[str, Any]) -> Any:

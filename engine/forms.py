@@ -1,6 +1,6 @@
 """Form data checked against its JSON Schema, with one plain message per field."""
 import copy
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError
@@ -65,21 +65,6 @@ def _message(error: ValidationError) -> str:
     if kind == "uniqueItems":
         return "lists the same entry twice"
     return error.message
-
-
-def is_user_picker(prop: dict[str, Any]) -> bool:
-    """A field whose value is a username chosen from the organisation (`x-widget: user`)."""
-    return prop.get("x-widget") == "user"
-
-
-def schema_has(schema: object, predicate: Callable[[dict[str, Any]], bool]) -> bool:
-    """True when some property of a form schema, at any depth (groups and their items too), satisfies `predicate`."""
-    properties = schema.get("properties") if isinstance(schema, dict) else None
-    if not isinstance(properties, dict):
-        return False
-    return any(isinstance(prop, dict) and (predicate(prop) or schema_has(prop, predicate)
-                                           or schema_has(prop.get("items"), predicate))
-               for prop in properties.values())
 
 
 def validate_form(schema: dict[str, Any] | None, data: object, rules: Sequence[Mapping[str, Any]] = (),

@@ -74,10 +74,10 @@ def clock():
     return ManualClock()
 
 
-def make_runtime(url, clock, **settings):
-    """A migrated runtime with the demo organisation (cheap password hashing)."""
+def make_runtime(url, clock, file_store=None, **settings):
+    """A migrated runtime with the demo organisation (cheap password hashing); uploads in `file_store` if given."""
     runtime = Runtime(Settings(database_url=url, password_hash_cost=2**4, worker_poll_seconds=0.05, **settings),
-                      clock=clock)
+                      clock=clock, file_store=file_store)
     runtime.init()
     runtime.load_org(ORG_FILE)
     return runtime

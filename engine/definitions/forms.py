@@ -1,6 +1,6 @@
 """Form files: a bilingual title and instructions around a JSON Schema of the fields."""
 import copy
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +12,11 @@ from engine.definitions.formrules import rule_problems
 from engine.definitions.limits import DEFAULT_TEXT_MAX_LENGTH, DEFAULT_TEXTAREA_MAX_LENGTH
 from engine.definitions.model import Problem
 from engine.definitions.yamlfile import KeyPath, YamlFile, read_yaml, schema_problems
+from engine.formfields import LABEL, WIDGET, unknown_keywords, walk_fields, walk_nodes, widget_problem
 
 ENVELOPE = Draft202012Validator(
     yaml.safe_load(Path(__file__).with_name("form_schema.yaml").read_text("utf-8"))
 )
-WIDGETS = ("textarea", "money", "user", "file", "radio", "checkboxes")
 LANGUAGES = ("en", "zh-Hant")
 
 
@@ -30,21 +30,6 @@ def form_references(manifest: dict[str, Any]) -> list[tuple[KeyPath, str]]:
         if isinstance(entry, dict) and isinstance(entry.get("form"), str):
             references.append((("tasks", task_id, "form"), entry["form"]))
     return references
-
-
-def _fields(schema: dict[str, Any], path: KeyPath) -> Iterator[tuple[KeyPath, dict[str, Any]]]:
-    """Yield (key path, property schema) for every field, nested objects and line items included."""
-    properties = schema.get("properties")
-    if not isinstance(properties, dict):
-        return
-    for name, prop in properties.items():
-        if not isinstance(prop, dict):
-            continue
-        here = path + ("properties", name)
-        yield here, prop
-        yield from _fields(prop, here)
-        if isinstance(prop.get("items"), dict):
-            yield from _fields(prop["items"], here + ("items",))
 
 
 def _is_text(prop: dict[str, Any]) -> bool:
@@ -61,10 +46,10 @@ def with_text_limits(schema: dict[str, Any]) -> dict[str, Any]:
     `minLength` above the default raises it so the field stays possible to fill in.
     """
     limited = copy.deepcopy(schema)
-    for _, prop in _fields(limited, ()):
+    for _, prop in walk_fields(limited):
         for text in (prop, prop.get("items")):
             if isinstance(text, dict) and _is_text(text) and "maxLength" not in text:
-                default = DEFAULT_TEXTAREA_MAX_LENGTH if text.get("x-widget") == "textarea" else DEFAULT_TEXT_MAX_LENGTH
+                default = DEFAULT_TEXTAREA_MAX_LENGTH if text.get(WIDGET) == "textarea" else DEFAULT_TEXT_MAX_LENGTH
                 minimum = text.get("minLength")
                 text["maxLength"] = max(default, minimum) if isinstance(minimum, int) else default
     return limited
@@ -77,22 +62,26 @@ def _is_bilingual(text: object) -> bool:
     )
 
 
-def _field_problems(document: YamlFile) -> list[Problem]:
-    """Fields without a label in both languages, or with a widget the UI does not have."""
-    problems = []
-    for path, prop in _fields(document.data["schema"], ("schema",)):
-        if not _is_bilingual(prop.get("x-label")):
-            problems.append(document.problem(path, "field has no x-label with both en and zh-Hant"))
-        widget = prop.get("x-widget")
-        if widget is not None and widget not in WIDGETS:
-            problems.append(document.problem(
-                path + ("x-widget",), f"x-widget {widget!r} is not one of {', '.join(WIDGETS)}"
-            ))
+def _field_problems(document: YamlFile, strict: bool) -> list[Problem]:
+    """Fields without a label in both languages, and widgets and `x-` keywords the UI does not have.
+
+    `strict` (a new deploy) also refuses a widget that does not fit its field, on array items too, and an
+    `x-` keyword opsflow does not know; a deployed version is loaded without them (see inspect_files).
+    """
+    schema = document.data["schema"]
+    problems = [document.problem(path, "field has no x-label with both en and zh-Hant")
+                for path, prop in walk_fields(schema, ("schema",)) if not _is_bilingual(prop.get(LABEL))]
+    sites = walk_nodes(schema, ("schema",)) if strict else walk_fields(schema, ("schema",))
+    problems += [document.problem(path + (WIDGET,), reason)
+                 for path, node in sites if (reason := widget_problem(node, fit=strict))]
+    if strict:
+        problems += [document.problem(path + (keyword,), f"{keyword} is not a form keyword opsflow knows")
+                     for path, keyword in unknown_keywords(schema, ("schema",))]
     return problems
 
 
-def load_form(file: str, data: bytes) -> tuple[dict[str, Any] | None, list[Problem]]:
-    """Return (form dict or None, problems) for one form file's bytes."""
+def load_form(file: str, data: bytes, strict: bool = True) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """Return (form dict or None, problems) for one form file's bytes (`strict`: see _field_problems)."""
     document = read_yaml(file, data)
     if isinstance(document, Problem):
         return None, [document]
@@ -112,11 +101,11 @@ def load_form(file: str, data: bytes) -> tuple[dict[str, Any] | None, list[Probl
         "schema": with_text_limits(document.data["schema"]),
         "rules": document.data.get("rules") or [],
     }
-    return form, _field_problems(document) + rule_problems(document)
+    return form, _field_problems(document, strict) + rule_problems(document)
 
 
-def load_forms(files: Mapping[str, bytes], manifest_file: YamlFile,
-               origin: str) -> tuple[dict[str, dict[str, Any]], list[Problem]]:
+def load_forms(files: Mapping[str, bytes], manifest_file: YamlFile, origin: str,
+               strict: bool = True) -> tuple[dict[str, dict[str, Any]], list[Problem]]:
     """Return (forms by path, problems) for every form the manifest names."""
     forms: dict[str, dict[str, Any]] = {}
     problems: list[Problem] = []
@@ -128,7 +117,7 @@ def load_forms(files: Mapping[str, bytes], manifest_file: YamlFile,
         if form_path in seen:
             continue
         seen.add(form_path)
-        form, form_problems = load_form(f"{origin}/{form_path}", files[form_path])
+        form, form_problems = load_form(f"{origin}/{form_path}", files[form_path], strict)
         problems.extend(form_problems)
         if form is not None:
             forms[form_path] = form

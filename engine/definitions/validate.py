@@ -71,7 +71,7 @@ def inspect_files(files: Mapping[str, bytes], origin: str, strict: bool = True) 
     """
     manifest, problems = read_manifest(files, origin)
     valid_manifest = manifest if not problems else None
-    forms, form_problems = load_forms(files, manifest, origin) if manifest is not None else ({}, [])
+    forms, form_problems = load_forms(files, manifest, origin, strict) if manifest is not None else ({}, [])
     problems += form_problems + (instructions.syntax_problems(forms, files, origin) if strict else [])
     listed, file_problems = _model_files(valid_manifest, files, origin)
     model, xml_problems = load_model(files, listed, origin)

@@ -6,11 +6,12 @@ import functools
 
 from sqlalchemy import func, select
 
+from engine import formfields
 from engine.errors import NotFound, ValidationFailed
+from engine.formfields import any_field
 from engine.formrules import resolve_choices
-from engine.forms import is_user_picker, schema_has
 from engine.org import Directory
-from engine.runtime import access, files, spiff
+from engine.runtime import access, spiff
 from engine.runtime.access import TASK_COLUMNS
 from engine.runtime.accounts import active_people
 from engine.runtime.attachments import case_attachments, readable_attachments
@@ -76,7 +77,7 @@ class Queries(Component):
                     "candidates": _eligible(session, task) if supervisor else [],
                     "repair": repair_facts(session, task) if supervisor else None,
                     "attachments": _form_files(session, task, shown, draft, case, user),
-                    "people": active_people(session) if schema_has(task["schema"], is_user_picker) else None}
+                    "people": active_people(session) if any_field(task["schema"], "user") else None}
 
     def _task(self, session, directory, task_id, user, language):
         """The open task with its title, schema (choices resolved), data, version and instructions."""
@@ -290,8 +291,8 @@ def _eligible(session, task):
 def _form_files(session, task, shown, draft, case, user):
     """id -> metadata of the files a task's form may show: its case's, and the user's pending uploads it names."""
     known = {a["id"]: a for a in case["attachments"]} if case else {}
-    if not files.has_file_fields(task["schema"]):
+    if not formfields.has_file_fields(task["schema"]):
         return known
     values = shown if shown is not None else (draft or {}).get("data") or task["data"]
-    named = {v for _path, v in files.file_values(task["schema"], values) if isinstance(v, str)} - set(known)
+    named = {v for _path, v in formfields.file_values(task["schema"], values) if isinstance(v, str)} - set(known)
     return known | readable_attachments(session, named, user)

@@ -13,7 +13,7 @@ a file named for its job, and hands out their methods; it holds no logic of its 
 from engine import sandbox
 from engine.clock import SystemClock
 from engine.config import Settings
-from engine.runtime import spiff
+from engine.runtime import files, spiff
 from engine.runtime.access import Guard
 from engine.runtime.accounts import Accounts
 from engine.runtime.attachments import Attachments
@@ -33,7 +33,7 @@ from engine.store import Database
 class Runtime:
     """opsflow's engine: deploy, start, claim, release, complete, cancel, fire timers, read."""
 
-    def __init__(self, settings=None, *, database=None, clock=None):
+    def __init__(self, settings=None, *, database=None, clock=None, file_store=None):
         settings = settings or Settings.from_env()
         db = database or Database(settings.database_url, busy_seconds=settings.sqlite_busy_seconds)
         catalog = Catalog(db, None)
@@ -41,7 +41,8 @@ class Runtime:
                                          settings.script_data_limit_bytes), settings.sandbox_processes)
         self.context = Context(settings=settings, db=db, catalog=catalog,
                                codec=spiff.WorkflowCodec(catalog.specs_for, settings.script_time_limit),
-                               cache=InstanceCache(settings.instance_cache_size), clock=clock or SystemClock())
+                               cache=InstanceCache(settings.instance_cache_size), clock=clock or SystemClock(),
+                               file_store=file_store if file_store is not None else files.default_store(settings))
         self.guard = Guard(self.context)
         self.commands = Commands(self.context, self.guard)
         self.queries = Queries(self.context, self.guard)
@@ -89,6 +90,7 @@ class Runtime:
         self.delete_filter = self.inboxes.delete_filter
         self.add_attachment = self.attachments.add_attachment
         self.attachment = self.attachments.attachment
+        self.open_attachment = self.attachments.open_attachment
         self.purge_pending_uploads = self.attachments.purge_pending_uploads
         self.authenticate = self.accounts.authenticate
         self.account = self.accounts.account

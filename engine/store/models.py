@@ -250,7 +250,7 @@ class TaskDraft(Base):
 
 
 class Attachment(Base):
-    """An uploaded file: stored on disk under its random id, described here.
+    """An uploaded file, described here; its bytes are in the runtime's file store under its id.
 
     `instance_id` is None while the upload waits for the form it belongs to to be submitted.
     """

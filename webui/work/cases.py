@@ -1,8 +1,7 @@
 """Starting a procedure, my requests, and the case page (diagram, history, comments, attachments)."""
 import io
-from pathlib import Path
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -168,14 +167,17 @@ def upload(instance_id):
 
 @bp.get("/attachments/<attachment_id>")
 def attachment(attachment_id):
-    """Download a file, only for who may see its case (or its uploader, before it joins one)."""
-    meta, path = current_runtime().attachment(attachment_id, current_user.username)
-    path = Path(path)
-    if not path.is_file():
-        abort(404)
+    """Download a file, only for who may see its case (or its uploader, before it joins one).
+
+    The bytes come from the runtime's file store as a stream, so any store (local disk, an object store) serves.
+    """
+    meta, stream = current_runtime().open_attachment(attachment_id, current_user.username)
     inline = meta["content_type"] in INLINE_TYPES and request.args.get("download") != "1"
-    return send_file(path, mimetype=meta["content_type"] if inline else "application/octet-stream",
-                     as_attachment=not inline, download_name=meta["filename"], max_age=0)
+    response = send_file(stream, mimetype=meta["content_type"] if inline else "application/octet-stream",
+                         as_attachment=not inline, download_name=meta["filename"], max_age=0, etag=meta["sha256"])
+    if response.status_code == 200:
+        response.content_length = meta["size"]
+    return response
 
 
 @bp.route("/cases/<int:instance_id>/cancel", methods=["GET", "POST"])

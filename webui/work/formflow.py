@@ -5,8 +5,7 @@ from flask import request
 from flask_login import current_user
 
 from engine.errors import NotFound
-from engine.forms import is_user_picker, schema_has
-from engine.runtime.files import file_values, has_file_fields
+from engine.formfields import any_field, file_values, has_file_fields
 from webui import current_runtime
 from webui.i18n import package_language
 from webui.messages import localize_errors
@@ -63,7 +62,7 @@ def fields_for(schema, values=None, errors=None, attachments=None, people=None):
     `attachments` (id -> metadata) and `people` (for user pickers) come with the page's one read when it has
     them (the task page); otherwise they are looked up here (the start form).
     """
-    if people is None and schema_has(schema, is_user_picker):
+    if people is None and any_field(schema, "user"):
         people = current_runtime().people()
     if attachments is None:
         attachments = attachment_names(schema, values)
