@@ -7,7 +7,7 @@ import copy
 
 from sqlalchemy import select, update
 
-from engine import sandbox
+from engine import notify, sandbox
 from engine.clock import SystemClock
 from engine.config import Settings
 from engine.errors import Conflict, Forbidden, NotFound, NotReady
@@ -28,8 +28,9 @@ from engine.store.models import Event, HumanTask
 class Runtime(TimerMixin, queries.QueryMixin, WorkspaceMixin, RepairMixin, IncidentMixin):
     """opsflow's engine: deploy, start, claim, release, complete, cancel, fire timers, read."""
 
-    def __init__(self, settings=None, *, database=None, clock=None):
+    def __init__(self, settings=None, *, database=None, clock=None, notifier=None):
         self.settings = settings or Settings.from_env()
+        self.notifier = notifier or notify.OutboxNotifier()
         self.db = database or Database(self.settings.database_url, busy_seconds=self.settings.sqlite_busy_seconds)
         self.catalog = Catalog(self.db, None)
         self.codec = spiff.WorkflowCodec(self.catalog.specs_for, self.settings.script_time_limit)
@@ -271,8 +272,10 @@ class Runtime(TimerMixin, queries.QueryMixin, WorkspaceMixin, RepairMixin, Incid
                                  .values(assignee=new).execution_options(synchronize_session=False))
         if result.rowcount != 1:
             raise Conflict(f"task {task['id']} changed meanwhile; reload it")
-        session.add(Event(instance_id=task["instance_id"], at=self.clock.now(), actor=actor, kind=kind,
-                          task_id=task["id"], task_key=task["task_key"], data={"assignee": new, "was": expect}))
+        event = Event(instance_id=task["instance_id"], at=self.clock.now(), actor=actor, kind=kind,
+                      task_id=task["id"], task_key=task["task_key"], data={"assignee": new, "was": expect})
+        session.add(event)
+        self.notifier.notify(session.connection(), notify.from_task_change(task, event))
 
 
 MAX_ID = 2**31 - 1  # ids are INTEGER columns; a larger number would fail in the database, not just miss
