@@ -6,7 +6,7 @@ inbox, tasks, start catalogue, requests and case pages) and `main` (health check
 import secrets
 from dataclasses import fields
 
-from flask import Flask, current_app
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.config import Settings
@@ -62,8 +62,3 @@ def _session_key(settings, testing):
     if testing:
         return settings.secret_key or secrets.token_urlsafe(32)
     return settings.require_secret_key()
-
-
-def current_runtime():
-    """The Runtime of the app handling the current request."""
-    return current_app.extensions["opsflow"]

@@ -7,10 +7,10 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from engine.errors import ValidationFailed
-from webui import current_runtime
 from webui.auth.forms import LoginForm, PasswordChangeForm
 from webui.i18n import COOKIE, COOKIE_MAX_AGE, LANGUAGES
 from webui.messages import localize
+from webui.runtime import current_runtime
 from webui.security import Account, limiter
 
 bp = Blueprint("auth", __name__)

@@ -7,10 +7,10 @@ from flask_login import current_user
 from engine.errors import NotFound, ValidationFailed
 from engine.forms import schema_has, validate_form
 from engine.runtime.files import file_values, has_file_fields
-from webui import current_runtime
 from webui.i18n import package_language
 from webui.messages import localize_errors
 from webui.names import with_department_names
+from webui.runtime import current_runtime
 from webui.schema_forms import apply_row_action, build_fields, merge_errors, parse_submission, row_action
 
 
