@@ -11,18 +11,20 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.config import Settings
 from engine.runtime.service import Runtime
+from webui.config import WebSettings
 
-SETTING_KEYS = {f.name.upper(): f.name for f in fields(Settings)}
+ENGINE_KEYS = {f.name.upper(): f.name for f in fields(Settings)}
+WEB_KEYS = {f.name.upper(): f.name for f in fields(WebSettings)}
 
 
 def create_app(test_config=None):
-    """Build the app; OPSFLOW_* variables configure it, `test_config` overrides them."""
+    """Build the app; OPSFLOW_* variables configure it (the engine's and the web's), `test_config` overrides them."""
     test_config = dict(test_config or {})
-    overrides = {SETTING_KEYS[key]: test_config.pop(key) for key in list(test_config) if key in SETTING_KEYS}
-    settings = Settings.from_env(**overrides)
+    settings = Settings.from_env(**_settings_in(test_config, ENGINE_KEYS))
+    web = WebSettings.from_env(**_settings_in(test_config, WEB_KEYS))
     app = Flask(__name__)
     app.config.from_mapping(
-        SECRET_KEY=_session_key(settings, test_config.get("TESTING")),
+        SECRET_KEY=_session_key(web, test_config.get("TESTING")),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="opsflow_session",
@@ -33,14 +35,14 @@ def create_app(test_config=None):
         BABEL_DEFAULT_LOCALE="en",
         BABEL_DEFAULT_TIMEZONE=settings.timezone,
         BABEL_TRANSLATION_DIRECTORIES="translations",
-        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
+        RATELIMIT_STORAGE_URI=web.ratelimit_storage_uri,
         RATELIMIT_HEADERS_ENABLED=True,
         **test_config,
     )
-    if settings.proxy_count:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_count, x_proto=settings.proxy_count,
-                                x_host=settings.proxy_count)
+    if web.proxy_count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=web.proxy_count, x_proto=web.proxy_count, x_host=web.proxy_count)
     app.extensions["opsflow"] = Runtime(settings)
+    app.extensions["opsflow_web"] = web
 
     from webui import errors, i18n, names, security
     from webui.auth import bp as auth_bp
@@ -57,8 +59,13 @@ def create_app(test_config=None):
     return app
 
 
-def _session_key(settings, testing):
+def _settings_in(test_config, keys):
+    """Take the settings named in `keys` (upper-case names) out of a test config, as field -> value."""
+    return {keys[key]: test_config.pop(key) for key in list(test_config) if key in keys}
+
+
+def _session_key(web, testing):
     """The configured session key; only a test app may go without one (it gets a random key of its own)."""
     if testing:
-        return settings.secret_key or secrets.token_urlsafe(32)
-    return settings.require_secret_key()
+        return web.secret_key or secrets.token_urlsafe(32)
+    return web.require_secret_key()
