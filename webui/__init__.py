@@ -1,7 +1,8 @@
 """opsflow's web UI: a Flask app factory over the engine's runtime API.
 
 One blueprint per audience: `auth` (sign-in, password, language), `work` (the employee's
-inbox, tasks, start catalogue, requests and case pages) and `main` (health check).
+inbox, tasks, start catalogue, requests and case pages), `main` (health check) and `api` (JSON
+under /api/v1, beside the HTML pages).
 """
 import secrets
 from dataclasses import fields
@@ -44,7 +45,7 @@ def create_app(test_config=None):
     app.extensions["opsflow"] = Runtime(settings)
     app.extensions["opsflow_web"] = web
 
-    from webui import errors, i18n, names, security
+    from webui import api, errors, i18n, names, security
     from webui.auth import bp as auth_bp
     from webui.main import bp as main_bp
     from webui.work import bp as work_bp
@@ -56,6 +57,7 @@ def create_app(test_config=None):
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(work_bp)
+    api.init_app(app)
     return app
 
 

@@ -63,7 +63,7 @@ def _csrf_error(exc):
                                 "Go back, reload the page and submit again."))
 
 
-def _http_error(exc):
+def http_error(exc):
     """Werkzeug's HTTP errors in our layout."""
     if exc.code is None or request.blueprint == "static":
         return exc
@@ -79,4 +79,4 @@ def init_app(app):
     app.register_error_handler(CSRFError, _csrf_error)
     for kind in ENGINE_ERRORS:
         app.register_error_handler(kind, _engine_error)
-    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(HTTPException, http_error)
