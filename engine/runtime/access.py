@@ -35,13 +35,15 @@ MAX_ID = 2**31 - 1  # ids are INTEGER columns; a larger number would fail in the
 
 def is_supervisor(directory, username, manifest):
     """Admins, the owner role and supervisor roles see every case; a confidential procedure names its own."""
-    roles = directory.roles_of(username)
+    return bool(directory.roles_of(username) & supervisor_roles(manifest))
+
+
+def supervisor_roles(manifest):
+    """The roles that supervise a procedure: its confidential roles, else its supervisor and owner roles and admins."""
     secret = manifest.get("confidential")
     if secret is not None:
-        watchers = set(secret.get("roles") or [])
-    else:
-        watchers = set(manifest.get("supervisor_roles", [])) | {manifest.get("owner_role"), ADMIN_ROLE}
-    return bool(roles & watchers)
+        return set(secret.get("roles") or [])
+    return set(manifest.get("supervisor_roles", [])) | {manifest.get("owner_role"), ADMIN_ROLE}
 
 
 def can_start(directory, username, manifest):

@@ -6,6 +6,7 @@ What the rows mean for claim, complete, release and reassign is decided in engin
 """
 from sqlalchemy import bindparam, select, update
 
+from engine import notify
 from engine.errors import Conflict, ScriptError
 from engine.runtime import spiff
 from engine.runtime.repeated import task_titles
@@ -204,14 +205,17 @@ def priority_level(value):
     return value if 1 <= value <= 4 else None
 
 
-def hand_over(session, at, task, new, kind, actor, expect):
-    """Change a task's assignee if it still has the one we saw; record the event."""
+def hand_over(session, ctx, task, new, kind, actor, expect):
+    """Change a task's assignee if it still has the one we saw; record the event (at the context's clock) and
+    the messages the context's notifier makes of it."""
     result = session.execute(update(HumanTask).where(HumanTask.id == task["id"], _same(HumanTask.assignee, expect))
                              .values(assignee=new).execution_options(synchronize_session=False))
     if result.rowcount != 1:
         raise Conflict(f"task {task['id']} changed meanwhile; reload it")
-    session.add(Event(instance_id=task["instance_id"], at=at, actor=actor, kind=kind,
-                      task_id=task["id"], task_key=task["task_key"], data={"assignee": new, "was": expect}))
+    event = Event(instance_id=task["instance_id"], at=ctx.clock.now(), actor=actor, kind=kind,
+                  task_id=task["id"], task_key=task["task_key"], data={"assignee": new, "was": expect})
+    session.add(event)
+    ctx.notifier.notify(session.connection(), notify.from_task_change(task, event))
 
 
 def _same(column, value):

@@ -5,7 +5,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import bindparam, or_, select
 
-from engine import sandbox
+from engine import notify, sandbox
 from engine.errors import Conflict, OpsflowError, ScriptError
 from engine.runtime import assignment, spiff
 from engine.store.models import Event, HumanTask, Instance, Timer
@@ -184,7 +184,9 @@ class Case:
             self.main_event["data"] = dict(self.main_event["data"], changed=changed, removed=removed)
 
     def save_events_only(self):
-        """Append the queued events (commands that leave the workflow untouched stop here)."""
+        """Append the queued events and the messages they call for (commands that leave the workflow untouched
+        stop here)."""
+        self.ctx.notifier.notify(self.conn, notify.from_case(self))
         if self.events:
             self.conn.execute(INSERT_EVENTS, [dict(e, instance_id=self.row["id"]) for e in self.events])
             self.events = []

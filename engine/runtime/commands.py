@@ -79,7 +79,7 @@ class Commands(Component):
                 raise Conflict(f"task {task_id} is already claimed by {task['assignee']}")
             if not access.can_claim(task):
                 raise Forbidden(self.guard.why_not_eligible(task, user))
-            assignment.hand_over(session, self.clock.now(), task, user, "task_claimed", user, expect=None)
+            assignment.hand_over(session, self.ctx, task, user, "task_claimed", user, expect=None)
 
     def release(self, task_id, user):
         """Give a claimed task back to its pool; a task only its assignee may do stays theirs."""
@@ -90,7 +90,7 @@ class Commands(Component):
                 raise Forbidden(f"{user} has not claimed task {task_id}")
             if not access.others_in_pool(session, task, user):
                 raise NotReady(f"nobody else may take task {task_id}, so it stays with {user}")
-            assignment.hand_over(session, self.clock.now(), task, None, "task_released", user, expect=user)
+            assignment.hand_over(session, self.ctx, task, None, "task_released", user, expect=user)
 
     def reassign(self, task_id, user, to_user):
         """A supervisor of the procedure hands a task to someone else who may do that step."""
@@ -102,8 +102,7 @@ class Commands(Component):
                 raise NotFound(f"no user {to_user!r}")
             if not access.is_eligible(session, task, to_user):
                 raise Forbidden(f"{to_user} may not do step {task['task_key']} of case {task['instance_id']}")
-            assignment.hand_over(session, self.clock.now(), task, to_user, "task_reassigned", user,
-                                 expect=task["assignee"])
+            assignment.hand_over(session, self.ctx, task, to_user, "task_reassigned", user, expect=task["assignee"])
 
     def complete(self, task_id, user, data=None, input_errors=None):
         """Complete a READY task with form data (validated; errors per field, with `input_errors`, the posted

@@ -48,7 +48,7 @@ class Repair(Component):
             eligible = access.eligible_users(task, repair=True).where(User.username == to_user).limit(1)
             if session.execute(eligible).first() is None:
                 raise Forbidden(f"{to_user} may not do step {task['task_key']} of case {task['instance_id']}")
-            hand_over(session, self.clock.now(), task, to_user, "assignment_repaired", user, expect=None)
+            hand_over(session, self.ctx, task, to_user, "assignment_repaired", user, expect=None)
             add_candidate(session, task["id"], to_user)
 
     def stuck_in_case(self, instance_id, user):

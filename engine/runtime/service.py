@@ -10,7 +10,7 @@ a file named for its job, and hands out their methods; it holds no logic of its 
   attachments.Attachments, accounts.Accounts, timers.Timers, incidents.Incidents, repair.Repair,
   deployments.Deployments
 """
-from engine import sandbox
+from engine import notify, sandbox
 from engine.clock import SystemClock
 from engine.config import Settings
 from engine.runtime import files, spiff
@@ -33,7 +33,7 @@ from engine.store import Database
 class Runtime:
     """opsflow's engine: deploy, start, claim, release, complete, cancel, fire timers, read."""
 
-    def __init__(self, settings=None, *, database=None, clock=None, file_store=None):
+    def __init__(self, settings=None, *, database=None, clock=None, file_store=None, notifier=None):
         settings = settings or Settings.from_env()
         db = database or Database(settings.database_url, busy_seconds=settings.sqlite_busy_seconds)
         catalog = Catalog(db, None)
@@ -42,7 +42,8 @@ class Runtime:
         self.context = Context(settings=settings, db=db, catalog=catalog,
                                codec=spiff.WorkflowCodec(catalog.specs_for, settings.script_time_limit),
                                cache=InstanceCache(settings.instance_cache_size), clock=clock or SystemClock(),
-                               file_store=file_store if file_store is not None else files.default_store(settings))
+                               file_store=file_store if file_store is not None else files.default_store(settings),
+                               notifier=notifier or notify.OutboxNotifier())
         self.guard = Guard(self.context)
         self.commands = Commands(self.context, self.guard)
         self.queries = Queries(self.context, self.guard)
@@ -134,6 +135,16 @@ class Runtime:
     def cache(self):
         """Deserialized workflows by case id and lock version."""
         return self.context.cache
+
+    @property
+    def file_store(self):
+        """Where uploads are kept."""
+        return self.context.file_store
+
+    @property
+    def notifier(self):
+        """What turns the commands' events into outbox messages."""
+        return self.context.notifier
 
     @property
     def clock(self):

@@ -145,13 +145,12 @@ class Database:
 
     def check_schema(self) -> None:
         """Raise a one-line error unless the database answers and holds the newest schema."""
-        script = ScriptDirectory.from_config(_alembic_config())
         try:
             with self.engine.connect() as connection:
                 current = set(MigrationContext.configure(connection).get_current_heads())
         except DBAPIError as exc:
             raise self.unreachable(exc) from exc
-        needed = set(script.get_heads())
+        needed = {newest_revision()}
         if not current:
             raise NotInitialised(f"the database {self.shown_url()} has no opsflow schema; run `opsflow init`")
         if current != needed:
@@ -219,6 +218,11 @@ def _alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
+
+
+def newest_revision() -> str:
+    """The schema revision this opsflow needs: the head of its migrations."""
+    return str(ScriptDirectory.from_config(_alembic_config()).get_current_head())
 
 
 def migrate(database: Database, revision: str = "head") -> None:

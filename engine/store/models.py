@@ -291,3 +291,35 @@ class WorkerHeartbeat(Base):
     last_poll_at: Mapped[datetime] = mapped_column(Stamp(), index=True)
     last_error: Mapped[str | None] = mapped_column(String(500))
     last_error_at: Mapped[datetime | None] = mapped_column(Stamp())
+
+
+class OutboxMessage(Base):
+    """A message a command decided someone should get, written in the command's own transaction.
+
+    Nothing is sent inside a request: the worker sends unsent rows whose `not_before` has come, retrying
+    with a later `not_before` after a failure, and sets `sent_at` once (engine/notify). `recipient` is a
+    username, or None when `role` names the role whose holders get it (resolved when it is sent);
+    `dedupe_key` is unique, so the same message about the same happening is recorded once.
+    """
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(40))
+    recipient: Mapped[str | None] = mapped_column(String(64))
+    role: Mapped[str | None] = mapped_column(String(64))
+    instance_id: Mapped[int | None] = mapped_column(Integer)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    dedupe_key: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(Stamp())
+    not_before: Mapped[datetime] = mapped_column(Stamp())
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sent_at: Mapped[datetime | None] = mapped_column(Stamp())
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    __table_args__ = (
+        UniqueConstraint("dedupe_key", name="uq_outbox_dedupe_key"),
+        # The worker's query: unsent rows of a channel whose time has come, oldest first.
+        Index("ix_outbox_unsent", "channel", "not_before", "id", sqlite_where=sent_at.is_(None),
+              postgresql_where=sent_at.is_(None)),
+    )

@@ -98,6 +98,8 @@ def test_every_route_as_every_demo_user(app, runtime, user):
         walk.expect("GET", url, {200, 302})
     walk.expect("GET", "/healthz", 503)  # open to all; 503 because no timer worker runs here
     walk.expect("GET", "/login", 302)  # signed in already: back to the inbox
+    listed = {t["id"] for t in walk.expect("GET", "/api/v1/tasks", 200).get_json()["tasks"]}
+    assert all(sees(runtime.task, task_id, user) for task_id in listed), "the API lists a task the engine hides"
 
     startable = {p["key"] for p in runtime.startable(user)}
     for key in [d["key"] for d in runtime.definitions()] + ["no-such-procedure"]:

@@ -3,9 +3,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from engine.formfields import LABEL, items_of, json_type, kind_of
-from webui import current_runtime
 from webui.i18n import package_language, pick
 from webui.names import people
+from webui.runtime import current_runtime
 from webui.schema_forms import format_value
 
 # Event kind -> sentence; %(actor)s is the person, %(task)s the step's title.

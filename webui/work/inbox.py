@@ -9,11 +9,11 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from engine.errors import Conflict, Forbidden, NotFound, NotReady, ValidationFailed
-from webui import current_runtime
 from webui.auth.routes import safe_next
 from webui.i18n import pick
 from webui.messages import localize
 from webui.names import choices, people, procedures, searchable
+from webui.runtime import current_runtime
 from webui.work import bp
 
 SCOPES = {"all": _l("All"), "mine": _l("Mine"), "unclaimed": _l("Unclaimed")}

@@ -6,10 +6,10 @@ from markupsafe import Markup
 
 from engine.errors import ValidationFailed
 from engine.templates import as_html
-from webui import current_runtime
 from webui.auth.routes import safe_next
 from webui.i18n import package_language, task_title
 from webui.names import person, with_department_names
+from webui.runtime import current_runtime
 from webui.work import bp
 from webui.work.formflow import fields_for, read_posted, row_again
 from webui.work.history import failure_reason, timeline
