@@ -21,7 +21,7 @@ export OPSFLOW_HOST OPSFLOW_PORT
 
 help:
 	@echo "make run    deploy the processes and serve the demo on http://$(OPSFLOW_HOST):$(OPSFLOW_PORT)"
-	@echo "make test   import contracts, ruff, then pytest in parallel"
+	@echo "make test   import contracts, ruff, mypy over engine/, then pytest in parallel"
 	@echo "make bench  engine throughput benchmark"
 	@echo "make translations  extract the UI's words, update the zh_Hant catalogue, compile it"
 	@echo "make clean  remove the demo database and caches (keeps .venv)"
@@ -68,6 +68,7 @@ $(SECRET_KEY_FILE): | $(BIN)/python
 test: $(TEST_STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/ruff check engine webui tests
+	$(BIN)/mypy
 	$(BIN)/pytest -n auto tests $(PYTEST_ARGS)
 
 bench: $(RUN_STAMP)
@@ -81,7 +82,7 @@ translations: $(RUN_STAMP)
 	$(BIN)/pybabel compile --statistics -d webui/translations
 
 clean:
-	rm -rf instance build .pytest_cache .ruff_cache tests/artifacts *.egg-info
+	rm -rf instance build .pytest_cache .ruff_cache .mypy_cache tests/artifacts *.egg-info
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +
 
 # Prints a plain employee (heads and manages no one) of the demo organisation.

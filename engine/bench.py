@@ -6,24 +6,31 @@ per completion, and each throughput as a ratio to bare SpiffWorkflow in memory (
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from sqlalchemy import select, text
 
 from engine.clock import ManualClock
 from engine.config import Settings
-from engine.definitions import build_specs, load_package
+from engine.definitions import Package, build_specs, load_package
 from engine.runtime import spiff
 from engine.runtime.clocked_timers import use_our_clock
 from engine.store.db import private_schema
 from engine.store.models import HumanTask
 
+if TYPE_CHECKING:
+    pass
+
 ROOT = Path(__file__).resolve().parent.parent
+# (task key, user, form data) of one completion step of a scenario.
+Step = tuple[str, str, dict[str, Any]]
 SCENARIO = ROOT / "processes" / "procurement" / "scenarios" / "01-small-office-purchase-paid.yaml"
 
 
-def _completions(scenario):
+def _completions(scenario: dict[str, Any]) -> list[Step]:
     """The (task key, user, data) of each completion step of a scenario."""
     return [(s["complete"], s["as"], s.get("data") or {}) for s in scenario["steps"] if "complete" in s]
 
@@ -33,15 +40,18 @@ class Bare:
 
     label = "(a) SpiffWorkflow in memory"
 
-    def __init__(self, package, scenario):
+    def __init__(self, package: Package, scenario: dict[str, Any]) -> None:
         self.spec, self.subprocess_specs = build_specs(package)
         use_our_clock(self.spec, self.subprocess_specs)
         self.spec.opsflow_definition_id = 0
         self.codec = spiff.WorkflowCodec(lambda _key: (self.spec, self.subprocess_specs))
         self.start = dict(scenario["start"]["data"], starter=scenario["start"]["as"], starter_name="bench")
-        self.steps, self.times, self.statements, self.size = _completions(scenario), [], None, 0
+        self.steps = _completions(scenario)
+        self.times: list[float] = []
+        self.statements: float | None = None
+        self.size = 0
 
-    def run(self, count):
+    def run(self, count: int) -> None:
         """Play `count` cases, timing each completion (finding the task, setting data, running)."""
         for _ in range(count):
             workflow = self.codec.new(self.spec, self.subprocess_specs)
@@ -57,24 +67,26 @@ class Bare:
                 self.times.append(time.perf_counter() - began)
             self.size = spiff.size_of(self.codec.to_blob(workflow))
 
-    def close(self):
+    def close(self) -> None:
         """Nothing to release."""
 
 
 class Persisted:
     """(b)/(c) opsflow's runtime API on a database, one command (transaction) per completion."""
 
-    def __init__(self, label, url, package_dir, scenario):
+    def __init__(self, label: str, url: str, package_dir: Path, scenario: dict[str, Any]) -> None:
         from engine.runtime.service import Runtime
 
         self.label, self.package_dir, self.scenario = label, package_dir, scenario
-        self.runtime = Runtime(Settings(database_url=url, password_hash_cost=2**4), clock=ManualClock())
+        self.runtime: Runtime = Runtime(Settings(database_url=url, password_hash_cost=2**4), clock=ManualClock())
         self.runtime.init()
         self.runtime.load_org(package_dir.parent / "org.yaml")
         self.runtime.deploy([package_dir])
-        self.steps, self.times, self.counts = _completions(scenario), [], []
+        self.steps = _completions(scenario)
+        self.times: list[float] = []
+        self.counts: list[int] = []
 
-    def run(self, count):
+    def run(self, count: int) -> None:
         """Play `count` cases through start and complete, timing each completion and counting its SQL."""
         runtime, start = self.runtime, self.scenario["start"]
         for _ in range(count):
@@ -90,22 +102,22 @@ class Persisted:
                 self.counts.append(runtime.db.statements - before)
 
     @property
-    def statements(self):
+    def statements(self) -> float:
         """Mean SQL statements per completion."""
         return statistics.mean(self.counts)
 
     @property
-    def size(self):
+    def size(self) -> int:
         """Stored bytes of the newest case's state."""
         with self.runtime.db.read() as session:
             return session.scalar(text("SELECT length(state) FROM instances ORDER BY id DESC LIMIT 1"))
 
-    def close(self):
+    def close(self) -> None:
         """Release the database connections."""
         self.runtime.db.dispose()
 
 
-def _row(config, limit):
+def _row(config: Bare | Persisted, limit: float | None) -> tuple[float, str]:
     """One printed line of figures: (completions per second, text)."""
     times = config.times
     per_second = len(times) / sum(times)
@@ -116,7 +128,8 @@ def _row(config, limit):
                         f"{ratio:7.3f}")
 
 
-def run_engine_bench(count, postgres_url=None, echo=print, scenario_path=SCENARIO, rounds=5):
+def run_engine_bench(count: int, postgres_url: str | None = None, echo: Callable[[str], object] = print,
+                     scenario_path: Path = SCENARIO, rounds: int = 5) -> None:
     """Run the configurations interleaved in rounds (noise hits all alike) and print the table."""
     scenario = yaml.safe_load(Path(scenario_path).read_text(encoding="utf-8"))
     package_dir = Path(scenario_path).parent.parent
@@ -124,7 +137,7 @@ def run_engine_bench(count, postgres_url=None, echo=print, scenario_path=SCENARI
          f"configuration, interleaved in {rounds} rounds")
     postgres_url = postgres_url or _postgres_from_env()
     with tempfile.TemporaryDirectory(prefix="opsflow-bench-") as folder:
-        configs = [Bare(load_package(package_dir), scenario),
+        configs: list[Bare | Persisted] = [Bare(load_package(package_dir), scenario),
                    Persisted("(b) opsflow on SQLite (file, WAL)", f"sqlite:///{Path(folder) / 'bench.db'}",
                              package_dir, scenario)]
         drop = None
@@ -143,7 +156,7 @@ def run_engine_bench(count, postgres_url=None, echo=print, scenario_path=SCENARI
                 drop()
 
 
-def _print(configs, echo, postgres_url):
+def _print(configs: list[Bare | Persisted], echo: Callable[[str], object], postgres_url: str | None) -> None:
     """The table, each throughput as a ratio to (a)."""
     echo(f"{'configuration':<34} {'compl/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'bytes':>9} {'SQL':>6} {'ratio':>7}")
     limit, line = _row(configs[0], None)
@@ -155,7 +168,7 @@ def _print(configs, echo, postgres_url):
     echo("targets: (b) >= 0.25, (c) >= 0.15 of (a); p95 on SQLite <= 3 ms; <= 12 SQL statements per completion")
 
 
-def _postgres_from_env():
+def _postgres_from_env() -> str | None:
     """OPSFLOW_DATABASE_URL when it points at PostgreSQL."""
     url = Settings.from_env().database_url
     return url if url.startswith("postgresql") else None

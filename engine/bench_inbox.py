@@ -1,7 +1,7 @@
 """`opsflow bench inbox`: one page of a crowded shared inbox, on SQLite (and PostgreSQL when given).
 
 Fills a fresh database with open tasks of one role (rows inserted directly, each with its case and
-realistic search fields), then times Runtime.inbox_page for a holder of that role: the first page
+realistic search fields), then times Runtime.inbox for a holder of that role: the first page
 by due time, a filtered page (procedure + text search) and page 100. Prints median and p95; it
 never asserts a time.
 """
@@ -10,8 +10,10 @@ import statistics
 import tempfile
 import time
 import uuid
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -19,6 +21,9 @@ from engine.clock import ManualClock
 from engine.config import Settings
 from engine.store.db import private_schema
 from engine.store.models import Definition, HumanTask, Instance
+
+if TYPE_CHECKING:
+    from engine.runtime.service import Runtime
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = {"incident-response": "contain_incident", "complaint-handling": "investigate_complaint"}
@@ -30,15 +35,15 @@ BATCH = 1000
 STATE_BYTES = 3_000  # a stored workflow is about 3 KB (README, Performance): cases' rows are mostly state
 
 
-def _queries():
-    """(label, inbox_page keyword arguments) of the timed pages."""
+def _queries() -> list[tuple[str, dict[str, Any]]]:
+    """(label, inbox keyword arguments) of the timed pages."""
     return [("first page, by due", {}),
             ("incident-response + search 'pump'", {"process_key": "incident-response",
                                                    "search": {"incident_title": "pump"}}),
             ("page 100, by due", {"page": 100})]
 
 
-def _search(key, number, rng):
+def _search(key: str, number: int, rng: random.Random) -> dict[str, Any]:
     """Search fields as the procedure's cases hold them."""
     if key == "incident-response":
         return {"incident_title": f"{rng.choice(WORDS).title()} failure at {rng.choice(PLACES)} #{number}",
@@ -51,9 +56,11 @@ def _search(key, number, rng):
             "complaint_status": "investigating", "approved_compensation": rng.choice((0, 500, 3000, 8000))}
 
 
-def _rows(definitions, count, now, rng, first_id):
+def _rows(definitions: dict[str, int], count: int, now: datetime, rng: random.Random,
+          first_id: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(instance rows, task rows) of `count` cases, each with one open unclaimed task of the role."""
-    instances, tasks = [], []
+    instances: list[dict[str, Any]] = []
+    tasks: list[dict[str, Any]] = []
     for number in range(first_id, first_id + count):
         key = rng.choice(sorted(definitions))
         started = now - timedelta(minutes=rng.randint(1, 60 * 24 * 30))
@@ -70,7 +77,7 @@ def _rows(definitions, count, now, rng, first_id):
     return instances, tasks
 
 
-def fill_inbox(runtime, count, seed=7):
+def fill_inbox(runtime: "Runtime", count: int, seed: int = 7) -> None:
     """Insert `count` cases with one open task each, in batches."""
     rng = random.Random(seed)
     with runtime.db.read() as session:
@@ -82,7 +89,7 @@ def fill_inbox(runtime, count, seed=7):
             session.execute(HumanTask.__table__.insert(), tasks)
 
 
-def bench_runtime(url):
+def bench_runtime(url: str) -> "Runtime":
     """A migrated runtime with the demo organisation and the two procedures deployed."""
     from engine.runtime.service import Runtime
 
@@ -93,18 +100,18 @@ def bench_runtime(url):
     return runtime
 
 
-def _time(runtime, kwargs, runs):
+def _time(runtime: "Runtime", kwargs: dict[str, Any], runs: int) -> tuple[list[float], dict[str, Any]]:
     """Milliseconds of each of `runs` calls (after one warm-up call), and the last result."""
-    result = runtime.inbox_page(USER, **kwargs)
+    result = runtime.inbox(USER, **kwargs)
     times = []
     for _ in range(runs):
         began = time.perf_counter()
-        result = runtime.inbox_page(USER, **kwargs)
+        result = runtime.inbox(USER, **kwargs)
         times.append((time.perf_counter() - began) * 1000)
     return times, result
 
 
-def _measure(label, url, count, runs, echo):
+def _measure(label: str, url: str, count: int, runs: int, echo: Callable[[str], object]) -> None:
     """Fill one database and print a line per timed page."""
     runtime = bench_runtime(url)
     try:
@@ -118,7 +125,8 @@ def _measure(label, url, count, runs, echo):
         runtime.db.dispose()
 
 
-def run_inbox_bench(count=10_000, postgres_url=None, runs=30, echo=print):
+def run_inbox_bench(count: int = 10_000, postgres_url: str | None = None, runs: int = 30,
+                    echo: Callable[[str], object] = print) -> None:
     """Time inbox pages on SQLite, and on PostgreSQL when a URL is given; print the figures."""
     echo(f"inbox of {USER}: {count:,} open unclaimed tasks of role {ROLE}, {runs} runs per page (after a warm-up)")
     echo(f"{'database':<22} {'page':<36} {'median ms':>9} {'p95 ms':>8} {'total':>7} {'rows':>5}")

@@ -4,7 +4,9 @@ import logging
 import signal
 import sys
 import threading
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 
@@ -16,9 +18,12 @@ from engine.cli_io import reports_org_problems as _reports_org_problems
 from engine.cli_io import runtime as _runtime
 from engine.cli_versions import COMMANDS
 from engine.config import DEFAULT_DATABASE_FOLDER, Settings
+from engine.definitions.model import Package
+from engine.org import OrgLoaded
+from engine.runtime.inbox import MAX_PER_PAGE
 
 
-def _parse_data(raw):
+def _parse_data(raw: str | None) -> Any:
     """The --data option as a dict."""
     if not raw:
         return {}
@@ -33,9 +38,22 @@ def _parse_data(raw):
 as_option = click.option("--as", "user", required=True, metavar="USER", help="Act as this user.")
 
 
-@click.group()
+class OpsflowCommands(click.Group):
+    """The `opsflow` commands, where an old command name still runs the command that replaced it.
+
+    The old names are left out of `opsflow --help`, so scripts keep working while people learn the new ones.
+    """
+
+    ALIASES = {"instance": "case"}  # a case was called an instance; `opsflow instance ID` is in scripts
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command named `cmd_name`, or the one that name is an old alias of."""
+        return super().get_command(ctx, self.ALIASES.get(cmd_name, cmd_name))
+
+
+@click.group(cls=OpsflowCommands)
 @click.version_option(package_name="opsflow", message="opsflow %(version)s")
-def main():
+def main() -> None:
     """opsflow: run an operations department's procedures as BPMN."""
 
 
@@ -45,7 +63,7 @@ for _command in COMMANDS + INCIDENT_COMMANDS:
 
 @main.command()
 @_reports_errors
-def init():
+def init() -> None:
     """Create or upgrade the database schema (and the default database's instance/ folder)."""
     if Settings.from_env().database_url == Settings().database_url:
         Path(DEFAULT_DATABASE_FOLDER).mkdir(exist_ok=True)
@@ -53,14 +71,14 @@ def init():
     click.echo("database ready")
 
 
-def _org_roles(path):
+def _org_roles(path: str) -> set[str]:
     """The role keys an organisation file declares (OrgError when the file is inconsistent)."""
     from engine.org import read_org_file
 
     return {role["key"] for role in read_org_file(path).get("roles", [])}
 
 
-def _role_warnings(packages):
+def _role_warnings(packages: Iterable[Package]) -> list[str]:
     """Without --org no organisation is loaded: roles are checked against the default file, as warnings."""
     from engine.definitions.roles import role_problems
     from engine.org import OrgError
@@ -82,7 +100,7 @@ def _role_warnings(packages):
               help="Check roles against this organisation file: a role it lacks is a problem.")
 @_reports_errors
 @_reports_org_problems
-def validate(paths, org_file):
+def validate(paths: tuple[str, ...], org_file: str | None) -> None:
     """Validate packages without deploying them; every problem (and warning) on a line of its own."""
     from engine.errors import PackageError
     from engine.runtime.catalog import Catalog
@@ -102,7 +120,7 @@ def validate(paths, org_file):
 
 
 @main.group()
-def org():
+def org() -> None:
     """The organisation."""
 
 
@@ -110,10 +128,10 @@ def org():
 @click.argument("file", required=False, type=click.Path(exists=True))
 @_reports_errors
 @_reports_org_problems
-def org_load(file):
+def org_load(file: str | None) -> None:
     """Replace the organisation with the one in FILE (default: OPSFLOW_ORG_FILE)."""
     runtime = _runtime()
-    counts = runtime.load_org(file or runtime.settings.org_file)
+    counts: OrgLoaded = runtime.load_org(file or runtime.settings.org_file)
     click.echo(f"loaded {counts['users']} users, {counts['roles']} roles, {counts['departments']} departments")
     for line in counts["warnings"]:
         click.echo(f"warning: {line}", err=True)
@@ -124,12 +142,12 @@ def org_load(file):
 @as_option
 @click.option("--data", default=None, help="Start-form data as JSON.")
 @_reports_errors
-def start(process, user, data):
+def start(process: str, user: str, data: str | None) -> None:
     """Start a case of PROCESS and print its id."""
     click.echo(_runtime(users=[user]).start(process, user, _parse_data(data)))
 
 
-def _task_line(t):
+def _task_line(t: dict[str, Any]) -> str:
     """One inbox line: who holds the task, else who may take it (a role, or the people a step names)."""
     who = t["assignee"] or (f"people:{','.join(t['candidates'])}" if t.get("pool") == "people"
                             else f"role:{t['role']}")
@@ -142,9 +160,9 @@ def _task_line(t):
 @click.option("--process", default=None, help="Only tasks of this procedure.")
 @json_option
 @_reports_errors
-def tasks(user, process, as_json):
+def tasks(user: str, process: str | None, as_json: bool) -> None:
     """The inbox of USER: their tasks and unclaimed tasks of their roles."""
-    rows = _runtime(users=[user]).inbox(user, process_key=process)
+    rows = _runtime(users=[user]).inbox(user, process_key=process, per_page=MAX_PER_PAGE)["tasks"]
     _emit(rows, as_json, lambda rs: "\n".join(_task_line(t) for t in rs) or "no open tasks")
 
 
@@ -154,7 +172,7 @@ def tasks(user, process, as_json):
 @click.option("--lang", default="en", type=click.Choice(["en", "zh-Hant"]))
 @json_option
 @_reports_errors
-def task(task_id, user, lang, as_json):
+def task(task_id: str, user: str, lang: str, as_json: bool) -> None:
     """One task with its instructions and form schema."""
     detail = _runtime(users=[user]).task(task_id, user, language=lang)
     _emit(detail, as_json, lambda d: "\n".join([
@@ -165,7 +183,7 @@ def task(task_id, user, lang, as_json):
 @main.command()
 @json_option
 @_reports_errors
-def users(as_json):
+def users(as_json: bool) -> None:
     """The organisation's users with their roles."""
     rows = _runtime().users()
     _emit(rows, as_json, lambda rs: "\n".join(
@@ -177,7 +195,7 @@ def users(as_json):
 @click.argument("task_id")
 @as_option
 @_reports_errors
-def claim(task_id, user):
+def claim(task_id: str, user: str) -> None:
     """Claim an unclaimed role task."""
     _runtime(users=[user]).claim(task_id, user)
     click.echo(f"claimed {task_id}")
@@ -187,7 +205,7 @@ def claim(task_id, user):
 @click.argument("task_id")
 @as_option
 @_reports_errors
-def release(task_id, user):
+def release(task_id: str, user: str) -> None:
     """Release a claimed task back to its role."""
     _runtime(users=[user]).release(task_id, user)
     click.echo(f"released {task_id}")
@@ -198,7 +216,7 @@ def release(task_id, user):
 @as_option
 @click.option("--to", "to_user", required=True, metavar="USER", help="The new assignee.")
 @_reports_errors
-def reassign(task_id, user, to_user):
+def reassign(task_id: str, user: str, to_user: str) -> None:
     """Hand a task to someone else (supervisors of the procedure)."""
     _runtime(users=[user, to_user]).reassign(task_id, user, to_user)
     click.echo(f"reassigned {task_id} to {to_user}")
@@ -209,24 +227,24 @@ def reassign(task_id, user, to_user):
 @as_option
 @click.option("--data", default=None, help="Form data as JSON.")
 @_reports_errors
-def complete(task_id, user, data):
+def complete(task_id: str, user: str, data: str | None) -> None:
     """Complete a task with form data."""
     result = _runtime(users=[user]).complete(task_id, user, _parse_data(data))
     click.echo(f"completed {task_id}; case {result['instance_id']} is {result['status']}")
 
 
 @main.command()
-@click.argument("instance_id", type=int)
+@click.argument("case_id", metavar="CASE", type=int)
 @as_option
 @click.option("--reason", default="", help="Why the case is cancelled.")
 @_reports_errors
-def cancel(instance_id, user, reason):
-    """Cancel a running case."""
-    _runtime(users=[user]).cancel(instance_id, user, reason)
-    click.echo(f"cancelled case {instance_id}")
+def cancel(case_id: int, user: str, reason: str) -> None:
+    """Cancel a running CASE."""
+    _runtime(users=[user]).cancel(case_id, user, reason)
+    click.echo(f"cancelled case {case_id}")
 
 
-def _instance_text(d):
+def _case_text(d: dict[str, Any]) -> str:
     """A case as readable lines."""
     lines = [f"case {d['id']}  {d['process_key']} v{d['version']}  {d['status']}  started by {d['starter']}"]
     lines += [f"  open: {t['task_key']} ({t['assignee'] or 'role:' + str(t['role'])})" for t in d["tasks"]]
@@ -235,20 +253,23 @@ def _instance_text(d):
     return "\n".join(lines)
 
 
-@main.command()
-@click.argument("instance_id", type=int)
+@main.command("case")
+@click.argument("case_id", metavar="CASE", type=int)
 @click.option("--as", "user", default=None, metavar="USER", help="Read as this user (default: operator view).")
 @json_option
 @_reports_errors
-def instance(instance_id, user, as_json):
-    """A case: status, open tasks, data and history."""
-    _emit(_runtime(users=[user]).describe_case(instance_id, viewer=user), as_json, _instance_text)
+def case_command(case_id: int, user: str | None, as_json: bool) -> None:
+    """A CASE: status, open tasks, data and history.
+
+    `opsflow instance CASE`, the command's old name, does the same.
+    """
+    _emit(_runtime(users=[user]).case(case_id, viewer=user), as_json, _case_text)
 
 
 @main.command()
 @click.option("--once", is_flag=True, help="Fire every timer due now (batch after batch), then exit.")
 @_reports_errors
-def worker(once):
+def worker(once: bool) -> None:
     """Fire due timers (BPMN timer events and task SLAs), riding out database outages; Ctrl-C or TERM stops it."""
     runtime = _runtime()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
@@ -264,7 +285,7 @@ def worker(once):
     click.echo(f"fired {fired} timers")
 
 
-def _interrupt(stopping):
+def _interrupt(stopping: threading.Event) -> NoReturn:
     """TERM stops the worker like Ctrl-C: the timer being fired rolls back and stays due.
 
     The flag is the backstop: an interrupt raised inside a database call can come out as the driver's
@@ -277,7 +298,7 @@ def _interrupt(stopping):
 @main.command("test")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @_reports_errors
-def test_command(paths):
+def test_command(paths: tuple[str, ...]) -> None:
     """Run the scenario tests of packages against a throw-away database."""
     from engine.scenarios import run_paths
 
@@ -288,7 +309,7 @@ def test_command(paths):
 
 
 @main.group()
-def bench():
+def bench() -> None:
     """Benchmarks that print figures."""
 
 
@@ -296,7 +317,7 @@ def bench():
 @click.option("-n", "count", default=200, show_default=True, help="Cases per configuration.")
 @click.option("--postgres", default=None, help="PostgreSQL URL for configuration (c).")
 @_reports_errors
-def bench_engine(count, postgres):
+def bench_engine(count: int, postgres: str | None) -> None:
     """Procurement happy path: bare SpiffWorkflow vs opsflow on SQLite (and PostgreSQL)."""
     from engine.bench import run_engine_bench
 
@@ -309,7 +330,7 @@ def bench_engine(count, postgres):
 @click.option("--database-url", "--postgres", "postgres", default=None,
               help="PostgreSQL URL to measure too (in a private schema).")
 @_reports_errors
-def bench_inbox(count, runs, postgres):
+def bench_inbox(count: int, runs: int, postgres: str | None) -> None:
     """Inbox pages of a role holding many open tasks, on SQLite (and PostgreSQL)."""
     from engine.bench_inbox import run_inbox_bench
 

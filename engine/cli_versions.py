@@ -1,4 +1,6 @@
 """The `opsflow` commands about versions: deploy new ones, choose the one new cases start on, list them."""
+from typing import Any
+
 import click
 
 from engine.cli_io import emit as _emit
@@ -12,7 +14,7 @@ from engine.cli_io import runtime as _runtime
 @click.option("--by", "actor", default=None, help="Who deploys (recorded with the version).")
 @json_option
 @_reports_errors
-def deploy(paths, actor, as_json):
+def deploy(paths: tuple[str, ...], actor: str | None, as_json: bool) -> None:
     """Validate packages and store a new version of each one that changed (default: OPSFLOW_PROCESSES_PATH)."""
     runtime = _runtime()
     results = runtime.deploy(paths or (runtime.settings.processes_path,), actor)
@@ -22,7 +24,7 @@ def deploy(paths, actor, as_json):
                    "`opsflow org load` checks them", err=True)
 
 
-def _deployed_line(result):
+def _deployed_line(result: dict[str, Any]) -> str:
     """What a deploy did to one procedure; content of an older version says how to start new cases on it."""
     key, version = result["key"], result["version"]
     if result["created"]:
@@ -38,7 +40,7 @@ def _deployed_line(result):
 @click.argument("version", type=click.IntRange(min=1))
 @click.option("--by", "actor", default=None, help="Who activates (recorded with the activation).")
 @_reports_errors
-def activate(process, version, actor):
+def activate(process: str, version: int, actor: str | None) -> None:
     """Start new cases of PROCESS on deployed VERSION (a rollback or roll forward); running cases keep theirs."""
     result = _runtime().activate(process, version, actor)
     if result["changed"]:
@@ -51,7 +53,7 @@ def activate(process, version, actor):
 @click.argument("process")
 @json_option
 @_reports_errors
-def versions(process, as_json):
+def versions(process: str, as_json: bool) -> None:
     """The deployed versions of PROCESS, newest first; `active` marks the one new cases start on."""
     rows = _runtime().versions(process)
     _emit(rows, as_json, lambda rs: "\n".join(

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 class SystemClock:
     """The real time, in UTC."""
 
-    def now(self):
+    def now(self) -> datetime:
         """Return the current UTC time."""
         return datetime.now(UTC)
 
@@ -13,14 +13,14 @@ class SystemClock:
 class ManualClock:
     """A clock that stands still until told to move (tests, scenarios, benchmarks)."""
 
-    def __init__(self, start=None):
+    def __init__(self, start: datetime | None = None) -> None:
         self._now = start or datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
-    def now(self):
+    def now(self) -> datetime:
         """Return the clock's current time."""
         return self._now
 
-    def advance(self, delta):
+    def advance(self, delta: timedelta) -> datetime:
         """Move the clock forward by a timedelta."""
         if delta < timedelta(0):
             raise ValueError("a clock only moves forward")

@@ -1,17 +1,21 @@
-"""Every OPSFLOW_* setting, declared once with its default and why it exists."""
+"""The engine's OPSFLOW_* settings, each declared once with its default and why it exists.
+
+Settings only the web reads (session key, rate limits, proxies, the server's address and size) are
+webui/config.py's; both read the environment the same way (`from_env`).
+"""
 import os
+from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
+from typing import Any, Self, TypeVar
 
 from engine.errors import ConfigError
 
+T = TypeVar("T")
 DEFAULT_DATABASE_FOLDER = "instance"  # `opsflow init` creates it for the default database (only)
-MIN_SECRET_KEY = 16
-# Keys published in earlier releases' defaults: anyone can sign a session with them, so they count as none.
-PUBLISHED_SECRET_KEYS = frozenset({"opsflow-demo-secret-change-me"})
 
 
-def _default_db_url():
+def _default_db_url() -> str:
     """SQLite under instance/ in the working directory: the embedded default."""
     return f"sqlite:///{Path(DEFAULT_DATABASE_FOLDER, 'opsflow.db').resolve()}"
 
@@ -51,59 +55,36 @@ class Settings:
     sandbox_processes: int = 2
     # How many deserialized workflows one process keeps in memory (0 disables the cache).
     instance_cache_size: int = 256
-    # Secret that signs web sessions. No default: `opsflow serve` refuses to start without one of at least
-    # MIN_SECRET_KEY characters (`make run` keeps a random one in instance/secret_key).
-    secret_key: str = ""
     # scrypt cost of stored passwords (a power of two; lower it only for throw-away test databases).
     password_hash_cost: int = 2**14
     # Folder where uploaded files are stored, each under its random id (relative to the working directory).
     attachments_path: str = "instance/attachments"
     # Largest file one upload may hold, in bytes (10 MiB).
     max_attachment_bytes: int = 10 * 1024 * 1024
-    # Host and port of `opsflow serve`.
-    host: str = "127.0.0.1"
-    port: int = 5000
-    # gunicorn worker processes and threads per process of `opsflow serve` (requests served at once:
-    # their product); each process holds its own database pool.
-    web_workers: int = 2
-    web_threads: int = 4
-    # Time zone the web UI shows and reads times in (an IANA name).
+    # The organisation's time zone (an IANA name): form rules' `today`, the times the CLI and the web UI show and read.
     timezone: str = "Asia/Taipei"
-    # Sign-in attempts allowed per client address and per username (Flask-Limiter syntax).
-    login_rate_limit: str = "10 per minute; 100 per hour"
-    # Where rate-limit counters live: memory:// for one process, redis://host:6379 for several.
-    ratelimit_storage_uri: str = "memory://"
-    # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0: none).
-    # Behind an HTTPS proxy this makes cookies Secure and redirects https.
-    proxy_count: int = 0
 
     @classmethod
-    def from_env(cls, environ=None, **overrides):
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Self:
         """Build settings from OPSFLOW_<NAME> variables, then apply explicit overrides."""
-        environ = os.environ if environ is None else environ
-        values = {}
-        for f in fields(cls):
-            raw = environ.get(f"OPSFLOW_{f.name.upper()}")
-            if raw is None:
-                continue
-            kind = type(f.default) if f.default is not MISSING else str
-            values[f.name] = _number(f"OPSFLOW_{f.name.upper()}", raw, kind) if kind in (int, float) else raw
-        values.update(overrides)
-        return cls(**values)
-
-    def require_secret_key(self):
-        """Refuse a missing, published or short session key: with it anyone could forge a signed-in session."""
-        key = self.secret_key or ""
-        if not key:
-            raise ConfigError("secret_key_missing")
-        if key in PUBLISHED_SECRET_KEYS:
-            raise ConfigError("secret_key_published")
-        if len(key) < MIN_SECRET_KEY:
-            raise ConfigError("secret_key_short", least=MIN_SECRET_KEY)
-        return key
+        return from_env(cls, environ, overrides)
 
 
-def _number(name, raw, kind):
+def from_env(cls: type[T], environ: Mapping[str, str] | None, overrides: Mapping[str, Any]) -> T:
+    """An instance of the settings dataclass `cls` from OPSFLOW_<FIELD> variables (numbers checked), then overrides."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for f in fields(cls):  # type: ignore[arg-type]
+        raw = environ.get(f"OPSFLOW_{f.name.upper()}")
+        if raw is None:
+            continue
+        kind = type(f.default) if f.default is not MISSING else str
+        values[f.name] = _number(f"OPSFLOW_{f.name.upper()}", raw, kind) if kind in (int, float) else raw
+    values.update(overrides)
+    return cls(**values)
+
+
+def _number(name: str, raw: str, kind: type[int] | type[float]) -> int | float:
     """A numeric setting's value, or a ConfigError naming the variable (one line for the operator)."""
     try:
         return kind(raw)

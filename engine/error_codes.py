@@ -10,7 +10,9 @@ words). A parameter named in USERNAME_PARAMS holds a username, which a reader ma
 name; a datetime is shown in the reader's zone.
 """
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 USERNAME_PARAMS = frozenset(("user", "owner"))
 
@@ -27,10 +29,14 @@ class ErrorCode:
     """One code: its English template and, per parameter, what it holds."""
 
     template: str
-    params: dict
+    params: dict[str, str]
 
 
-def _code(template, **params):
+# A code and its parameters, as a check returns them before they are located in a Problem.
+Coded = tuple[str, dict[str, Any]]
+
+
+def _code(template: str, **params: str) -> ErrorCode:
     """An entry of CODES: the template and a description of each of its parameters."""
     return ErrorCode(template, params)
 
@@ -130,7 +136,7 @@ REFUSAL_CODES = {
                         procedure=PROCEDURE, version="the version number given"),
     "no_definition": _code("definition {definition} does not exist", definition="definition row id"),
     "no_attachment": _code("no attachment {attachment!r}", attachment="the attachment id given"),
-    "attachment_file_missing": _code("the file of attachment {attachment} is missing from the attachments folder",
+    "attachment_file_missing": _code("the file of attachment {attachment} is missing from the file store",
                                      attachment="attachment id"),
     "no_saved_filter": _code("no saved filter {filter!r}", filter="the filter id given"),
     "no_incident": _code("no incident {incident} in case {case}; `opsflow incidents` lists the open ones",
@@ -191,7 +197,7 @@ SYSTEM_CODES = {
                             "(the latter needs opsflow[postgres])", driver="the missing module"),
     "sqlite_folder_missing": _code("the folder {folder} of the SQLite database in OPSFLOW_DATABASE_URL does not "
                                    "exist; create it or fix the URL", folder="the folder's path"),
-    # Settings (engine/config.py, engine/cli_io.py).
+    # Settings (engine/config.py, webui/config.py, engine/cli_io.py).
     "secret_key_missing": _code(f"OPSFLOW_SECRET_KEY is not set; it signs every session, so it must be secret: "
                                 f"{SECRET_KEY_HOWTO}"),
     "secret_key_published": _code(f"OPSFLOW_SECRET_KEY is the published demo key; it signs every session, so it "
@@ -328,6 +334,9 @@ PACKAGE_CODES = {
     "field_no_label": _code("field has no x-label with both en and zh-Hant"),
     "unknown_widget": _code("x-widget {widget!r} is not one of {widgets}", widget="the widget written",
                             widgets="the widgets there are, comma-separated"),
+    "widget_misfit": _code("x-widget {widget!r} does not fit this field: it is for {fits}", widget="the widget written",
+                           fits="the fields it fits, in English words (engine/formfields.py)"),
+    "unknown_form_keyword": _code("{keyword} is not a form keyword opsflow knows", keyword="the x- keyword written"),
     "form_file_missing": _code("form file {path} does not exist", path="the path written"),
     "choices_not_expression": _code("x-choices-from is not an expression"),
     "choices_not_compiling": _code("x-choices-from {reason}", reason=REASON),
@@ -412,12 +421,13 @@ PACKAGE_CODES = {
 CODES = {**FIELD_CODES, **REFUSAL_CODES, **SYSTEM_CODES, **SCRIPT_CODES, **SCHEMA_WORDING_CODES, **PACKAGE_CODES}
 
 
-def fields_of(template):
+def fields_of(template: str) -> dict[str, str]:
     """{name: format spec} of every replacement field in an English template."""
-    return {name: spec for _text, name, spec, _conversion in string.Formatter().parse(template) if name is not None}
+    return {name: spec or "" for _text, name, spec, _conversion in string.Formatter().parse(template)
+            if name is not None}
 
 
-def render(code, params):
+def render(code: str, params: Mapping[str, Any]) -> str:
     """The English sentence of `code` with `params`; ValueError for an unknown code or other parameters."""
     entry = CODES.get(code)
     if entry is None:

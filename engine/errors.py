@@ -4,6 +4,9 @@ An error's class is its kind (`kind`: how a caller reacts: 404, 409, exit code..
 carries a specific `code` and its `params`, listed with their English in engine/error_codes.py,
 and `str()` gives that English for the CLI and the logs.
 """
+from collections.abc import Iterable, Mapping
+from typing import Any, Self
+
 from engine.error_codes import CODES, render
 
 
@@ -16,10 +19,12 @@ class OpsflowError(Exception):
 
     kind = "error"
 
-    def __init__(self, code=None, /, **params):
+    def __init__(self, code: str | None = None, /, **params: Any) -> None:
+        self.code: str
+        self.params: dict[str, Any]
         if code in CODES or params:
-            self.code, self.params = code, params
-            message = render(code, params)
+            self.code, self.params = code or "", params
+            message = render(self.code, params)
         else:
             self.code, self.params = self.kind, {}
             message = code or ""
@@ -66,25 +71,26 @@ class FieldError(str):
     """The English reason a form field was refused, carrying its `code` and `params` (a str, so it reads as one)."""
 
     code: str
-    params: dict
+    params: dict[str, Any]
 
-    def __new__(cls, code, /, **params):
+    def __new__(cls, code: str, /, **params: Any) -> Self:
         """The rendered English as the string; code and parameters kept beside it."""
         text = super().__new__(cls, render(code, params))
         text.code, text.params = code, params
         return text
 
-    def __getnewargs_ex__(self):
+    def __getnewargs_ex__(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
         """What copy and pickle build it again from: its code and parameters, not its English."""
         return (self.code,), self.params
 
 
 class ValidationFailed(OpsflowError):
-    """Form data did not match its schema; `errors` maps field path -> FieldError."""
+    """Form data did not match its schema; `errors` maps field path -> FieldError (a caller's own reasons, such
+    as a web form's `input_errors`, stay as they were given)."""
 
     kind = "invalid"
 
-    def __init__(self, errors):
+    def __init__(self, errors: Mapping[str, str]) -> None:
         self.errors = dict(errors)
         summary = "; ".join(f"{path or '(form)'}: {msg}" for path, msg in self.errors.items())
         super().__init__("form_invalid", summary=summary)
@@ -95,8 +101,9 @@ class PackageError(OpsflowError):
 
     kind = "package"
 
-    def __init__(self, problems):
-        self.problems = list(problems)
+    def __init__(self, problems: Iterable[Any]) -> None:
+        # engine.definitions.model.Problem values: this module sits below definitions, so it cannot name them.
+        self.problems: list[Any] = list(problems)
         super().__init__("package_invalid", problems="\n".join(str(p) for p in self.problems))
 
 

@@ -7,12 +7,15 @@ the field's `enum` when it checks a submission and when it hands the form to the
 """
 import ast
 import copy
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from engine import sandbox
 from engine.errors import FieldError, ScriptError
+from engine.formfields import CHOICES, ENUM_LABELS, walk_nodes
 
-CHOICES = "x-choices-from"
 # What a rule or a choice expression may call to look at the organisation (engine.org.Directory).
 RULE_FUNCTIONS = frozenset(("is_active_user", "has_role", "manager_of", "head_of", "department_of",
                             "users_with_role"))
@@ -20,30 +23,46 @@ RULE_FUNCTIONS = frozenset(("is_active_user", "has_role", "manager_of", "head_of
 RULE_NAMES = frozenset(("today", "item", "index")) | RULE_FUNCTIONS
 
 
+class OrgLookups(Protocol):
+    """What rules and choices ask of the organisation (engine.org.Directory answers; it sits above this module)."""
+
+    def functions(self) -> dict[str, Callable[..., Any]]:
+        """The look-ups expressions may call by name (manager_of, head_of, ...)."""
+        ...
+
+    def is_active(self, username: str) -> bool:
+        """True for a known user whose account is active."""
+        ...
+
+    def roles_of(self, username: str) -> set[str]:
+        """The role keys a user holds."""
+        ...
+
+
 class Translated(FieldError):
     """A package's own message for a field (code `form_rule`) that also carries its other languages
     (the web UI picks the user's)."""
 
-    translations: dict
+    translations: dict[str, str]
 
-    def __new__(cls, translations):
+    def __new__(cls, translations: Mapping[str, str]) -> "Translated":
         """The English text as the string; every language kept in `translations`."""
         english = str(translations.get("en") or next(iter(translations.values()), ""))
         text = super().__new__(cls, "form_rule", message=english)
         text.translations = dict(translations)
         return text
 
-    def __getnewargs_ex__(self):
+    def __getnewargs_ex__(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
         """What copy and pickle build it again from: its languages."""
         return (self.translations,), {}
 
 
-def today_in(now, zone):
+def today_in(now: datetime, zone: str) -> str:
     """The date (ISO, YYYY-MM-DD) it is at `now` in the organisation's time zone: rules' `today`."""
     return now.astimezone(ZoneInfo(zone)).date().isoformat()
 
 
-def rule_names(data, today, directory=None):
+def rule_names(data: Mapping[str, Any], today: str, directory: OrgLookups | None = None) -> dict[str, Any]:
     """What a form's rules and choices see: the case data, `today` and the organisation look-ups."""
     names = dict(data, today=today)
     if directory is not None:
@@ -52,29 +71,20 @@ def rule_names(data, today, directory=None):
     return names
 
 
-def _choice(option):
+def _choice(option: object) -> tuple[Any, Any]:
     """(value, label or None) of one choice an expression gave: a value, or {value, label}."""
     if isinstance(option, dict) and "value" in option:
         return option["value"], option.get("label")
     return option, None
 
 
-def choice_sites(schema, path=()):
+def choice_sites(schema: dict[str, Any],
+                 path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], dict[str, Any]]]:
     """(key path, schema) of every property or items schema below an object schema that has `x-choices-from`."""
-    for name, prop in (schema.get("properties") or {}).items():
-        if not isinstance(prop, dict):
-            continue
-        here = path + ("properties", name)
-        items = prop.get("items") if isinstance(prop.get("items"), dict) else None
-        for where, node in ((here, prop), (here + ("items",), items)):
-            if node is not None and CHOICES in node:
-                yield where, node
-        yield from choice_sites(prop, here)
-        if items is not None:
-            yield from choice_sites(items, here + ("items",))
+    return ((here, node) for here, node in walk_nodes(schema, path) if CHOICES in node)
 
 
-def _resolve(node, names):
+def _resolve(node: dict[str, Any], names: Mapping[str, Any]) -> None:
     """Turn one schema's `x-choices-from` into its `enum` (and labels), in place; no choices if it fails."""
     try:
         options = sandbox.evaluate(node[CHOICES], names)
@@ -82,13 +92,13 @@ def _resolve(node, names):
         options = []
     pairs = [_choice(o) for o in options] if isinstance(options, (list, tuple)) else []
     node["enum"] = list(dict.fromkeys(value for value, _ in pairs))
-    labels = dict(node.get("x-enum-labels") or {})
+    labels = dict(node.get(ENUM_LABELS) or {})
     labels.update({str(value): label for value, label in pairs if label})
     if labels:
-        node["x-enum-labels"] = labels
+        node[ENUM_LABELS] = labels
 
 
-def resolve_choices(schema, names):
+def resolve_choices(schema: Any, names: Mapping[str, Any]) -> Any:
     """The schema with its `x-choices-from` fields given as `enum`; the same object when it has none."""
     if not isinstance(schema, dict) or next(choice_sites(schema), None) is None:
         return schema
@@ -98,12 +108,12 @@ def resolve_choices(schema, names):
     return resolved
 
 
-def _targets(field, values):
+def _targets(field: str, values: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     """(error path, extra names) a rule is checked at: one, or one per entry of a `list/*/field` list."""
     if "*" not in field:
         return [(field, {})]
     head = field.split("/*", 1)[0]
-    found = values
+    found: Any = values
     for part in head.split("/"):
         found = found.get(part) if isinstance(found, dict) else None
     entries = found if isinstance(found, list) else []
@@ -114,7 +124,7 @@ def _targets(field, values):
 _SANDBOX = frozenset(sandbox.base_globals()) | frozenset(sandbox.base_globals()["__builtins__"])
 
 
-def _reads_empty(check, seen):
+def _reads_empty(check: str, seen: Mapping[str, Any]) -> bool:
     """True when a check reads something left empty: a field that is None or never set, or `entry["key"]` missing.
 
     Such a check has nothing to compare (an optional field nobody filled in), so it passes.
@@ -133,7 +143,8 @@ def _reads_empty(check, seen):
                for n in nodes)
 
 
-def rule_errors(rules, values, names, errors, form_name="form"):
+def rule_errors(rules: Sequence[Mapping[str, Any]] | None, values: Mapping[str, Any], names: Mapping[str, Any],
+                errors: Mapping[str, str], form_name: str = "form") -> dict[str, Translated]:
     """Field path -> translated message for every rule that does not hold (fields already in error skipped).
 
     `values` are the submitted fields (every declared one present, None when left empty), seen over
@@ -141,7 +152,7 @@ def rule_errors(rules, values, names, errors, form_name="form"):
     reads a field left empty (an optional field: nothing to compare) or the form already has errors;
     otherwise it is the package's fault: a ScriptError naming the form, the rule and the field.
     """
-    found = {}
+    found: dict[str, Translated] = {}
     for number, rule in enumerate(rules or ()):
         for path, extra in _targets(rule["field"], values):
             if path in errors or path in found:

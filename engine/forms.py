@@ -1,7 +1,9 @@
 """Form data checked against its JSON Schema, with one plain message per field."""
 import copy
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError
 
 from engine.errors import FieldError, ValidationFailed
 from engine.formrules import resolve_choices, rule_errors
@@ -9,10 +11,10 @@ from engine.jsonsafe import json_safe
 
 _FORMATS = FormatChecker()
 _EMPTY = {"type": "object", "properties": {}}
-_VALIDATORS = {}
+_VALIDATORS: dict[int, Draft202012Validator] = {}  # id(schema) -> its validator
 
 
-def _validator(schema, cached=True):
+def _validator(schema: dict[str, Any], cached: bool = True) -> Draft202012Validator:
     """One validator per schema object (schemas live as long as their cached package); resolved copies uncached."""
     if not cached:
         return Draft202012Validator(schema, format_checker=_FORMATS)
@@ -22,12 +24,14 @@ def _validator(schema, cached=True):
     return found
 
 
-def _field_paths(error):
+def _field_paths(error: ValidationError) -> list[str]:
     """The fields a schema error belongs to, as 'items/0/quantity' (each missing one of a `required`)."""
     path = [str(p) for p in error.absolute_path]
     if error.validator != "required":
         return ["/".join(path)]
-    missing = [name for name in error.validator_value if name not in (error.instance or {})] or [""]
+    required = error.validator_value if isinstance(error.validator_value, list) else []
+    given = error.instance if isinstance(error.instance, dict) else {}
+    missing = [name for name in required if name not in given] or [""]
     return ["/".join(p for p in [*path, name] if p) for name in missing]
 
 
@@ -42,7 +46,7 @@ _PLAIN_CODES = {"required": "required", "enum": "choose_offered", "const": "choo
                 "uniqueItems": "unique_items"}
 
 
-def _message(error):
+def _message(error: ValidationError) -> FieldError:
     """A short, plain reason a person can act on, as a FieldError (jsonschema's own wording for the rest)."""
     kind, limit = error.validator, error.validator_value
     if kind in _PLAIN_CODES:
@@ -58,40 +62,33 @@ def _message(error):
     return FieldError("schema_rule", reason=error.message)
 
 
-def schema_has(schema, predicate):
-    """True when some property of a form schema, at any depth (groups and their items too), satisfies `predicate`."""
-    properties = schema.get("properties") if isinstance(schema, dict) else None
-    if not isinstance(properties, dict):
-        return False
-    return any(isinstance(prop, dict) and (predicate(prop) or schema_has(prop, predicate)
-                                           or schema_has(prop.get("items"), predicate))
-               for prop in properties.values())
-
-
-def validate_form(schema, data, rules=(), names=None, form_name="form"):
+def validate_form(schema: dict[str, Any] | None, data: object, rules: Sequence[Mapping[str, Any]] = (),
+                  names: Mapping[str, Any] | None = None, form_name: str = "form",
+                  input_errors: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Return the declared fields of `data` if valid, else raise ValidationFailed(field -> reason).
 
-    The schema's own errors and the form's `rules` (checked over `names`: the case data and
-    `today`) are reported together; `form_name` locates a rule that cannot be evaluated.
-    Fields the schema does not declare are dropped so a request cannot plant case data.
+    `input_errors` (field -> reason: what reading a posted form found, such as letters in a number), the
+    schema's own errors and the form's `rules` (checked over `names`: the case data and `today`) are
+    reported together, the first reason for a field winning; `form_name` locates a rule that cannot be
+    evaluated. Fields the schema does not declare are dropped so a request cannot plant case data.
     """
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise ValidationFailed({"": FieldError("form_not_object")})
     try:
-        data = json_safe(copy.deepcopy(data))
+        submitted: dict[str, Any] = json_safe(copy.deepcopy(data))
     except TypeError as exc:
         raise ValidationFailed({"": FieldError("not_storable", reason=str(exc))}) from exc
     names = names or {}
     declared_schema = schema or _EMPTY
     schema = resolve_choices(declared_schema, names)
-    errors = {}
-    for error in _validator(schema, schema is declared_schema).iter_errors(data):
+    errors: dict[str, str] = dict(input_errors or {})
+    for error in _validator(schema, schema is declared_schema).iter_errors(submitted):
         for path in _field_paths(error):
             errors.setdefault(path, _message(error))
     declared = schema.get("properties", {})
-    clean = {k: v for k, v in data.items() if k in declared}
+    clean = {k: v for k, v in submitted.items() if k in declared}
     errors.update(rule_errors(rules, dict.fromkeys(declared) | clean, names, errors, form_name))
     if errors:
         raise ValidationFailed(errors)

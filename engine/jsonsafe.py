@@ -1,9 +1,10 @@
 """Turning values into what JSON (and so the workflow serializer) can hold."""
 from datetime import date, datetime, time
 from decimal import Decimal
+from typing import Any
 
 
-def json_safe(value):
+def json_safe(value: object) -> Any:
     """Return `value` with dates as ISO strings, Decimals as numbers and sets as sorted lists."""
     if value is None or isinstance(value, (str, bool, int, float)):
         return value

@@ -1,14 +1,17 @@
 """The organisation: departments, roles, users and managers, loaded from a YAML file."""
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
+from typing import Any, TypedDict
 
 import yaml
 from jsonschema import Draft202012Validator
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from engine.definitions.limits import MAX_ORG_FILE_BYTES, MAX_ORG_YAML_NODES, size_text
 from engine.definitions.model import Problem
 from engine.definitions.roles import missing_roles
-from engine.definitions.yamlfile import dotted, read_yaml, schema_problems
+from engine.definitions.yamlfile import YamlFile, dotted, read_yaml, schema_problems
 from engine.errors import OpsflowError
 from engine.passwords import hash_password, verify_password
 from engine.store.models import Department, Role, User, UserRole, active_definitions
@@ -18,17 +21,26 @@ ORG_VALIDATOR = Draft202012Validator(
 )
 
 
+class OrgLoaded(TypedDict):
+    """What loading an organisation did: how many of each it holds now, and its warnings (one line each)."""
+
+    departments: int
+    roles: int
+    users: int
+    warnings: list[str]
+
+
 class OrgError(OpsflowError):
     """The organisation file cannot be loaded; `problems` lists each located reason (each with its code)."""
 
     kind = "org"
 
-    def __init__(self, problems):
+    def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = list(problems)
         super().__init__("org_invalid", problems="\n".join(str(problem) for problem in self.problems))
 
 
-def _read_document(path):
+def _read_document(path: str | Path) -> YamlFile:
     """The organisation file as a YamlFile, refused (OrgError) when unreadable, too big or not a mapping."""
     file = str(path)
     try:
@@ -39,9 +51,9 @@ def _read_document(path):
         data = Path(path).read_bytes()
     except OSError as exc:
         raise OrgError([Problem.coded(file, None, None, "org_unreadable", reason=exc.strerror or str(exc))]) from exc
-    document, problem = read_yaml(file, data, MAX_ORG_YAML_NODES)
-    if problem:
-        raise OrgError([problem])
+    document = read_yaml(file, data, MAX_ORG_YAML_NODES)
+    if isinstance(document, Problem):
+        raise OrgError([document])
     if document.data is None:
         document.data = {}
     if not isinstance(document.data, dict):
@@ -49,9 +61,10 @@ def _read_document(path):
     return document
 
 
-def _duplicate_problems(document, section, key):
+def _duplicate_problems(document: YamlFile, section: str, key: str) -> list[Problem]:
     """Entries of one section whose key an earlier entry already declared."""
-    seen, problems = set(), []
+    seen: set[str] = set()
+    problems: list[Problem] = []
     for index, entry in enumerate(document.data.get(section, [])):
         if entry[key] in seen:
             problems.append(document.problem((section, index, key), "org_declared_twice", key=key, value=entry[key]))
@@ -59,7 +72,7 @@ def _duplicate_problems(document, section, key):
     return problems
 
 
-def _name_problems(document):
+def _name_problems(document: YamlFile) -> list[Problem]:
     """Managers, heads, departments and roles that name nothing the file declares."""
     doc = document.data
     declared = {section: {entry[key] for entry in doc.get(section, [])}
@@ -80,7 +93,7 @@ def _name_problems(document):
     return problems
 
 
-def read_org_file(path):
+def read_org_file(path: str | Path) -> dict[str, Any]:
     """Parse, shape-check and cross-check an organisation file, returning its dict (OrgError, located, if not)."""
     document = _read_document(path)
     problems = schema_problems(ORG_VALIDATOR, document)
@@ -92,7 +105,7 @@ def read_org_file(path):
     return document.data
 
 
-def load_org(session, doc, hash_cost=2**14):
+def load_org(session: Session, doc: dict[str, Any], hash_cost: int = 2**14) -> OrgLoaded:
     """Replace the organisation in the database with `doc` (one transaction, passwords hashed)."""
     existing = {u.username: (u.password_hash, u.session_generation) for u in session.scalars(select(User))}
     for table in (UserRole, User, Role, Department):
@@ -119,7 +132,7 @@ def load_org(session, doc, hash_cost=2**14):
             "warnings": deployed_role_warnings(session, {role["key"] for role in doc.get("roles", [])})}
 
 
-def deployed_role_warnings(session, roles):
+def deployed_role_warnings(session: Session, roles: Collection[str]) -> list[str]:
     """One line per role the active version of a procedure names and `roles` lacks.
 
     Loading still succeeds: the organisation is the company's truth, and the lines say which
@@ -132,52 +145,52 @@ def deployed_role_warnings(session, roles):
 class Directory:
     """Organisation look-ups for one command (each answer fetched once, then remembered)."""
 
-    def __init__(self, session):
+    def __init__(self, session: Session) -> None:
         self.session = session
-        self._users = {}
-        self._roles = {}
-        self._heads = None
+        self._users: dict[str | None, User | None] = {}
+        self._roles: dict[str, set[str]] = {}
+        self._heads: dict[str, str | None] | None = None
 
-    def user(self, username):
+    def user(self, username: str | None) -> User | None:
         """The User row, or None."""
         if username not in self._users:
             self._users[username] = self.session.get(User, username) if username else None
         return self._users[username]
 
-    def roles_of(self, username):
+    def roles_of(self, username: str) -> set[str]:
         """The set of role keys a user holds."""
         if username not in self._roles:
             rows = self.session.scalars(select(UserRole.role).where(UserRole.username == username))
             self._roles[username] = set(rows)
         return self._roles[username]
 
-    def is_active(self, username):
+    def is_active(self, username: str) -> bool:
         """True for a known user whose account is active."""
         user = self.user(username)
         return user is not None and user.active
 
-    def manager_of(self, username):
+    def manager_of(self, username: str) -> str | None:
         """The user's manager's username, or None."""
         user = self.user(username)
         return user.manager if user else None
 
-    def department_of(self, username):
+    def department_of(self, username: str) -> str | None:
         """The user's department key, or None."""
         user = self.user(username)
         return user.department if user else None
 
-    def head_of(self, department):
+    def head_of(self, department: str) -> str | None:
         """The head of a department, or None."""
         if self._heads is None:
             self._heads = dict(self.session.execute(select(Department.key, Department.head)).all())
         return self._heads.get(department)
 
-    def users_with_role(self, role):
+    def users_with_role(self, role: str) -> list[str]:
         """Usernames holding a role, sorted."""
         rows = self.session.scalars(select(UserRole.username).where(UserRole.role == role).order_by(UserRole.username))
         return list(rows)
 
-    def functions(self):
+    def functions(self) -> dict[str, Callable[..., Any]]:
         """The organisation functions that assignee expressions may call."""
         return {"manager_of": self.manager_of, "department_of": self.department_of,
                 "head_of": self.head_of, "users_with_role": self.users_with_role}

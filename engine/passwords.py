@@ -7,7 +7,7 @@ import secrets
 _N, _R, _P = 2**14, 8, 1
 
 
-def hash_password(password, n=_N):
+def hash_password(password: str, n: int = _N) -> str:
     """Return a salted scrypt hash in the form scrypt$n$r$p$salt$hash (n is the CPU/memory cost)."""
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(password.encode(), salt=salt, n=n, r=_R, p=_P, dklen=32)
@@ -15,11 +15,11 @@ def hash_password(password, n=_N):
     return f"scrypt${n}${_R}${_P}${enc(salt).decode()}${enc(digest).decode()}"
 
 
-def verify_password(password, stored):
+def verify_password(password: str, stored: str | None) -> bool:
     """True when `password` matches the stored hash (constant-time compare)."""
     try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-    except (ValueError, AttributeError):
+        scheme, n, r, p, salt, digest = (stored or "").split("$")
+    except ValueError:
         return False
     if scheme != "scrypt":
         return False

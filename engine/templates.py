@@ -2,10 +2,15 @@
 Markdown-like text (paragraphs, lists, emphasis, links) for the web page."""
 import functools
 import re
+from collections.abc import Mapping
+from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import Environment, StrictUndefined, Template, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
 from markupsafe import Markup, escape
 
 # Inline Markdown marks (emphasis, code, links, tables), and what makes a line a heading, a list item or a
@@ -15,7 +20,7 @@ _INLINE_MARKS = re.compile(r"([\\`*_\[\]!~|])")
 _LINE_MARKS = re.compile(r"^([#+\-=]|\d+(?=[.)]))", re.MULTILINE)
 
 
-def _as_text(value):
+def _as_text(value: object) -> object:
     """A value from the case data as Markdown that reads back as exactly its text: its marks escaped and its
     lines joined by hard breaks, so a requester's `# Title`, `* item` or `[x](javascript:...)` stays words.
     The package's own text (Markup) is left alone; Jinja HTML-escapes the rest afterwards."""
@@ -28,7 +33,7 @@ def _as_text(value):
     return _LINE_MARKS.sub(_escape_line_mark, text)
 
 
-def _escape_line_mark(mark):
+def _escape_line_mark(mark: re.Match[str]) -> str:
     """`# ` becomes `\\# `; an ordered list's `1.` becomes `1\\.`."""
     found = mark.group(1)
     return found + "\\" if found[0].isdigit() else "\\" + found
@@ -44,12 +49,12 @@ _MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False, "typograp
 
 
 @functools.lru_cache(maxsize=768)
-def _compile(source, environment):
+def _compile(source: str, environment: Environment) -> Template:
     """Compile a template once per process and environment."""
     return environment.from_string(source)
 
 
-def render(source, data, strict=False):
+def render(source: str | None, data: Mapping[str, Any], strict: bool = False) -> str:
     """Render instructions, HTML-escaped; a broken template yields its (escaped) error text instead of a crash."""
     if not source:
         return ""
@@ -60,7 +65,7 @@ def render(source, data, strict=False):
         return str(escape(_as_text(f"(instructions could not be shown: {exc})")))
 
 
-def _soft_break(renderer, tokens, idx, options, env):
+def _soft_break(renderer: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
     """A line break inside a paragraph: a space between words, nothing beside Chinese text (which has none)."""
     before = tokens[idx - 1].content[-1:] if idx > 0 else ""
     after = tokens[idx + 1].content[:1] if idx + 1 < len(tokens) else ""
@@ -73,7 +78,7 @@ _MARKDOWN.add_render_rule("softbreak", _soft_break)
 
 _TEXT = ImmutableSandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
 
-def render_text(source, data):
+def render_text(source: str, data: Mapping[str, Any]) -> str | None:
     """A short plain text (not HTML: whoever shows it escapes it) from a package template, or None when the
     template fails on this data, so the caller shows what it has without it."""
     try:
@@ -82,13 +87,13 @@ def render_text(source, data):
         return None
 
 
-def as_html(rendered):
+def as_html(rendered: str | None) -> str:
     """Rendered (escaped) instructions as HTML: blank lines part paragraphs, `-` and `1.` lines make lists,
     and a single line break is a space, so hard-wrapped YAML text flows."""
     return _MARKDOWN.render(rendered) if rendered else ""
 
 
-def pick_language(texts, language):
+def pick_language(texts: object, language: str) -> Any:
     """The text in `language` ('en' or 'zh-Hant'), falling back to English."""
     if not isinstance(texts, dict):
         return texts or ""

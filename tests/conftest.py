@@ -74,10 +74,10 @@ def clock():
     return ManualClock()
 
 
-def make_runtime(url, clock, **settings):
-    """A migrated runtime with the demo organisation (cheap password hashing)."""
+def make_runtime(url, clock, file_store=None, **settings):
+    """A migrated runtime with the demo organisation (cheap password hashing); uploads in `file_store` if given."""
     runtime = Runtime(Settings(database_url=url, password_hash_cost=2**4, worker_poll_seconds=0.05, **settings),
-                      clock=clock)
+                      clock=clock, file_store=file_store)
     runtime.init()
     runtime.load_org(ORG_FILE)
     return runtime
@@ -86,18 +86,18 @@ def make_runtime(url, clock, **settings):
 @pytest.fixture
 def runtime(db_url, clock):
     """A runtime on each backend with the demo organisation loaded and nothing deployed."""
-    rt = make_runtime(db_url, clock)
-    yield rt
-    rt.db.dispose()
+    runtime = make_runtime(db_url, clock)
+    yield runtime
+    runtime.db.dispose()
 
 
 @pytest.fixture
 def unorganised_runtime(db_url, clock):
     """A migrated runtime on each backend before any organisation is loaded."""
-    rt = Runtime(Settings(database_url=db_url, password_hash_cost=2**4), clock=clock)
-    rt.init()
-    yield rt
-    rt.db.dispose()
+    runtime = Runtime(Settings(database_url=db_url, password_hash_cost=2**4), clock=clock)
+    runtime.init()
+    yield runtime
+    runtime.db.dispose()
 
 
 @pytest.fixture

@@ -47,7 +47,7 @@ def case_problems(runtime, instance_id):
     row, tasks, timers, events = stored_case(runtime, instance_id)
     try:
         workflow = runtime.codec.from_blob(row.state)
-        runtime.describe_case(instance_id)
+        runtime.case(instance_id)
     except Exception as exc:  # any failure to load is the finding itself
         return [f"does not load: {type(exc).__name__}: {exc}"]
     return (_status_problems(row, workflow, events) + _task_problems(row, workflow, tasks, timers)

@@ -61,7 +61,7 @@ def judge_round(runtime, case, task_id, attempts):
     assert len(winners) == 1, f"case {case}: {len(winners)} winners among {attempts}"
     unclear = [a for a in attempts if not a.won and not REFUSAL.search(a.refusal)]
     assert not unclear, f"case {case}: losers without the clear refusal: {unclear}"
-    view = runtime.describe_case(case)
+    view = runtime.case(case)
     completions = [e for e in view["history"] if e["kind"] == "task_completed" and e["task_id"] == task_id]
     assert len(completions) == 1, f"case {case}: {len(completions)} completions of the approval"
     decision = winners[0].decision
@@ -81,4 +81,4 @@ def _goes_on(runtime, case, decision, view):
     [revise] = view["tasks"]
     assert (revise["task_key"], revise["assignee"]) == ("revise", STARTER)
     runtime.complete(revise["id"], STARTER, dict(CLAIM, amount=400))
-    assert [t["task_key"] for t in runtime.describe_case(case)["tasks"]] == ["approve"]
+    assert [t["task_key"] for t in runtime.case(case)["tasks"]] == ["approve"]

@@ -14,7 +14,7 @@ HEADS = {"ceo.lee", "ops.wang", "hr.liu", "fin.kuo", "it.chang", "proc.hsieh", "
 
 
 @pytest.fixture
-def rt(runtime, tmp_path):
+def deployed(runtime, tmp_path):
     """The expense package without stand-ins: the manager's approval goes to the manager or to nobody."""
     package = tmp_path / "expense"
     shutil.copytree(PACKAGES / "expense", package)
@@ -26,84 +26,84 @@ def rt(runtime, tmp_path):
     return runtime
 
 
-def approval(rt, case):
+def approval(runtime, case):
     """The open approval task row of a case."""
-    with rt.db.read() as session:
+    with runtime.db.read() as session:
         return session.execute(select(HumanTask).where(HumanTask.instance_id == case)).scalar_one()
 
 
-def failures(rt, case):
+def failures(runtime, case):
     """The data of the case's assignment_failed events."""
-    return [e["data"] for e in rt.describe_case(case)["history"] if e["kind"] == "assignment_failed"]
+    return [e["data"] for e in runtime.case(case)["history"] if e["kind"] == "assignment_failed"]
 
 
-def stuck_case(rt, how):
+def stuck_case(runtime, how):
     """A claim whose approval goes to nobody: the starter has no manager, or the manager has left."""
     if how == "inactive":
-        with rt.db.write() as session:
+        with runtime.db.write() as session:
             session.get(User, "sales.yeh").active = False
-    return rt.start("expense", "ceo.lee" if how == "nobody" else "sales.tseng", CLAIM)
+    return runtime.start("expense", "ceo.lee" if how == "nobody" else "sales.tseng", CLAIM)
 
 
 @pytest.mark.parametrize("how,failure", [
     ("nobody", {"expression": "manager_of(starter)", "result": None}),
     ("inactive", {"expression": "manager_of(starter)", "result": "'sales.yeh'"}),
 ])
-def test_a_step_that_went_to_nobody_waits_for_a_supervisor_and_says_why(rt, how, failure):
-    case = stuck_case(rt, how)
-    task = approval(rt, case)
+def test_a_step_that_went_to_nobody_waits_for_a_supervisor_and_says_why(deployed, how, failure):
+    case = stuck_case(deployed, how)
+    task = approval(deployed, case)
     assert (task.assignee, task.pool) == (None, "people")
-    assert failures(rt, case) == [failure]
+    assert failures(deployed, case) == [failure]
     for head in HEADS - {"sales.yeh"}:
-        assert task.id not in [t["id"] for t in rt.inbox(head)]
+        assert task.id not in [t["id"] for t in deployed.inbox(head)["tasks"]]
         with pytest.raises((NotFound, Forbidden)):
-            rt.claim(task.id, head)
-    listed = rt.stuck_tasks("ops.wang")
+            deployed.claim(task.id, head)
+    listed = deployed.stuck_tasks("ops.wang")
     assert listed["total"] == 1 and [t["id"] for t in listed["tasks"]] == [task.id]
-    assert rt.stuck_tasks("sales.lu")["total"] == 0
-    repair = rt.assignment_repair(task.id, "ops.wang")
+    assert deployed.stuck_tasks("sales.lu")["total"] == 0
+    repair = deployed.assignment_repair(task.id, "ops.wang")
     assert repair["failure"] == failure
     starter = "ceo.lee" if how == "nobody" else "sales.tseng"
     expected = HEADS - {starter, "hr.liu"} - ({"sales.yeh"} if how == "inactive" else set())
     assert {p["username"] for p in repair["targets"]} == expected
 
 
-def test_a_supervisor_assigns_a_stuck_task_to_a_role_holder_and_it_is_recorded(rt):
-    case = stuck_case(rt, "nobody")
-    task_id = approval(rt, case).id
+def test_a_supervisor_assigns_a_stuck_task_to_a_role_holder_and_it_is_recorded(deployed):
+    case = stuck_case(deployed, "nobody")
+    task_id = approval(deployed, case).id
     with pytest.raises(NotFound):  # a head who is not a supervisor does not even see the task
-        rt.repair_assignment(task_id, "sales.yeh", "fin.kuo")
+        deployed.repair_assignment(task_id, "sales.yeh", "fin.kuo")
     for outsider in ("sales.lu", "ceo.lee", "hr.liu"):  # not a head; the starter; excluded
         with pytest.raises(Forbidden, match=f"{outsider} may not do step approve"):
-            rt.repair_assignment(task_id, "ops.wang", outsider)
+            deployed.repair_assignment(task_id, "ops.wang", outsider)
     with pytest.raises(NotFound):
-        rt.repair_assignment(task_id, "ops.wang", "nobody.here")
-    rt.repair_assignment(task_id, "ops.wang", "fin.kuo")
-    assert approval(rt, case).assignee == "fin.kuo"
-    event = rt.describe_case(case)["history"][-1]
+        deployed.repair_assignment(task_id, "ops.wang", "nobody.here")
+    deployed.repair_assignment(task_id, "ops.wang", "fin.kuo")
+    assert approval(deployed, case).assignee == "fin.kuo"
+    event = deployed.case(case)["history"][-1]
     assert (event["kind"], event["actor"], event["data"]) == ("assignment_repaired", "ops.wang",
                                                               {"assignee": "fin.kuo", "was": None})
-    assert rt.stuck_tasks("ops.wang")["total"] == 0 and rt.assignment_repair(task_id, "ops.wang") is None
+    assert deployed.stuck_tasks("ops.wang")["total"] == 0 and deployed.assignment_repair(task_id, "ops.wang") is None
     with pytest.raises(NotReady):
-        rt.repair_assignment(task_id, "ops.wang", "it.chang")
-    rt.complete(task_id, "fin.kuo", {"decision": "approve"})
+        deployed.repair_assignment(task_id, "ops.wang", "it.chang")
+    deployed.complete(task_id, "fin.kuo", {"decision": "approve"})
 
 
-def test_an_excluded_assignee_leaves_the_step_to_a_supervisor(rt):
-    with rt.db.write() as session:
+def test_an_excluded_assignee_leaves_the_step_to_a_supervisor(deployed):
+    with deployed.db.write() as session:
         session.get(User, "sales.tseng").manager = "hr.liu"  # a head, but excluded from this step
-    case = rt.start("expense", "sales.tseng", CLAIM)
-    assert failures(rt, case) == [{"expression": "manager_of(starter)", "result": "hr.liu",
+    case = deployed.start("expense", "sales.tseng", CLAIM)
+    assert failures(deployed, case) == [{"expression": "manager_of(starter)", "result": "hr.liu",
                                    "reason": "excluded from this step"}]
-    task_id = approval(rt, case).id
-    assert "hr.liu" not in {p["username"] for p in rt.assignment_repair(task_id, "ops.wang")["targets"]}
-    rt.repair_assignment(task_id, "ops.wang", "sales.yeh")
-    rt.complete(task_id, "sales.yeh", {"decision": "approve"})
+    task_id = approval(deployed, case).id
+    assert "hr.liu" not in {p["username"] for p in deployed.assignment_repair(task_id, "ops.wang")["targets"]}
+    deployed.repair_assignment(task_id, "ops.wang", "sales.yeh")
+    deployed.complete(task_id, "sales.yeh", {"decision": "approve"})
 
 
-def test_a_task_someone_may_take_is_not_offered_for_repair(rt):
-    case = rt.start("expense", "sales.tseng", CLAIM)
-    task_id = approval(rt, case).id
-    assert rt.assignment_repair(task_id, "ops.wang") is None and rt.stuck_tasks("ops.wang")["total"] == 0
+def test_a_task_someone_may_take_is_not_offered_for_repair(deployed):
+    case = deployed.start("expense", "sales.tseng", CLAIM)
+    task_id = approval(deployed, case).id
+    assert deployed.assignment_repair(task_id, "ops.wang") is None and deployed.stuck_tasks("ops.wang")["total"] == 0
     with pytest.raises(NotReady, match="reassign it instead"):
-        rt.repair_assignment(task_id, "ops.wang", "fin.kuo")
+        deployed.repair_assignment(task_id, "ops.wang", "fin.kuo")

@@ -25,7 +25,7 @@ FILE_FIELDS = """    receipt: {type: string, x-widget: file, x-label: {en: Recei
 
 
 @pytest.fixture
-def rt(db_url, clock, tmp_path):
+def deployed(db_url, clock, tmp_path):
     """A runtime whose uploads go to tmp_path/files (at most 4 KiB each), with a file-field expense package."""
     runtime = make_runtime(db_url, clock, attachments_path=str(tmp_path / "files"), max_attachment_bytes=4096)
     package = tmp_path / "expense"
@@ -37,51 +37,51 @@ def rt(db_url, clock, tmp_path):
     runtime.db.dispose()
 
 
-def upload(rt, user, data=PDF, name="receipt.pdf", **where):
+def upload(runtime, user, data=PDF, name="receipt.pdf", **where):
     """Upload bytes as `user`; return the metadata."""
-    return rt.add_attachment(user, name, "application/pdf", io.BytesIO(data), **where)
+    return runtime.add_attachment(user, name, "application/pdf", io.BytesIO(data), **where)
 
 
-def stored_files(rt):
+def stored_files(runtime):
     """Every file below the attachments folder (temporary ones included)."""
-    root = rt.settings.attachments_path
+    root = runtime.settings.attachments_path
     return sorted(p.relative_to(root).as_posix() for p in Path(root).rglob("*") if p.is_file())
 
 
-def row(rt, attachment_id):
+def row(runtime, attachment_id):
     """(instance_id, task_id, field) of an attachment row."""
-    with rt.db.read() as s:
+    with runtime.db.read() as s:
         found = s.get(Attachment, attachment_id)
         return found.instance_id, found.task_id, found.field
 
 
-def test_a_pending_upload_is_stored_under_its_id_and_only_its_uploader_reads_it(rt):
-    meta = upload(rt, "sales.tseng")
+def test_a_pending_upload_is_stored_under_its_id_and_only_its_uploader_reads_it(deployed):
+    meta = upload(deployed, "sales.tseng")
     assert len(meta["id"]) == 32 and meta["instance_id"] is None and meta["task_id"] is None
     assert (meta["filename"], meta["content_type"], meta["size"]) == ("receipt.pdf", "application/pdf", len(PDF))
     assert meta["sha256"] == hashlib.sha256(PDF).hexdigest()
-    assert (meta["uploaded_by"], meta["uploaded_at"]) == ("sales.tseng", rt.clock.now())
-    assert stored_files(rt) == [f"{meta['id'][:2]}/{meta['id']}"]
-    got, path = rt.attachment(meta["id"], "sales.tseng")
+    assert (meta["uploaded_by"], meta["uploaded_at"]) == ("sales.tseng", deployed.clock.now())
+    assert stored_files(deployed) == [f"{meta['id'][:2]}/{meta['id']}"]
+    got, path = deployed.attachment(meta["id"], "sales.tseng")
     assert got == meta and path.is_absolute() and path.read_bytes() == PDF
     for other in ("sales.yeh", "ops.wang", "it.wu"):
         with pytest.raises(NotFound):
-            rt.attachment(meta["id"], other)
+            deployed.attachment(meta["id"], other)
     for bad_id in ("../../etc/passwd", "0" * 32, meta["id"].upper(), None):
         with pytest.raises(NotFound):
-            rt.attachment(bad_id, "sales.tseng")
+            deployed.attachment(bad_id, "sales.tseng")
 
 
-def test_too_large_and_empty_files_are_refused_and_leave_nothing(rt):
+def test_too_large_and_empty_files_are_refused_and_leave_nothing(deployed):
     with pytest.raises(ValidationFailed) as info:
-        upload(rt, "sales.tseng", b"x" * 4097)
+        upload(deployed, "sales.tseng", b"x" * 4097)
     assert info.value.errors == {"file": "is larger than 0.00391 MB"}
     with pytest.raises(ValidationFailed) as info:
-        upload(rt, "sales.tseng", b"")
+        upload(deployed, "sales.tseng", b"")
     assert info.value.errors == {"file": "is empty"}
-    assert stored_files(rt) == []
-    upload(rt, "sales.tseng", b"x" * 4096)
-    with rt.db.read() as s:
+    assert stored_files(deployed) == []
+    upload(deployed, "sales.tseng", b"x" * 4096)
+    with deployed.db.read() as s:
         assert len(s.scalars(select(Attachment)).all()) == 1
 
 
@@ -121,138 +121,139 @@ def test_content_types_are_cleaned(given, kept):
     assert clean_content_type(given) == kept
 
 
-def test_a_traversing_name_stays_in_the_row_never_in_the_path(rt):
-    meta = upload(rt, "sales.tseng", name="../../../../tmp/owned.pdf")
+def test_a_traversing_name_stays_in_the_row_never_in_the_path(deployed):
+    meta = upload(deployed, "sales.tseng", name="../../../../tmp/owned.pdf")
     assert meta["filename"] == "owned.pdf"
-    _, path = rt.attachment(meta["id"], "sales.tseng")
-    assert path.parent.parent == Path(rt.settings.attachments_path).resolve()
+    _, path = deployed.attachment(meta["id"], "sales.tseng")
+    assert path.parent.parent == Path(deployed.settings.attachments_path).resolve()
     assert path.name == meta["id"]
 
 
-def test_uploads_to_a_case_follow_who_sees_it_and_are_in_its_history(rt):
-    case = rt.start("expense", "sales.tseng", CLAIM)
-    meta = upload(rt, "sales.yeh", name="bank-slip.pdf", instance_id=case)
+def test_uploads_to_a_case_follow_who_sees_it_and_are_in_its_history(deployed):
+    case = deployed.start("expense", "sales.tseng", CLAIM)
+    meta = upload(deployed, "sales.yeh", name="bank-slip.pdf", instance_id=case)
     assert meta["instance_id"] == case
-    history = rt.describe_case(case)["history"]
+    history = deployed.case(case)["history"]
     assert (history[-1]["kind"], history[-1]["actor"]) == ("attachment_added", "sales.yeh")
     assert history[-1]["data"] == {"id": meta["id"], "filename": "bank-slip.pdf", "size": len(PDF)}
     for reader in ("sales.tseng", "sales.yeh", "ops.wang"):
-        assert rt.attachment(meta["id"], reader)[0]["id"] == meta["id"]
+        assert deployed.attachment(meta["id"], reader)[0]["id"] == meta["id"]
     with pytest.raises(NotFound):
-        rt.attachment(meta["id"], "wh.kao")
-    assert [a["id"] for a in rt.case_view(case, "sales.tseng")["attachments"]] == [meta["id"]]
+        deployed.attachment(meta["id"], "wh.kao")
+    assert [a["id"] for a in deployed.case(case, "sales.tseng", "en")["attachments"]] == [meta["id"]]
     with pytest.raises(NotFound):
-        upload(rt, "wh.kao", instance_id=case)
+        upload(deployed, "wh.kao", instance_id=case)
     with pytest.raises(NotFound):
-        upload(rt, "sales.tseng", instance_id=999_999)
+        upload(deployed, "sales.tseng", instance_id=999_999)
     with pytest.raises(Forbidden):
-        upload(rt, "nobody")
-    rt.cancel(case, "sales.tseng")
+        upload(deployed, "nobody")
+    deployed.cancel(case, "sales.tseng")
     with pytest.raises(NotReady, match="cancelled"):
-        upload(rt, "sales.tseng", instance_id=case)
-    assert len(stored_files(rt)) == 1
+        upload(deployed, "sales.tseng", instance_id=case)
+    assert len(stored_files(deployed)) == 1
 
 
-def test_file_fields_link_pending_uploads_on_start(rt):
-    receipt = upload(rt, "sales.tseng")
-    first, second = upload(rt, "sales.tseng", name="a.pdf"), upload(rt, "sales.tseng", name="b.pdf")
-    case = rt.start("expense", "sales.tseng", dict(CLAIM, receipt=receipt["id"], extras=[first["id"], second["id"]]))
-    assert row(rt, receipt["id"]) == (case, None, "receipt")
-    assert row(rt, first["id"]) == row(rt, second["id"]) == (case, None, "extras")
-    assert rt.describe_case(case)["data"]["receipt"] == receipt["id"]
-    assert rt.attachment(receipt["id"], "sales.yeh")[0]["instance_id"] == case
+def test_file_fields_link_pending_uploads_on_start(deployed):
+    receipt = upload(deployed, "sales.tseng")
+    first, second = upload(deployed, "sales.tseng", name="a.pdf"), upload(deployed, "sales.tseng", name="b.pdf")
+    case = deployed.start("expense", "sales.tseng",
+                          dict(CLAIM, receipt=receipt["id"], extras=[first["id"], second["id"]]))
+    assert row(deployed, receipt["id"]) == (case, None, "receipt")
+    assert row(deployed, first["id"]) == row(deployed, second["id"]) == (case, None, "extras")
+    assert deployed.case(case)["data"]["receipt"] == receipt["id"]
+    assert deployed.attachment(receipt["id"], "sales.yeh")[0]["instance_id"] == case
     with pytest.raises(NotFound):
-        rt.attachment(receipt["id"], "wh.kao")
-    view = rt.case_view(case, "sales.tseng")
+        deployed.attachment(receipt["id"], "wh.kao")
+    view = deployed.case(case, "sales.tseng", "en")
     assert {a["id"]: a["field"] for a in view["attachments"]} == {receipt["id"]: "receipt", first["id"]: "extras",
                                                                    second["id"]: "extras"}
 
 
-def test_file_fields_refuse_what_is_not_the_submitters_own_pending_upload(rt):
-    someone_elses = upload(rt, "sales.lu")
-    mine = upload(rt, "sales.tseng")
-    used = rt.start("expense", "sales.tseng", dict(CLAIM, receipt=mine["id"]))
+def test_file_fields_refuse_what_is_not_the_submitters_own_pending_upload(deployed):
+    someone_elses = upload(deployed, "sales.lu")
+    mine = upload(deployed, "sales.tseng")
+    used = deployed.start("expense", "sales.tseng", dict(CLAIM, receipt=mine["id"]))
     for data, field in ((dict(CLAIM, receipt="f" * 32), "receipt"), (dict(CLAIM, receipt=someone_elses["id"]),
                                                                       "receipt"),
                         (dict(CLAIM, receipt=mine["id"]), "receipt"),
                         (dict(CLAIM, extras=[someone_elses["id"], "nonsense"]), "extras")):
         with pytest.raises(ValidationFailed) as info:
-            rt.start("expense", "sales.tseng", data)
+            deployed.start("expense", "sales.tseng", data)
         assert info.value.errors == {field: "unknown attachment"}
-    assert row(rt, someone_elses["id"]) == (None, None, None)
-    assert row(rt, mine["id"]) == (used, None, "receipt")
-    with rt.db.read() as s:
+    assert row(deployed, someone_elses["id"]) == (None, None, None)
+    assert row(deployed, mine["id"]) == (used, None, "receipt")
+    with deployed.db.read() as s:
         assert s.scalar(select(Event.instance_id).where(Event.kind == "instance_started").order_by(Event.id.desc())
                         .limit(1)) == used
 
 
-def test_file_fields_on_completion_keep_linked_files_and_link_new_ones(rt):
-    first = upload(rt, "sales.tseng")
-    case = rt.start("expense", "sales.tseng", dict(CLAIM, receipt=first["id"]))
-    rt.complete(open_tasks(rt, case)["approve"].id, "sales.yeh", {"decision": "reject"})
-    revise = open_tasks(rt, case)["revise"].id
-    stray = upload(rt, "sales.yeh")
+def test_file_fields_on_completion_keep_linked_files_and_link_new_ones(deployed):
+    first = upload(deployed, "sales.tseng")
+    case = deployed.start("expense", "sales.tseng", dict(CLAIM, receipt=first["id"]))
+    deployed.complete(open_tasks(deployed, case)["approve"].id, "sales.yeh", {"decision": "reject"})
+    revise = open_tasks(deployed, case)["revise"].id
+    stray = upload(deployed, "sales.yeh")
     with pytest.raises(ValidationFailed) as info:
-        rt.complete(revise, "sales.tseng", dict(CLAIM, receipt=first["id"], extras=[stray["id"]]))
+        deployed.complete(revise, "sales.tseng", dict(CLAIM, receipt=first["id"], extras=[stray["id"]]))
     assert info.value.errors == {"extras": "unknown attachment"}
-    second = upload(rt, "sales.tseng", name="corrected.pdf")
-    rt.complete(revise, "sales.tseng", dict(CLAIM, receipt=first["id"], extras=[second["id"]]))
-    assert row(rt, first["id"]) == (case, None, "receipt")
-    assert row(rt, second["id"]) == (case, revise, "extras")
-    other = rt.start("expense", "sales.tseng", CLAIM)
-    rt.complete(open_tasks(rt, other)["approve"].id, "sales.yeh", {"decision": "reject"})
+    second = upload(deployed, "sales.tseng", name="corrected.pdf")
+    deployed.complete(revise, "sales.tseng", dict(CLAIM, receipt=first["id"], extras=[second["id"]]))
+    assert row(deployed, first["id"]) == (case, None, "receipt")
+    assert row(deployed, second["id"]) == (case, revise, "extras")
+    other = deployed.start("expense", "sales.tseng", CLAIM)
+    deployed.complete(open_tasks(deployed, other)["approve"].id, "sales.yeh", {"decision": "reject"})
     with pytest.raises(ValidationFailed) as info:
-        rt.complete(open_tasks(rt, other)["revise"].id, "sales.tseng", dict(CLAIM, receipt=first["id"]))
+        deployed.complete(open_tasks(deployed, other)["revise"].id, "sales.tseng", dict(CLAIM, receipt=first["id"]))
     assert info.value.errors == {"receipt": "unknown attachment"}
 
 
-def test_procurement_invoice_scan_is_linked_to_the_invoice_task(rt):
-    rt.deploy([PROCESSES / "procurement"])
+def test_procurement_invoice_scan_is_linked_to_the_invoice_task(deployed):
+    deployed.deploy([PROCESSES / "procurement"])
     scenario = yaml.safe_load((PROCESSES / "procurement" / "scenarios" / "01-small-office-purchase-paid.yaml")
                               .read_text(encoding="utf-8"))
-    case = rt.start("procurement", scenario["start"]["as"], scenario["start"]["data"])
+    case = deployed.start("procurement", scenario["start"]["as"], scenario["start"]["data"])
     scan = None
     for step in (s for s in scenario["steps"] if "complete" in s):
         data = dict(step["data"])
-        task = open_tasks(rt, case)[step["complete"]]
+        task = open_tasks(deployed, case)[step["complete"]]
         if step["complete"] == "match_invoice":
-            scan = upload(rt, step["as"], name="KT48201937.pdf")
+            scan = upload(deployed, step["as"], name="KT48201937.pdf")
             data["invoice_scan"] = scan["id"]
-        rt.complete(task.id, step["as"], data)
+        deployed.complete(task.id, step["as"], data)
         if scan and step["complete"] == "match_invoice":
-            assert row(rt, scan["id"]) == (case, task.id, "invoice_scan")
-    view = rt.case_view(case, "ops.chen")
+            assert row(deployed, scan["id"]) == (case, task.id, "invoice_scan")
+    view = deployed.case(case, "ops.chen", "en")
     assert view["status"] == "completed" and view["data"]["invoice_scan"] == scan["id"]
     assert [a["filename"] for a in view["attachments"]] == ["KT48201937.pdf"]
-    with rt.db.read() as s:
+    with deployed.db.read() as s:
         assert s.scalar(select(HumanTask.id).where(HumanTask.instance_id == case)) is None
 
 
-def test_uploads_no_form_took_are_purged_after_a_day(rt, clock):
+def test_uploads_no_form_took_are_purged_after_a_day(deployed, clock):
     from datetime import timedelta
 
-    waiting = upload(rt, "sales.tseng")
-    case = rt.start("expense", "sales.tseng", {"purpose": "Taxi fare", "amount": 300, "receipt": waiting["id"]})
-    abandoned = upload(rt, "sales.tseng", name="never-sent.pdf")
+    waiting = upload(deployed, "sales.tseng")
+    case = deployed.start("expense", "sales.tseng", {"purpose": "Taxi fare", "amount": 300, "receipt": waiting["id"]})
+    abandoned = upload(deployed, "sales.tseng", name="never-sent.pdf")
     clock.advance(timedelta(hours=23))
-    assert rt.purge_pending_uploads() == 0
+    assert deployed.purge_pending_uploads() == 0
     clock.advance(timedelta(hours=2))
-    assert rt.purge_pending_uploads() == 1
+    assert deployed.purge_pending_uploads() == 1
     with pytest.raises(NotFound):
-        rt.attachment(abandoned["id"], "sales.tseng")
-    assert stored_files(rt) == [f"{waiting['id'][:2]}/{waiting['id']}"]
-    assert rt.attachment(waiting["id"], "sales.tseng")[0]["instance_id"] == case
+        deployed.attachment(abandoned["id"], "sales.tseng")
+    assert stored_files(deployed) == [f"{waiting['id'][:2]}/{waiting['id']}"]
+    assert deployed.attachment(waiting["id"], "sales.tseng")[0]["instance_id"] == case
 
 
-def test_one_user_may_not_pile_up_uploads(rt, monkeypatch):
+def test_one_user_may_not_pile_up_uploads(deployed, monkeypatch):
     from engine.runtime import attachments
 
     monkeypatch.setattr(attachments, "MAX_PENDING_PER_USER", 2)
-    upload(rt, "sales.tseng")
-    upload(rt, "sales.tseng")
+    upload(deployed, "sales.tseng")
+    upload(deployed, "sales.tseng")
     with pytest.raises(ValidationFailed, match="wait for a form already"):
-        upload(rt, "sales.tseng")
-    upload(rt, "sales.lu")  # the limit is per user
+        upload(deployed, "sales.tseng")
+    upload(deployed, "sales.lu")  # the limit is per user
 
 
 def test_file_widgets_on_array_items_are_file_fields_too():

@@ -32,10 +32,10 @@ def held_write_lock(path):
 @pytest.fixture
 def sqlite_rt(tmp_path, clock):
     """A SQLite runtime that waits only SHORT_WAIT for a held lock, with the expense package."""
-    rt = make_runtime(f"sqlite:///{tmp_path / 'busy.db'}", clock, sqlite_busy_seconds=SHORT_WAIT)
-    rt.deploy([PACKAGES / "expense"])
-    yield rt
-    rt.db.dispose()
+    runtime = make_runtime(f"sqlite:///{tmp_path / 'busy.db'}", clock, sqlite_busy_seconds=SHORT_WAIT)
+    runtime.deploy([PACKAGES / "expense"])
+    yield runtime
+    runtime.db.dispose()
 
 
 def test_a_held_sqlite_lock_makes_a_command_busy_not_a_conflict(sqlite_rt, tmp_path):
@@ -61,17 +61,17 @@ def test_the_cli_says_busy_in_one_line(sqlite_rt, tmp_path):
 @pytest.mark.postgres
 def test_a_postgres_lock_timeout_is_busy_too(clock):
     url, drop = fresh_postgres_schema(postgres_or_skip())
-    rt = make_runtime(url.replace("options=", "options=-clock_timeout%3D200%20"), clock)
+    runtime = make_runtime(url.replace("options=", "options=-clock_timeout%3D200%20"), clock)
     try:
-        rt.deploy([PACKAGES / "expense"])
-        case = rt.start("expense", "sales.tseng", CLAIM)
+        runtime.deploy([PACKAGES / "expense"])
+        case = runtime.start("expense", "sales.tseng", CLAIM)
         holder = Database(url)
         with holder.engine.begin() as conn:
             conn.execute(text("SELECT id FROM instances WHERE id = :id FOR UPDATE"), {"id": case})
             with pytest.raises(Busy, match="stayed busy with other changes; nothing was saved"):
-                approve(rt, case)
+                approve(runtime, case)
         holder.dispose()
-        approve(rt, case)
+        approve(runtime, case)
     finally:
-        rt.db.dispose()
+        runtime.db.dispose()
         drop()

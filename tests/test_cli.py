@@ -161,3 +161,27 @@ def test_incidents_are_listed_and_retried_by_a_supervisor_once(cli, tmp_path, cl
     code, _, err = cli("incident", "retry", case, incident_id, "--as", "ops.wang")
     assert code == 1 and err.startswith("error (conflict): ") and len(err.splitlines()) == 1
     assert ok(cli("incidents")).strip() == "no open incidents"
+
+
+def test_case_shows_a_case_and_instance_its_old_name_does_the_same(cli):
+    ok(cli("init"))
+    ok(cli("org", "load", ORG_FILE))
+    ok(cli("deploy", PACKAGES / "expense"))
+    case = ok(cli("start", "expense", "--as", "sales.tseng", "--data", '{"purpose": "Taxi", "amount": 300}')).strip()
+    text = ok(cli("case", case))
+    assert text.startswith(f"case {case}  expense v1  running  started by sales.tseng")
+    assert ok(cli("instance", case)) == text
+    as_starter = ("--as", "sales.tseng", "--json")
+    assert json.loads(ok(cli("case", case, *as_starter))) == json.loads(ok(cli("instance", case, *as_starter)))
+    assert one_line_error(cli("case", "999"), "not_found") == one_line_error(cli("instance", "999"), "not_found")
+
+
+def test_help_names_case_and_keeps_instance_out_of_the_list(cli):
+    commands = ok(cli("--help")).split("Commands:")[1].split()
+    assert "case" in commands and "instance" not in commands
+    case_help, instance_help = ok(cli("case", "--help")), ok(cli("instance", "--help"))
+    assert "[OPTIONS] CASE\n" in case_help and "--as USER" in case_help and "--json" in case_help
+    assert instance_help.split("\n", 1)[1] == case_help.split("\n", 1)[1]  # only the usage line names the alias
+    assert "[OPTIONS] CASE\n" in ok(cli("cancel", "--help"))
+    code, _, err = cli("cases", "1")
+    assert code == 2 and "No such command 'cases'" in err

@@ -14,7 +14,7 @@ from tests.test_runtime import CLAIM, open_tasks
 
 
 @pytest.fixture
-def rt(runtime):
+def deployed(runtime):
     """Runtime with the expense package deployed."""
     runtime.deploy([PACKAGES / "expense"])
     return runtime
@@ -34,40 +34,40 @@ def comparable(view):
     return view["status"], view["end_event"], view["path"], dict(view["data"])
 
 
-def test_case_continued_in_a_new_process_ends_like_one_run_in_one_go(rt):
-    one_go = rt.start("expense", "sales.tseng", CLAIM)
-    split = rt.start("expense", "sales.tseng", CLAIM)
+def test_case_continued_in_a_new_process_ends_like_one_run_in_one_go(deployed):
+    one_go = deployed.start("expense", "sales.tseng", CLAIM)
+    split = deployed.start("expense", "sales.tseng", CLAIM)
     for case in (one_go, split):
-        rt.complete(open_tasks(rt, case)["approve"].id, "sales.yeh", {"decision": "reject"})
-    rt.complete(open_tasks(rt, one_go)["revise"].id, "sales.tseng", CLAIM)
-    opsflow(rt.db.url, "complete", open_tasks(rt, split)["revise"].id, "--as", "sales.tseng", "--data",
+        deployed.complete(open_tasks(deployed, case)["approve"].id, "sales.yeh", {"decision": "reject"})
+    deployed.complete(open_tasks(deployed, one_go)["revise"].id, "sales.tseng", CLAIM)
+    opsflow(deployed.db.url, "complete", open_tasks(deployed, split)["revise"].id, "--as", "sales.tseng", "--data",
             json.dumps(CLAIM))
     for case in (one_go, split):
-        rt.complete(open_tasks(rt, case)["approve"].id, "sales.yeh", {"decision": "approve"})
-    rt.clock.advance(timedelta(hours=1, seconds=5))
-    rt.fire_due_timers()
-    rt.complete(open_tasks(rt, one_go)["pay"].id, "fin.hsu", {"payment_ref": "P-1"})
-    opsflow(rt.db.url, "complete", open_tasks(rt, split)["pay"].id, "--as", "fin.hsu", "--data",
+        deployed.complete(open_tasks(deployed, case)["approve"].id, "sales.yeh", {"decision": "approve"})
+    deployed.clock.advance(timedelta(hours=1, seconds=5))
+    deployed.fire_due_timers()
+    deployed.complete(open_tasks(deployed, one_go)["pay"].id, "fin.hsu", {"payment_ref": "P-1"})
+    opsflow(deployed.db.url, "complete", open_tasks(deployed, split)["pay"].id, "--as", "fin.hsu", "--data",
             json.dumps({"payment_ref": "P-1"}))
-    assert comparable(rt.describe_case(split)) == comparable(rt.describe_case(one_go))
-    assert rt.describe_case(split)["status"] == "completed"
+    assert comparable(deployed.case(split)) == comparable(deployed.case(one_go))
+    assert deployed.case(split)["status"] == "completed"
 
 
 @pytest.mark.slow
 def test_a_loop_of_1000_laps_keeps_moving_and_survives_serialization(tmp_path, clock):
-    rt = make_runtime(f"sqlite:///{tmp_path / 'laps.db'}", clock)
-    rt.deploy([PACKAGES / "expense"])
-    case = rt.start("expense", "sales.tseng", CLAIM)
-    with rt.db.write() as session:
+    deployed = make_runtime(f"sqlite:///{tmp_path / 'laps.db'}", clock)
+    deployed.deploy([PACKAGES / "expense"])
+    case = deployed.start("expense", "sales.tseng", CLAIM)
+    with deployed.db.write() as session:
         row = load_row(session, case)
-        workflow = load_workflow(rt, session, row)
+        workflow = load_workflow(deployed, session, row)
     for _ in range(1000):
         for key, data in (("approve", {"decision": "reject"}), ("revise", CLAIM)):
             task = next(t for t in spiff.ready_human_tasks(workflow) if t.task_spec.bpmn_id == key)
             task.data.update(data)
             task.run()
             spiff.run_engine(workflow)
-    restored = rt.codec.loads(rt.codec.dumps(workflow))
+    restored = deployed.codec.loads(deployed.codec.dumps(workflow))
     task = next(t for t in spiff.ready_human_tasks(restored) if t.task_spec.bpmn_id == "approve")
     assert task.data["laps"] == 1000
     task.data.update({"decision": "approve"})

@@ -16,7 +16,7 @@ from tests.test_runtime import CLAIM, open_tasks
 
 
 @pytest.fixture
-def rt(runtime):
+def deployed(runtime):
     """Runtime with the expense package deployed."""
     runtime.deploy([PACKAGES / "expense"])
     return runtime
@@ -41,32 +41,32 @@ def _complete_in_process(url, task_id, decision, barrier, results):
         runtime.db.dispose()
 
 
-def _completions(rt, case):
+def _completions(runtime, case):
     """task_completed events of a case."""
-    return [e for e in rt.describe_case(case)["history"] if e["kind"] == "task_completed"]
+    return [e for e in runtime.case(case)["history"] if e["kind"] == "task_completed"]
 
 
-def test_two_threads_completing_one_task_exactly_one_wins(rt):
-    case = rt.start("expense", "sales.tseng", CLAIM)
-    task_id = open_tasks(rt, case)["approve"].id
+def test_two_threads_completing_one_task_exactly_one_wins(deployed):
+    case = deployed.start("expense", "sales.tseng", CLAIM)
+    task_id = open_tasks(deployed, case)["approve"].id
     barrier, outcomes = threading.Barrier(2), []
 
-    threads = [threading.Thread(target=lambda d=d: outcomes.append(_attempt(rt, task_id, d, barrier)))
+    threads = [threading.Thread(target=lambda d=d: outcomes.append(_attempt(deployed, task_id, d, barrier)))
                for d in ("approve", "reject")]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     assert sorted(o.split(":")[0] for o in outcomes) == ["conflict", "won"]
-    assert len(_completions(rt, case)) == 1
+    assert len(_completions(deployed, case)) == 1
 
 
-def test_two_processes_completing_one_task_exactly_one_wins(rt):
-    case = rt.start("expense", "sales.tseng", CLAIM)
-    task_id = open_tasks(rt, case)["approve"].id
+def test_two_processes_completing_one_task_exactly_one_wins(deployed):
+    case = deployed.start("expense", "sales.tseng", CLAIM)
+    task_id = open_tasks(deployed, case)["approve"].id
     context = multiprocessing.get_context("spawn")
     barrier, results = context.Barrier(2), context.Queue()
-    procs = [context.Process(target=_complete_in_process, args=(rt.db.url, task_id, d, barrier, results))
+    procs = [context.Process(target=_complete_in_process, args=(deployed.db.url, task_id, d, barrier, results))
              for d in ("approve", "reject")]
     for p in procs:
         p.start()
@@ -74,7 +74,7 @@ def test_two_processes_completing_one_task_exactly_one_wins(rt):
         p.join(60)
     outcomes = sorted(results.get(timeout=5).split(":")[0] for _ in procs)
     assert outcomes == ["conflict", "won"]
-    assert len(_completions(rt, case)) == 1
+    assert len(_completions(deployed, case)) == 1
 
 
 def _fire_worker(url, now, results):
@@ -94,9 +94,9 @@ def _fire_worker(url, now, results):
 def test_four_workers_fire_500_timers_each_exactly_once(clock):
     url, drop = fresh_postgres_schema(postgres_or_skip())
     try:
-        rt = make_runtime(url, clock)
-        rt.deploy([PACKAGES / "wait"])
-        cases = [rt.start("wait", "sales.lu", {}) for _ in range(500)]
+        deployed = make_runtime(url, clock)
+        deployed.deploy([PACKAGES / "wait"])
+        cases = [deployed.start("wait", "sales.lu", {}) for _ in range(500)]
         due_time = clock.now() + timedelta(hours=1, seconds=1)
         context = multiprocessing.get_context("spawn")
         results = context.Queue()
@@ -107,12 +107,12 @@ def test_four_workers_fire_500_timers_each_exactly_once(clock):
             w.join(300)
         fired = [results.get(timeout=5) for _ in workers]
         assert sum(fired) == 500
-        with rt.db.read() as s:
+        with deployed.db.read() as s:
             events = s.scalars(select(Event.instance_id).where(Event.kind == "timer_fired")).all()
             pending = s.scalars(select(Timer.id).where(Timer.fired_at.is_(None))).all()
         assert sorted(events) == sorted(cases) and pending == []
-        assert {rt.describe_case(c)["status"] for c in cases[:20]} == {"completed"}
-        rt.db.dispose()
+        assert {deployed.case(c)["status"] for c in cases[:20]} == {"completed"}
+        deployed.db.dispose()
     finally:
         drop()
 

@@ -35,39 +35,39 @@ def supervisors(manifest):
 class Walk:
     """Tries every open task of a case as every demo user, once per task key; counts what it tried."""
 
-    def __init__(self, rt, manifest):
-        self.rt, self.manifest = rt, manifest
+    def __init__(self, runtime, manifest):
+        self.runtime, self.manifest = runtime, manifest
         self.bosses = supervisors(manifest)
         self.walked, self.tries, self.released = set(), 0, 0
 
     def __call__(self, case_id):
         """Walk the case's open tasks whose step was not walked yet; a held one also as if given back."""
-        for task in self.rt.describe_case(case_id)["tasks"]:
+        for task in self.runtime.case(case_id)["tasks"]:
             if task["task_key"] not in self.walked:
                 self.walked.add(task["task_key"])
                 self.walk(case_id, task)
                 holder = task["assignee"]
-                if holder and self.rt.task_actions(task["id"], holder)["can_release"]:
-                    self.rt.release(task["id"], holder)
+                if holder and self.runtime.task_actions(task["id"], holder)["can_release"]:
+                    self.runtime.release(task["id"], holder)
                     self.walk(case_id, dict(task, assignee=None))
-                    self.rt.claim(task["id"], holder)
+                    self.runtime.claim(task["id"], holder)
                     self.released += 1
 
     def walk(self, case_id, task):
         """One task as every user: the eligible set keeps the rules; nobody outside it gets anything done."""
-        eligible = {p["username"] for p in self.rt.candidates(task["id"], self.bosses[0])}
+        eligible = {p["username"] for p in self.runtime.candidates(task["id"], self.bosses[0])}
         self.check_rules(case_id, task, eligible)
         for user in USERS:
             may_take = task["assignee"] == user or (task["assignee"] is None and user in eligible)
             if may_take:
-                assert self.rt.task_actions(task["id"], user)["can_complete"], (task["task_key"], user)
+                assert self.runtime.task_actions(task["id"], user)["can_complete"], (task["task_key"], user)
                 continue
-            self.refused(self.rt.claim, task["id"], user)
-            self.refused(self.rt.complete, task["id"], user, {})
+            self.refused(self.runtime.claim, task["id"], user)
+            self.refused(self.runtime.complete, task["id"], user, {})
             if user not in self.bosses:
-                self.refused(self.rt.reassign, task["id"], user, user)
+                self.refused(self.runtime.reassign, task["id"], user, user)
         for target in set(USERS) - eligible:
-            self.refused(self.rt.reassign, task["id"], self.bosses[0], target)
+            self.refused(self.runtime.reassign, task["id"], self.bosses[0], target)
 
     def refused(self, action, *args):
         """The action must fail with a refusal (never succeed, never reach form validation)."""
@@ -78,7 +78,7 @@ class Walk:
     def check_rules(self, case_id, task, eligible):
         """The eligible set against the manifest: exclusions, four eyes, personal steps, role pools."""
         entry = self.manifest["tasks"][task["task_key"]]
-        case = self.rt.describe_case(case_id)
+        case = self.runtime.case(case_id)
         where = f"{task['task_key']} of case {case_id}: eligible {sorted(eligible)}"
         if "starter" in (entry.get("exclude") or []):
             assert case["starter"] not in eligible, where
@@ -106,17 +106,17 @@ def backend_url(request):
 @pytest.mark.slow
 @pytest.mark.parametrize("package_dir", PACKAGES, ids=[p.name for p in PACKAGES])
 def test_nobody_outside_a_steps_eligible_set_can_claim_complete_or_reassign_it(package_dir, backend_url, tmp_path):
-    rt = make_runtime(tmp_path, backend_url)
-    rt.load_org(org_file_for(package_dir))
-    rt.deploy([package_dir])
-    manifest = next(d["manifest"] for d in rt.definitions())
-    walk = Walk(rt, manifest)
+    runtime = make_runtime(tmp_path, backend_url)
+    runtime.load_org(org_file_for(package_dir))
+    runtime.deploy([package_dir])
+    manifest = next(d["manifest"] for d in runtime.definitions())
+    walk = Walk(runtime, manifest)
     for path in scenario_files(package_dir):
-        result = run_file(rt, package_dir, path, watch=walk)
+        result = run_file(runtime, package_dir, path, watch=walk)
         assert result.passed, result.line()
     assert walk.walked == set(manifest["tasks"]), f"steps no scenario opened: {set(manifest['tasks']) - walk.walked}"
     assert walk.tries > 20 * len(walk.walked)
-    rt.db.dispose()
+    runtime.db.dispose()
 
 
 PURCHASE = {"title": "Display stands for the trade fair", "category": "office", "needed_by": "2027-03-01",
@@ -124,56 +124,57 @@ PURCHASE = {"title": "Display stands for the trade fair", "category": "office", 
             "items": [{"description": "Folding display stand", "quantity": 2, "unit": "pcs", "unit_price": 4000}]}
 
 
-def open_task(rt, case, key):
+def open_task(runtime, case, key):
     """The case's one open task with BPMN id `key`."""
-    return next(t for t in rt.describe_case(case)["tasks"] if t["task_key"] == key)
+    return next(t for t in runtime.case(case)["tasks"] if t["task_key"] == key)
 
 
 def test_an_unrelated_head_never_gets_a_sales_purchase_approval(procurement):
-    rt = procurement
-    case = rt.start("procurement", "sales.tseng", PURCHASE)
-    task = open_task(rt, case, "approve_department_head")
+    runtime = procurement
+    case = runtime.start("procurement", "sales.tseng", PURCHASE)
+    task = open_task(runtime, case, "approve_department_head")
     assert task["assignee"] == "sales.yeh"
-    rt.release(task["id"], "sales.yeh")  # hands it to the stand-in (the head's manager), not to every head
+    runtime.release(task["id"], "sales.yeh")  # hands it to the stand-in (the head's manager), not to every head
     for head in ("hr.liu", "fin.kuo", "wh.chiu", "it.chang", "proc.hsieh"):
-        assert task["id"] not in [t["id"] for t in rt.inbox(head)]
+        assert task["id"] not in [t["id"] for t in runtime.inbox(head)["tasks"]]
         with pytest.raises(REFUSED):
-            rt.claim(task["id"], head)
+            runtime.claim(task["id"], head)
         with pytest.raises(Forbidden, match="may not do step"):
-            rt.reassign(task["id"], "ops.wang", head)
-    assert [p["username"] for p in rt.candidates(task["id"], "ops.wang")] == ["ceo.lee", "sales.yeh"]
-    rt.claim(task["id"], "ceo.lee")
+            runtime.reassign(task["id"], "ops.wang", head)
+    assert [p["username"] for p in runtime.candidates(task["id"], "ops.wang")] == ["ceo.lee", "sales.yeh"]
+    runtime.claim(task["id"], "ceo.lee")
 
 
 def test_only_the_requester_may_revise_or_withdraw(procurement):
-    rt = procurement
-    case = rt.start("procurement", "sales.tseng", PURCHASE)
-    rt.complete(open_task(rt, case, "approve_department_head")["id"], "sales.yeh",
+    runtime = procurement
+    case = runtime.start("procurement", "sales.tseng", PURCHASE)
+    runtime.complete(open_task(runtime, case, "approve_department_head")["id"], "sales.yeh",
                 {"head_decision": "reject", "head_comment": "Ask again after the budget review."})
-    revise = open_task(rt, case, "revise_request")
+    revise = open_task(runtime, case, "revise_request")
     with pytest.raises(NotReady, match="nobody else may take"):
-        rt.release(revise["id"], "sales.tseng")
+        runtime.release(revise["id"], "sales.tseng")
     for clerk in ("wh.kao", "sales.lu", "proc.lai"):
         with pytest.raises(REFUSED):
-            rt.complete(revise["id"], clerk, {"revision_action": "withdraw"})
-    assert rt.candidates(revise["id"], "ops.wang") == [{"username": "sales.tseng", "name": "Tseng Kuan-ting",
+            runtime.complete(revise["id"], clerk, {"revision_action": "withdraw"})
+    assert runtime.candidates(revise["id"], "ops.wang") == [{"username": "sales.tseng", "name": "Tseng Kuan-ting",
                                                         "department": "sales"}]
 
 
 def test_nobody_approves_their_own_request(procurement):
-    rt = procurement
+    runtime = procurement
     big = dict(PURCHASE, items=[dict(PURCHASE["items"][0], description="Electric forklift", unit_price=250_000)])
-    case = rt.start("procurement", "fin.hsu", big)
-    rt.complete(open_task(rt, case, "approve_department_head")["id"], "fin.kuo", {"head_decision": "approve"})
-    rt.complete(open_task(rt, case, "approve_operations_manager")["id"], "ops.wang", {"ops_decision": "approve"})
-    finance = open_task(rt, case, "approve_finance")
-    assert finance["id"] not in [t["id"] for t in rt.inbox("fin.hsu")]
-    for action in (rt.claim, rt.task):
+    case = runtime.start("procurement", "fin.hsu", big)
+    runtime.complete(open_task(runtime, case, "approve_department_head")["id"], "fin.kuo", {"head_decision": "approve"})
+    runtime.complete(open_task(runtime, case, "approve_operations_manager")["id"], "ops.wang",
+                     {"ops_decision": "approve"})
+    finance = open_task(runtime, case, "approve_finance")
+    assert finance["id"] not in [t["id"] for t in runtime.inbox("fin.hsu")["tasks"]]
+    for action in (runtime.claim, runtime.task):
         with pytest.raises(NotFound):  # the requester sees her case, not a step she may never do
             action(finance["id"], "fin.hsu")
-    assert {p["username"] for p in rt.candidates(finance["id"], "ops.wang")} == {"fin.kuo", "fin.cheng"}
-    rt.complete(finance["id"], "fin.cheng", {"finance_decision": "approve"})
-    history = rt.describe_case(case)["history"]
+    assert {p["username"] for p in runtime.candidates(finance["id"], "ops.wang")} == {"fin.kuo", "fin.cheng"}
+    runtime.complete(finance["id"], "fin.cheng", {"finance_decision": "approve"})
+    history = runtime.case(case)["history"]
     assert [e["actor"] for e in history if e["task_key"] == "approve_finance" and e["kind"] == "task_completed"] \
         == ["fin.cheng"]
 
@@ -189,7 +190,7 @@ def test_an_escalation_never_lands_on_someone_excluded(runtime, tmp_path):
     runtime.clock.advance(timedelta(days=3))
     runtime.fire_due_timers()
     assert open_task(runtime, case, "approve")["assignee"] == "sales.yeh"
-    failed = [e for e in runtime.describe_case(case)["history"] if e["kind"] == "assignment_failed"]
+    failed = [e for e in runtime.case(case)["history"] if e["kind"] == "assignment_failed"]
     assert failed[-1]["data"] == {"expression": "starter", "result": "sales.tseng",
                                   "reason": "excluded from this step"}
 
@@ -210,7 +211,7 @@ def test_doing_one_of_two_parallel_steps_kept_apart_hands_back_the_other(runtime
     assert open_task(runtime, case, "score_operational")["assignee"] is None
     with pytest.raises(REFUSED):
         runtime.claim(operational, "proc.lai")
-    assert operational in [t["id"] for t in runtime.inbox("proc.chou")]
-    assert operational not in [t["id"] for t in runtime.inbox("proc.lai")]
-    event = runtime.describe_case(case)["history"][-1]
+    assert operational in [t["id"] for t in runtime.inbox("proc.chou")["tasks"]]
+    assert operational not in [t["id"] for t in runtime.inbox("proc.lai")["tasks"]]
+    event = runtime.case(case)["history"][-1]
     assert (event["kind"], event["task_id"], event["data"]) == ("task_unassigned", operational, {"was": "proc.lai"})

@@ -205,10 +205,10 @@ def test_completing_with_a_supplier_that_did_not_quote_is_refused_at_the_field(p
 
     case_id, listing = approved_purchase(procurement)
     procurement.complete(listing["id"], "proc.lai", {"suppliers_to_quote": [{"name": "Acme Displays"}]})
-    quote = procurement.describe_case(case_id)["tasks"][0]
+    quote = procurement.case(case_id)["tasks"][0]
     procurement.complete(quote["id"], "proc.lai", {"quote_amount": 17000, "quote_delivery_days": 3,
                                                    "quote_valid_until": "2026-02-01"})
-    select = procurement.describe_case(case_id)["tasks"][0]
+    select = procurement.case(case_id)["tasks"][0]
     assert procurement.task(select["id"], "proc.lai")["schema"]["properties"]["selected_supplier"]["enum"] == [
         "Acme Displays"]
     with pytest.raises(ValidationFailed) as caught:

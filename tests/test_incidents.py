@@ -69,7 +69,7 @@ def test_a_retry_after_raising_the_limit_fires_the_held_timer_exactly_once(held,
     assert retried.actor == SUPERVISOR and retried.data == {"incident": incident["id"]}
     assert lenient.fire_due_timers() == 1
     assert lenient.fire_due_timers() == 0
-    assert lenient.describe_case(case_id)["status"] == "completed"
+    assert lenient.case(case_id)["status"] == "completed"
     assert len(events(lenient, case_id, "timer_fired")) == 1
     lenient.db.dispose()
 

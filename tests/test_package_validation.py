@@ -321,7 +321,7 @@ def test_problem_reads_as_file_line_element_message():
 
 @pytest.mark.parametrize(("text", "quoted"), [
     ("PT5M", '"PT5M"'), (" P2D\n", ' "P2D"\n'), ("2026-12-01T09:00:00Z", '"2026-12-01T09:00:00Z"'),
-    ("R3/PT10M", '"R3/PT10M"'), ('"PT5M"', '"PT5M"'), ("due_date", "due_date"),
+    ("R3/PT10M", '"R3/PT10M"'), ('"PT5M"', '"PT5M"'), ("due_date", "due_date"), (" \n ", " \n "), ("", ""),
 ])
 def test_bare_iso_timer_values_are_quoted_and_expressions_left_alone(text, quoted):
     assert quote_iso(text) == quoted
@@ -421,3 +421,23 @@ def test_who_may_act_is_validated_candidates_exclusions_and_separate_duties(tmp_
     assert any("tasks.approve.candidates" in m and "does not compile" in m for m in messages), messages
     assert any("tasks.approve.exclude[1]" in m and "nobody_sets_this" in m for m in messages), messages
     assert any("separate_duties[0][1]" in m and "'no_such_step' is not a user task" in m for m in messages), messages
+
+
+GLOBAL_TIMER = '<bpmn:timerEventDefinition id="global_timer"><bpmn:timeDuration>soon</bpmn:timeDuration>' \
+               '</bpmn:timerEventDefinition>\n  '
+
+
+def test_a_timer_outside_any_flow_node_is_located_at_itself_not_a_crash(tmp_path):
+    folder = altered(tmp_path, (BPMN, '<bpmn:process id="minimal"', GLOBAL_TIMER + '<bpmn:process id="minimal"'))
+    [problem] = problems_of(folder)
+    assert (problem.file, problem.line) == ("minimal/minimal.bpmn", line_of(folder, BPMN, "global_timer"))
+    assert problem.message == "timer reads 'soon', which no form field, script or decision output sets"
+
+
+def test_a_model_file_whose_root_is_a_gateway_or_an_event_definition_is_checked_without_a_crash(tmp_path):
+    namespace = 'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"'
+    folder = altered(tmp_path, ("gateway.bpmn", None, f'<bpmn:exclusiveGateway {namespace} id="lonely"/>\n'),
+                     ("message.bpmn", None, f'<bpmn:messageEventDefinition {namespace} id="loose"/>\n'))
+    [problem] = problems_of(folder)
+    assert (problem.file, problem.element) == ("minimal/message.bpmn", "loose")
+    assert "no messageRef" in problem.message

@@ -27,7 +27,7 @@ CLI_LAUNCH = "import sys\nfrom webui.cli import main\nprint('ready', flush=True)
 
 
 @pytest.fixture
-def rt(runtime):
+def deployed(runtime):
     """A runtime with the expense package: the manager's approval is the raced task."""
     runtime.deploy([PACKAGES / "expense"])
     return runtime
@@ -45,13 +45,13 @@ def engine_attempt(runtime, task_id, decision, barrier):
 
 @pytest.mark.parametrize("contenders", [2, 10])
 @pytest.mark.parametrize("rounds", ENGINE_ROUNDS)
-def test_threads_sharing_one_runtime_complete_a_task_once(rt, contenders, rounds):
+def test_threads_sharing_one_runtime_complete_a_task_once(deployed, contenders, rounds):
     with ThreadPoolExecutor(contenders) as pool:
         for _ in range(rounds[contenders]):
-            case, task_id, decisions = new_round(rt, contenders)
+            case, task_id, decisions = new_round(deployed, contenders)
             barrier = repeat(Barrier(contenders))
-            attempts = list(pool.map(engine_attempt, repeat(rt), repeat(task_id), decisions, barrier))
-            judge_round(rt, case, task_id, attempts)
+            attempts = list(pool.map(engine_attempt, repeat(deployed), repeat(task_id), decisions, barrier))
+            judge_round(deployed, case, task_id, attempts)
 
 
 def _process_contender(url, jobs, results, barrier):
@@ -64,21 +64,21 @@ def _process_contender(url, jobs, results, barrier):
 
 @pytest.mark.parametrize("contenders", [2, 10])
 @pytest.mark.parametrize("rounds", ENGINE_ROUNDS)
-def test_processes_with_their_own_runtimes_complete_a_task_once(rt, contenders, rounds):
+def test_processes_with_their_own_runtimes_complete_a_task_once(deployed, contenders, rounds):
     context = multiprocessing.get_context("fork")  # children inherit the parsed package: cheap to start
     barrier, results = context.Barrier(contenders), context.Queue()
     jobs = [context.Queue() for _ in range(contenders)]
-    rt.db.dispose()  # no pooled connection may be shared with the children
-    procs = [context.Process(target=_process_contender, args=(rt.db.url, q, results, barrier), daemon=True)
+    deployed.db.dispose()  # no pooled connection may be shared with the children
+    procs = [context.Process(target=_process_contender, args=(deployed.db.url, q, results, barrier), daemon=True)
              for q in jobs]
     for proc in procs:
         proc.start()
     try:
         for _ in range(rounds[contenders]):
-            case, task_id, decisions = new_round(rt, contenders)
+            case, task_id, decisions = new_round(deployed, contenders)
             for queue, decision in zip(jobs, decisions, strict=True):
                 queue.put((task_id, decision))
-            judge_round(rt, case, task_id, [results.get(timeout=60) for _ in decisions])
+            judge_round(deployed, case, task_id, [results.get(timeout=60) for _ in decisions])
     finally:
         for queue in jobs:
             queue.put(None)
@@ -113,7 +113,7 @@ def _cli_attempt(proc, decision):
 
 @pytest.mark.parametrize("contenders", [2, 10])
 @pytest.mark.parametrize("rounds", CLI_ROUNDS)
-def test_opsflow_complete_processes_complete_a_task_once(rt, tmp_path, contenders, rounds):
+def test_opsflow_complete_processes_complete_a_task_once(deployed, tmp_path, contenders, rounds):
     for _ in range(rounds[contenders]):
-        case, task_id, decisions = new_round(rt, contenders)
-        judge_round(rt, case, task_id, cli_attempts(rt.db.url, tmp_path, task_id, decisions))
+        case, task_id, decisions = new_round(deployed, contenders)
+        judge_round(deployed, case, task_id, cli_attempts(deployed.db.url, tmp_path, task_id, decisions))

@@ -25,15 +25,15 @@ def _twin(runtime):
     return Runtime(Settings(database_url=runtime.db.url), clock=runtime.clock)
 
 
-def _unclaimed_pay_tasks(rt, rounds):
+def _unclaimed_pay_tasks(runtime, rounds):
     """`rounds` cases each waiting at the unclaimed finance role task `pay`; their task ids."""
-    cases = [rt.start("expense", "sales.tseng", CLAIM) for _ in range(rounds)]
+    cases = [runtime.start("expense", "sales.tseng", CLAIM) for _ in range(rounds)]
     for case in cases:
-        approve(rt, case)
-    rt.clock.advance(timedelta(hours=1, seconds=1))
-    while rt.fire_due_timers():
+        approve(runtime, case)
+    runtime.clock.advance(timedelta(hours=1, seconds=1))
+    while runtime.fire_due_timers():
         pass
-    return [open_tasks(rt, case)["pay"].id for case in cases]
+    return [open_tasks(runtime, case)["pay"].id for case in cases]
 
 
 def _race(actions):
@@ -56,22 +56,22 @@ def _race(actions):
     return outcomes
 
 
-def _holders(rt, task_id):
+def _holders(runtime, task_id):
     """[assignee] of the task's row while it is open, [] once it is gone."""
-    with rt.db.read() as session:
+    with runtime.db.read() as session:
         return list(session.scalars(select(HumanTask.assignee).where(HumanTask.id == task_id)))
 
 
-def _claim_complete_rounds(rt, rounds):
+def _claim_complete_rounds(runtime, rounds):
     """Race fin.hsu's claim against fin.cheng's completion of one unclaimed task per round; check each round."""
-    rt.deploy([PACKAGES / "expense"])
-    other = _twin(rt)
+    runtime.deploy([PACKAGES / "expense"])
+    other = _twin(runtime)
     wrong = []
     try:
-        for task_id in _unclaimed_pay_tasks(rt, rounds):
-            claim, done = _race([lambda t=task_id: rt.claim(t, "fin.hsu"),
+        for task_id in _unclaimed_pay_tasks(runtime, rounds):
+            claim, done = _race([lambda t=task_id: runtime.claim(t, "fin.hsu"),
                                  lambda t=task_id: other.complete(t, "fin.cheng", {"payment_ref": "P-1"})])
-            left = _holders(rt, task_id)
+            left = _holders(runtime, task_id)
             loser = done if claim == "won" else claim
             if ([claim, done].count("won") != 1 or not isinstance(loser, (Conflict, Forbidden))
                     or left != (["fin.hsu"] if claim == "won" else [])):
@@ -140,26 +140,26 @@ def test_a_claim_committed_while_a_completion_runs_makes_the_completion_fail(run
         other.db.dispose()
 
 
-def _deploy_rounds(rt, tmp_path, rounds):
+def _deploy_rounds(runtime, tmp_path, rounds):
     """Two runtimes deploy the same new content at once, round after round: both get the one new version."""
-    other = _twin(rt)
+    other = _twin(runtime)
     wrong = []
     try:
         for number in range(1, rounds + 1):
             folder = edition(PACKAGES / "minimal", tmp_path / f"edition{number}", number)
             results = [None, None]
 
-            def deploy(index, runtime, folder=folder, results=results):
-                results[index] = runtime.deploy([folder])[0]
+            def deploy(index, deployer, folder=folder, results=results):
+                results[index] = deployer.deploy([folder])[0]
 
-            outcomes = _race([lambda: deploy(0, rt), lambda: deploy(1, other)])
+            outcomes = _race([lambda: deploy(0, runtime), lambda: deploy(1, other)])
             if (outcomes != ["won", "won"] or [r["version"] for r in results] != [number, number]
                     or sorted(r["created"] for r in results) != [False, True]):
                 wrong.append((outcomes, results))
     finally:
         other.db.dispose()
     assert wrong == [], f"{len(wrong)} of {rounds} rounds did not give both deployers one new version: {wrong[:2]}"
-    assert [v["version"] for v in rt.versions("minimal")] == list(range(rounds, 0, -1))
+    assert [v["version"] for v in runtime.versions("minimal")] == list(range(rounds, 0, -1))
 
 
 def test_two_deploys_of_the_same_new_content_both_name_one_new_version(runtime, tmp_path):

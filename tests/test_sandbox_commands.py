@@ -34,7 +34,7 @@ def minimal_with(tmp_path, script):
 
 def approval_task(runtime, case_id):
     """The open approval task of a minimal case."""
-    return runtime.describe_case(case_id)["tasks"][0]
+    return runtime.case(case_id)["tasks"][0]
 
 
 def start_minimal(runtime):
@@ -55,7 +55,7 @@ def test_a_script_writing_too_much_data_fails_and_nothing_is_stored(runtime, tmp
     task = approval_task(runtime, start_minimal(runtime))
     with pytest.raises(ScriptError, match=r"\[record_approval\].*more than the limit"):
         runtime.complete(task["id"], task["assignee"], {"decision": "approve"})
-    assert "blob" not in runtime.describe_case(task["instance_id"])["data"]
+    assert "blob" not in runtime.case(task["instance_id"])["data"]
 
 
 def test_another_case_is_written_while_a_script_runs_on_sqlite(tmp_path, clock):
@@ -99,7 +99,7 @@ def test_a_hostile_timer_becomes_an_incident_and_is_not_retried(runtime, tmp_pat
     assert len(incidents) == 1 and "[end]" in incidents[0].data["reason"]
     assert "longer than" in incidents[0].data["reason"]
     assert [t.fired_at is not None for t in held] == [True], "the timer is held, not pending"
-    assert runtime.fire_due_timers() == 0 and runtime.describe_case(case_id)["status"] == "running"
+    assert runtime.fire_due_timers() == 0 and runtime.case(case_id)["status"] == "running"
 
 
 def test_a_refused_form_keeps_the_cached_workflow(runtime):

@@ -35,6 +35,6 @@ def test_scenarios_reach_every_flow_node(tmp_path, package_dir):
         run = ScenarioRun(runtime, yaml.safe_load(path.read_text(encoding="utf-8")))
         run.run()
         if run.case is not None:
-            reached |= set(runtime.describe_case(run.case)["path"])
+            reached |= set(runtime.case(run.case)["path"])
     runtime.db.dispose()
     assert sorted(flow_nodes(package_dir) - reached) == []

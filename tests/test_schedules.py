@@ -16,55 +16,55 @@ QUARTER_STARTS = [datetime(2026, month, 1, 1, 0, tzinfo=UTC) for month in (4, 7,
 
 
 @pytest.fixture
-def rt(runtime):
+def deployed(runtime):
     """Runtime with the quarterly package deployed on 2026-01-05."""
     runtime.deploy([PACKAGES / "quarterly"])
     return runtime
 
 
-def pending_starts(rt):
+def pending_starts(runtime):
     """Due times of the pending scheduled starts."""
-    with rt.db.read() as s:
+    with runtime.db.read() as s:
         return s.scalars(select(Timer.due_at).where(Timer.kind == "start", Timer.fired_at.is_(None))).all()
 
 
-def cases(rt):
+def cases(runtime):
     """Ids of the quarterly cases."""
-    with rt.db.read() as s:
+    with runtime.db.read() as s:
         return s.scalars(select(Instance.id).where(Instance.process_key == "quarterly").order_by(Instance.id)).all()
 
 
-def test_each_quarter_starts_one_case_and_missed_quarters_start_only_one(rt):
-    assert pending_starts(rt) == QUARTER_STARTS[:1]
-    rt.clock.advance(QUARTER_STARTS[0] - rt.clock.now() - timedelta(minutes=1))
-    assert rt.fire_due_timers() == 0 and cases(rt) == []
-    rt.clock.advance(timedelta(minutes=1))
-    assert rt.fire_due_timers() == 1
-    (case,) = cases(rt)
-    view = rt.describe_case(case)
+def test_each_quarter_starts_one_case_and_missed_quarters_start_only_one(deployed):
+    assert pending_starts(deployed) == QUARTER_STARTS[:1]
+    deployed.clock.advance(QUARTER_STARTS[0] - deployed.clock.now() - timedelta(minutes=1))
+    assert deployed.fire_due_timers() == 0 and cases(deployed) == []
+    deployed.clock.advance(timedelta(minutes=1))
+    assert deployed.fire_due_timers() == 1
+    (case,) = cases(deployed)
+    view = deployed.case(case)
     assert (view["starter"], view["data"]["trigger"]) == ("ops.wang", "quarterly")
     assert view["history"][0]["data"]["scheduled_by"] == "start_quarterly"
-    assert list(open_tasks(rt, case)) == ["check"]
-    assert pending_starts(rt) == QUARTER_STARTS[1:2]
-    rt.clock.advance(timedelta(days=200))
-    rt.fire_due_timers()
-    assert len(cases(rt)) == 2 and pending_starts(rt) == [datetime(2027, 1, 1, 1, 0, tzinfo=UTC)]
+    assert list(open_tasks(deployed, case)) == ["check"]
+    assert pending_starts(deployed) == QUARTER_STARTS[1:2]
+    deployed.clock.advance(timedelta(days=200))
+    deployed.fire_due_timers()
+    assert len(cases(deployed)) == 2 and pending_starts(deployed) == [datetime(2027, 1, 1, 1, 0, tzinfo=UTC)]
 
 
-def test_on_demand_start_does_not_wait_for_the_quarter(rt):
-    case = rt.start("quarterly", "ops.chen", {"trigger": "on-demand"})
-    view = rt.describe_case(case)
+def test_on_demand_start_does_not_wait_for_the_quarter(deployed):
+    case = deployed.start("quarterly", "ops.chen", {"trigger": "on-demand"})
+    view = deployed.case(case)
     assert "start_on_demand" in view["path"] and [t["task_key"] for t in view["tasks"]] == ["check"]
-    assert pending_starts(rt) == QUARTER_STARTS[:1]
+    assert pending_starts(deployed) == QUARTER_STARTS[:1]
 
 
-def test_a_new_version_replaces_the_pending_schedule(rt, tmp_path):
+def test_a_new_version_replaces_the_pending_schedule(deployed, tmp_path):
     changed = tmp_path / "quarterly"
     shutil.copytree(PACKAGES / "quarterly", changed)
     bpmn = changed / "quarterly.bpmn"
     bpmn.write_text(bpmn.read_text(encoding="utf-8").replace("/P3M<", "/P1M<"), encoding="utf-8")
-    rt.deploy([changed])
-    assert pending_starts(rt) == [datetime(2026, 2, 1, 1, 0, tzinfo=UTC)]
+    deployed.deploy([changed])
+    assert pending_starts(deployed) == [datetime(2026, 2, 1, 1, 0, tzinfo=UTC)]
 
 
 def test_a_timer_start_event_needs_a_plain_start_event_beside_it(tmp_path):
@@ -123,7 +123,7 @@ def test_a_schedule_that_cannot_start_is_held_and_armed_for_its_next_quarter(run
     assert runtime.fire_due_timers() == 0, "a held start is not tried again on the next poll"
 
 
-def test_a_scenario_can_follow_a_scheduled_start(rt, tmp_path):
+def test_a_scenario_can_follow_a_scheduled_start(deployed, tmp_path):
     from engine.scenarios import run_file
 
     path = tmp_path / "scheduled.yaml"
@@ -131,5 +131,5 @@ def test_a_scenario_can_follow_a_scheduled_start(rt, tmp_path):
                     "steps:\n  - complete: check\n    as: ops.wang\n    data: {result: fine}\n"
                     "expect:\n  status: completed\n  path: [start_on_demand, check]\n  data: {trigger: quarterly}\n",
                     encoding="utf-8")
-    result = run_file(rt, PACKAGES / "quarterly", path)
+    result = run_file(deployed, PACKAGES / "quarterly", path)
     assert result.passed, result.line()

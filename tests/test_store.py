@@ -22,6 +22,6 @@ def test_migrating_twice_changes_nothing(runtime):
 def test_timestamps_are_utc_on_every_backend(runtime):
     runtime.deploy([PACKAGES / "expense"])
     case = runtime.start("expense", "sales.tseng", CLAIM)
-    started = runtime.describe_case(case)["started_at"]
+    started = runtime.case(case)["started_at"]
     assert started.tzinfo is not None and started.utcoffset() == UTC.utcoffset(None)
     assert started == runtime.clock.now()

@@ -21,9 +21,9 @@ def two_versions(runtime, tmp_path):
     return runtime
 
 
-def _version_of(rt, case):
+def _version_of(runtime, case):
     """The version number a case runs on."""
-    return rt.describe_case(case)["version"]
+    return runtime.case(case)["version"]
 
 
 def test_new_content_becomes_the_version_new_cases_start_on(two_versions):
@@ -39,7 +39,7 @@ def test_activating_an_older_version_starts_new_cases_on_it_and_keeps_running_on
     rolled_back = two_versions.start("expense", "sales.tseng", CLAIM)
     assert _version_of(two_versions, rolled_back) == 1
     approve(two_versions, running)
-    assert _version_of(two_versions, running) == 2 and "approve" in two_versions.describe_case(running)["path"]
+    assert _version_of(two_versions, running) == 2 and "approve" in two_versions.case(running)["path"]
     assert [d["version"] for d in two_versions.definitions() if d["key"] == "expense"] == [1]
     assert [(v["version"], v["active"]) for v in two_versions.versions("expense")] == [(2, False), (1, True)]
 

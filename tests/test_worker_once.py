@@ -19,30 +19,30 @@ from tests.conftest import PACKAGES
 
 
 @pytest.fixture
-def rt(runtime):
+def deployed(runtime):
     """Runtime with the one-hour `wait` package deployed."""
     runtime.deploy([PACKAGES / "wait"])
     return runtime
 
 
-def _pending(rt):
+def _pending(runtime):
     """Timer rows not fired yet."""
-    with rt.db.read() as session:
+    with runtime.db.read() as session:
         return session.scalar(select(func.count()).select_from(Timer).where(Timer.fired_at.is_(None)))
 
 
-def test_once_fires_every_due_timer_beyond_one_batch(rt):
-    for _ in range(rt.settings.worker_batch * 2 + 20):
-        rt.start("wait", "sales.lu", {})
-    rt.clock.advance(timedelta(hours=1, seconds=1))
-    assert rt.run_worker(once=True) == 120
-    assert _pending(rt) == 0
+def test_once_fires_every_due_timer_beyond_one_batch(deployed):
+    for _ in range(deployed.settings.worker_batch * 2 + 20):
+        deployed.start("wait", "sales.lu", {})
+    deployed.clock.advance(timedelta(hours=1, seconds=1))
+    assert deployed.run_worker(once=True) == 120
+    assert _pending(deployed) == 0
 
 
-def test_once_leaves_a_heartbeat_like_the_running_worker(rt):
-    assert rt.health()["worker"] is None
-    rt.run_worker(once=True)
-    assert rt.health()["status"] == "ok"
+def test_once_leaves_a_heartbeat_like_the_running_worker(deployed):
+    assert deployed.health()["worker"] is None
+    deployed.run_worker(once=True)
+    assert deployed.health()["status"] == "ok"
 
 
 def _ticking(folder):
@@ -89,12 +89,12 @@ class FailsOnce(ManualClock):
         return super().now()
 
 
-def test_a_fault_in_a_poll_is_logged_in_one_line_and_the_worker_goes_on(rt, caplog):
-    rt.start("wait", "sales.lu", {})
-    rt.clock = FailsOnce(rt.clock.now() + timedelta(hours=1, seconds=1))
+def test_a_fault_in_a_poll_is_logged_in_one_line_and_the_worker_goes_on(deployed, caplog):
+    deployed.start("wait", "sales.lu", {})
+    deployed.clock = FailsOnce(deployed.clock.now() + timedelta(hours=1, seconds=1))
     deadline = time.monotonic() + 30
     with caplog.at_level(logging.WARNING, logger="engine.runtime.timers"):
-        fired = rt.run_worker(stop=lambda: rt.fired_total > 0 or time.monotonic() > deadline)
+        fired = deployed.run_worker(stop=lambda: deployed.fired_total > 0 or time.monotonic() > deadline)
     assert fired == 1
     assert [r.getMessage() for r in caplog.records] == [
         "worker poll failed, polling again in 0.05 s: RuntimeError: injected fault"]

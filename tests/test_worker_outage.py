@@ -50,7 +50,7 @@ def logged(caplog, words):
 
 def breaches(runtime, case_id):
     """How many times the case recorded a missed due date."""
-    return [e["kind"] for e in runtime.describe_case(case_id)["history"]].count("sla_breached")
+    return [e["kind"] for e in runtime.case(case_id)["history"]].count("sla_breached")
 
 
 def test_worker_rides_out_outages_and_fires_what_fell_due_once(outage_world, clock, caplog):

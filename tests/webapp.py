@@ -52,9 +52,9 @@ def start_purchase(runtime, user="ops.lin", **changes):
 def approved_purchase(runtime, user="ops.lin", **changes):
     """A purchase request its department head approved: (case id, the open procurement task row)."""
     case_id = start_purchase(runtime, user, **changes)
-    head_task = runtime.describe_case(case_id)["tasks"][0]
+    head_task = runtime.case(case_id)["tasks"][0]
     runtime.complete(head_task["id"], head_task["assignee"], {"head_decision": "approve"})
-    return case_id, runtime.describe_case(case_id)["tasks"][0]
+    return case_id, runtime.case(case_id)["tasks"][0]
 
 
 def stuck_expense(runtime, folder):
@@ -68,7 +68,7 @@ def stuck_expense(runtime, folder):
     runtime.deploy([package])
     case_id = runtime.start("expense", "ceo.lee", {"purpose": "Taxi to the supplier", "amount": 420,
                                                    "spent_on": "2026-01-02"})
-    return case_id, runtime.describe_case(case_id)["tasks"][0]["id"]
+    return case_id, runtime.case(case_id)["tasks"][0]["id"]
 
 
 def deploy_brittle_instructions(runtime, folder):

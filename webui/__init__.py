@@ -1,28 +1,31 @@
 """opsflow's web UI: a Flask app factory over the engine's runtime API.
 
 One blueprint per audience: `auth` (sign-in, password, language), `work` (the employee's
-inbox, tasks, start catalogue, requests and case pages) and `main` (health check).
+inbox, tasks, start catalogue, requests and case pages), `main` (health check) and `api` (JSON
+under /api/v1, beside the HTML pages).
 """
 import secrets
 from dataclasses import fields
 
-from flask import Flask, current_app
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.config import Settings
 from engine.runtime.service import Runtime
+from webui.config import WebSettings
 
-SETTING_KEYS = {f.name.upper(): f.name for f in fields(Settings)}
+ENGINE_KEYS = {f.name.upper(): f.name for f in fields(Settings)}
+WEB_KEYS = {f.name.upper(): f.name for f in fields(WebSettings)}
 
 
 def create_app(test_config=None):
-    """Build the app; OPSFLOW_* variables configure it, `test_config` overrides them."""
+    """Build the app; OPSFLOW_* variables configure it (the engine's and the web's), `test_config` overrides them."""
     test_config = dict(test_config or {})
-    overrides = {SETTING_KEYS[key]: test_config.pop(key) for key in list(test_config) if key in SETTING_KEYS}
-    settings = Settings.from_env(**overrides)
+    settings = Settings.from_env(**_settings_in(test_config, ENGINE_KEYS))
+    web = WebSettings.from_env(**_settings_in(test_config, WEB_KEYS))
     app = Flask(__name__)
     app.config.from_mapping(
-        SECRET_KEY=_session_key(settings, test_config.get("TESTING")),
+        SECRET_KEY=_session_key(web, test_config.get("TESTING")),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="opsflow_session",
@@ -33,16 +36,16 @@ def create_app(test_config=None):
         BABEL_DEFAULT_LOCALE="en",
         BABEL_DEFAULT_TIMEZONE=settings.timezone,
         BABEL_TRANSLATION_DIRECTORIES="translations",
-        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
+        RATELIMIT_STORAGE_URI=web.ratelimit_storage_uri,
         RATELIMIT_HEADERS_ENABLED=True,
         **test_config,
     )
-    if settings.proxy_count:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_count, x_proto=settings.proxy_count,
-                                x_host=settings.proxy_count)
+    if web.proxy_count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=web.proxy_count, x_proto=web.proxy_count, x_host=web.proxy_count)
     app.extensions["opsflow"] = Runtime(settings)
+    app.extensions["opsflow_web"] = web
 
-    from webui import errors, i18n, names, security
+    from webui import api, errors, i18n, names, security
     from webui.auth import bp as auth_bp
     from webui.main import bp as main_bp
     from webui.work import bp as work_bp
@@ -54,16 +57,17 @@ def create_app(test_config=None):
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(work_bp)
+    api.init_app(app)
     return app
 
 
-def _session_key(settings, testing):
+def _settings_in(test_config, keys):
+    """Take the settings named in `keys` (upper-case names) out of a test config, as field -> value."""
+    return {keys[key]: test_config.pop(key) for key in list(test_config) if key in keys}
+
+
+def _session_key(web, testing):
     """The configured session key; only a test app may go without one (it gets a random key of its own)."""
     if testing:
-        return settings.secret_key or secrets.token_urlsafe(32)
-    return settings.require_secret_key()
-
-
-def current_runtime():
-    """The Runtime of the app handling the current request."""
-    return current_app.extensions["opsflow"]
+        return web.secret_key or secrets.token_urlsafe(32)
+    return web.require_secret_key()

@@ -7,6 +7,7 @@ import click
 
 from engine import cli_io
 from engine.cli import bench, main
+from webui.config import WebSettings
 from webui.supervise import Supervisor
 
 
@@ -20,19 +21,20 @@ from webui.supervise import Supervisor
 def serve(host, port, worker, dev):
     """Serve the web UI under gunicorn (OPSFLOW_WEB_WORKERS processes x OPSFLOW_WEB_THREADS threads)."""
     settings = cli_io.runtime().settings  # refuses an unreachable or uninitialised database
-    settings.require_secret_key()  # a missing or published key would let anyone forge a signed-in session
-    host, port = host or settings.host, port or settings.port
+    web = WebSettings.from_env()
+    web.require_secret_key()  # a missing or published key would let anyone forge a signed-in session
+    host, port = host or web.host, port or web.port
     if dev:
         _serve_dev(settings, host, port, worker)
         return
-    click.echo(f"opsflow on http://{host}:{port}/ under gunicorn: {settings.web_workers} processes x "
-               f"{settings.web_threads} threads{', one timer worker beside it' if worker else ''}; "
+    click.echo(f"opsflow on http://{host}:{port}/ under gunicorn: {web.web_workers} processes x "
+               f"{web.web_threads} threads{', one timer worker beside it' if worker else ''}; "
                "HUP reloads, TERM or Ctrl-C stops")
-    web = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(settings.web_workers),
-           "--threads", str(settings.web_threads), "--access-logfile", "-", "--name", "opsflow",
-           "--no-control-socket", "webui:create_app()"]
+    server = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(web.web_workers),
+              "--threads", str(web.web_threads), "--access-logfile", "-", "--name", "opsflow",
+              "--no-control-socket", "webui:create_app()"]
     timers = [sys.executable, "-m", "webui.cli", "worker"] if worker else None
-    sys.exit(Supervisor(web, timers, click.echo).run())
+    sys.exit(Supervisor(server, timers, click.echo).run())
 
 
 def _serve_dev(settings, host, port, worker):

@@ -239,6 +239,8 @@ PACKAGE_TEXTS = {
     "form_schema_invalid": _l("not a valid JSON Schema: %(reason)s"),
     "field_no_label": _l("field has no x-label with both en and zh-Hant"),
     "unknown_widget": _l("x-widget %(widget)s is not one of %(widgets)s"),
+    "widget_misfit": _l("x-widget %(widget)s does not fit this field: it is for %(fits)s"),
+    "unknown_form_keyword": _l("%(keyword)s is not a form keyword opsflow knows"),
     "form_file_missing": _l("form file %(path)s does not exist"),
     "choices_not_expression": _l("x-choices-from is not an expression"),
     "choices_not_compiling": _l("x-choices-from does not compile: %(reason)s"),

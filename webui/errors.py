@@ -6,6 +6,7 @@ from werkzeug.exceptions import HTTPException
 
 from engine.errors import Busy, Conflict, Forbidden, NotFound, NotReady, ScriptError, ValidationFailed
 from webui.error_texts import localize
+from webui.runtime import current_runtime
 
 # Engine error -> HTTP status and a headline in the user's language; the error's text (by its code) follows it.
 ENGINE_ERRORS = {
@@ -61,12 +62,10 @@ def _csrf_error(exc):
                                 "Go back, reload the page and submit again."))
 
 
-def _http_error(exc):
+def http_error(exc):
     """Werkzeug's HTTP errors in our layout."""
     if exc.code is None or request.blueprint == "static":
         return exc
-    from webui import current_runtime
-
     headline = HTTP_HEADLINES.get(exc.code, exc.name)
     advice = HTTP_ADVICE.get(exc.code, "")
     if exc.code == 413:
@@ -79,4 +78,4 @@ def init_app(app):
     app.register_error_handler(CSRFError, _csrf_error)
     for kind in ENGINE_ERRORS:
         app.register_error_handler(kind, _engine_error)
-    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(HTTPException, http_error)

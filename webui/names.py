@@ -3,16 +3,15 @@ from flask import g
 from flask_babel import gettext as _
 
 from engine.runtime.diagram import lane_names
-from engine.runtime.workspace import choice_labels
+from engine.runtime.queries import choice_labels
 from engine.templates import pick_language
 from webui.i18n import package_language
+from webui.runtime import current_runtime
 
 
 def _directory():
     """(username -> name, role key -> row, department key -> row), cached on the request."""
     if "directory" not in g:
-        from webui import current_runtime
-
         runtime = current_runtime()
         g.directory = ({u["username"]: u["name"] for u in runtime.users()},
                        {r["key"]: r for r in runtime.roles()},
@@ -63,8 +62,6 @@ def with_department_names(users):
 def procedures():
     """The active version of every deployed procedure (runtime.definitions()), read once per request."""
     if "procedures" not in g:
-        from webui import current_runtime
-
         g.procedures = current_runtime().definitions()
         g.manifests = {d["key"]: d["manifest"] for d in g.procedures}
     return g.procedures
@@ -86,8 +83,6 @@ def _per_procedure(slot, key, read):
     """What `read(runtime, key)` gives for a deployed procedure, asked once per request ({} when not deployed)."""
     cache = g.setdefault(slot, {})
     if key not in cache:
-        from webui import current_runtime
-
         cache[key] = read(current_runtime(), key) if key in _procedures() else {}
     return cache[key]
 
@@ -107,8 +102,6 @@ def _per_version(slot, definition_id, read):
     """What `read(package)` gives for one deployed version (a case's own, not the newest), once per request."""
     cache = g.setdefault(slot, {})
     if definition_id not in cache:
-        from webui import current_runtime
-
         cache[definition_id] = read(current_runtime().catalog.get(definition_id).package)
     return cache[definition_id]
 

@@ -7,6 +7,8 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin
 from flask_wtf.csrf import CSRFProtect
 
+from webui.runtime import current_runtime
+
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
@@ -61,8 +63,6 @@ class HttpsAwareSessionInterface(SecureCookieSessionInterface):
 def _load_user(session_id):
     """Flask-Login's loader: the active account the session names, or None (signed out) once the user is
     deactivated, signed out elsewhere or changed their password."""
-    from webui import current_runtime
-
     if "account" not in g:
         username, _, generation = session_id.rpartition(":")
         facts = current_runtime().account(username) if username and generation.isdigit() else None

@@ -3,7 +3,9 @@ import re
 
 from lxml import etree
 
-from engine.definitions.documents import bpmn
+from engine.definitions.documents import Document, Model, bpmn
+from engine.definitions.model import Problem
+from engine.error_codes import Coded
 
 FLOW_NODES = frozenset(bpmn(tag) for tag in (
     "task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask", "receiveTask",
@@ -15,19 +17,29 @@ FLOW_NODES = frozenset(bpmn(tag) for tag in (
 CONTAINERS = ("process", "subProcess", "transaction", "adHocSubProcess")
 
 
-def kind(element):
+def kind(element: etree._Element) -> str:
     """An element's kind in words: `exclusiveGateway` -> `exclusive gateway`."""
     return re.sub(r"(?<!^)([A-Z])", r" \1", etree.QName(element).localname).lower()
 
 
-def owner(element):
-    """The flow node or sequence flow an inner element (script, timer, condition) belongs to."""
-    while element is not None and element.tag not in FLOW_NODES and element.tag != bpmn("sequenceFlow"):
-        element = element.getparent()
+def owner(element: etree._Element) -> etree._Element:
+    """The flow node or sequence flow an inner element (script, timer, condition) belongs to, or the element
+    itself when it belongs to none (an event definition written at the top level of the file)."""
+    found: etree._Element | None = element
+    while found is not None:
+        if found.tag in FLOW_NODES or found.tag == bpmn("sequenceFlow"):
+            return found
+        found = found.getparent()
     return element
 
 
-def _needs_incoming(node):
+def parent_of(element: etree._Element) -> etree._Element:
+    """The element's parent, or the element itself when it is the root of its file (a malformed model)."""
+    parent = element.getparent()
+    return parent if parent is not None else element
+
+
+def _needs_incoming(node: etree._Element) -> bool:
     """False for nodes that start by themselves: start and boundary events, event sub-processes..."""
     tag = etree.QName(node).localname
     if tag in ("startEvent", "boundaryEvent"):
@@ -37,7 +49,7 @@ def _needs_incoming(node):
     return not (tag == "intermediateCatchEvent" and node.find(bpmn("linkEventDefinition")) is not None)
 
 
-def _container_problems(document, container):
+def _container_problems(document: Document, container: etree._Element) -> list[Problem]:
     """Flows and boundary events pointing at unknown nodes, and nodes no flow reaches, in one container."""
     problems = []
     nodes = {child.get("id") for child in container if child.tag in FLOW_NODES}
@@ -59,7 +71,7 @@ def _container_problems(document, container):
     return problems
 
 
-def flow_problems(model):
+def flow_problems(model: Model) -> list[Problem]:
     """Sequence flows to unknown nodes and unreachable nodes in every process and sub-process."""
     problems = []
     for document, container in model.elements(*CONTAINERS):
@@ -67,18 +79,18 @@ def flow_problems(model):
     return problems
 
 
-def has_condition(flow):
+def has_condition(flow: etree._Element) -> bool:
     """True when a sequence flow carries a non-empty condition expression."""
     condition = flow.find(bpmn("conditionExpression"))
     return condition is not None and bool((condition.text or "").strip())
 
 
-def gateway_problems(model):
+def gateway_problems(model: Model) -> list[Problem]:
     """Exclusive and inclusive gateways that could find no flow to take."""
     problems = []
     for document, gateway in model.elements("exclusiveGateway", "inclusiveGateway"):
         gateway_id, default = gateway.get("id"), gateway.get("default")
-        outgoing = [flow for flow in gateway.getparent().iterchildren(bpmn("sequenceFlow"))
+        outgoing = [flow for flow in parent_of(gateway).iterchildren(bpmn("sequenceFlow"))
                     if flow.get("sourceRef") == gateway_id]
         if default and default not in {flow.get("id") for flow in outgoing}:
             problems.append(document.problem(gateway, "default_flow_elsewhere", flow=default))
@@ -92,7 +104,7 @@ def gateway_problems(model):
     return problems
 
 
-def _message_problem(message_ids, reference, what):
+def _message_problem(message_ids: set[str | None], reference: str | None, what: str) -> Coded | None:
     """(code, params) of why a message reference cannot work, or None."""
     if not reference:
         return "message_no_ref", {"what": what}
@@ -101,12 +113,12 @@ def _message_problem(message_ids, reference, what):
     return None
 
 
-def message_problems(model):
+def message_problems(model: Model) -> list[Problem]:
     """Message events and send/receive tasks that name no (known) message."""
     message_ids = {element.get("id") for _, element in model.elements("message")}
     problems = []
     for document, definition in model.elements("messageEventDefinition"):
-        event = definition.getparent()
+        event = parent_of(definition)
         problem = _message_problem(message_ids, definition.get("messageRef"), kind(event))
         if problem:
             code, params = problem
@@ -120,7 +132,7 @@ def message_problems(model):
     return problems
 
 
-def call_problems(model):
+def call_problems(model: Model) -> list[Problem]:
     """Call activities whose called process is not part of the package."""
     processes = model.process_ids()
     problems = []

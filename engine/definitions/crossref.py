@@ -1,7 +1,10 @@
 """Checks that manifest and model agree: process, lanes, user tasks, expressions, searchable fields."""
+from collections.abc import Mapping
+from typing import Any
+
 from lxml import etree
 
-from engine.definitions.documents import SPIFF_NS, bpmn
+from engine.definitions.documents import SPIFF_NS, Document, Model, bpmn
 from engine.definitions.expressions import (
     assigned_names,
     expression_error,
@@ -9,10 +12,12 @@ from engine.definitions.expressions import (
     task_expressions,
 )
 from engine.definitions.forms import field_names
+from engine.definitions.model import Problem
 from engine.definitions.names import ENGINE_DATA
+from engine.definitions.yamlfile import YamlFile
 
 
-def process_problems(model, manifest):
+def process_problems(model: Model, manifest: YamlFile) -> list[Problem]:
     """The manifest's process_id must name an executable process of the package."""
     process_id = manifest.data["process_id"]
     for document, process in model.elements("process"):
@@ -24,13 +29,13 @@ def process_problems(model, manifest):
     return [manifest.problem(("process_id",), "no_process", process=process_id, files=files)]
 
 
-def _leaf_lanes(model):
+def _leaf_lanes(model: Model) -> list[tuple[Document, etree._Element]]:
     """(document, lane) for every lane that holds nodes itself rather than through child lanes."""
     return [(document, lane) for document, lane in model.elements("lane")
             if lane.find(bpmn("childLaneSet")) is None]
 
 
-def lane_problems(model, manifest):
+def lane_problems(model: Model, manifest: YamlFile) -> list[Problem]:
     """Every lane needs a role; every lane the manifest names must exist."""
     roles = manifest.data["lanes"]
     problems = []
@@ -44,13 +49,13 @@ def lane_problems(model, manifest):
     return problems
 
 
-def _laned_nodes(model):
+def _laned_nodes(model: Model) -> set[str]:
     """Ids of the flow nodes that sit in some lane."""
     return {(ref.text or "").strip() for _, lane in model.elements("lane")
             for ref in lane.iterchildren(bpmn("flowNodeRef"))}
 
 
-def _entry_problems(manifest, task_id, entry):
+def _entry_problems(manifest: YamlFile, task_id: str, entry: dict[str, Any]) -> list[Problem]:
     """A task entry needs a form and a due duration; its expressions must compile."""
     problems = [manifest.problem(("tasks", task_id), "task_entry_incomplete", element=task_id, task=task_id, key=key)
                 for key in ("form", "due") if key not in entry]
@@ -61,7 +66,7 @@ def _entry_problems(manifest, task_id, entry):
     return problems
 
 
-def task_problems(model, manifest):
+def task_problems(model: Model, manifest: YamlFile) -> list[Problem]:
     """Every user task needs a manifest entry and someone to do it; entries name real user tasks."""
     entries = manifest.data.get("tasks") or {}
     laned = _laned_nodes(model)
@@ -80,31 +85,31 @@ def task_problems(model, manifest):
     return problems
 
 
-def _model_set_names(model):
+def _model_set_names(model: Model) -> set[str]:
     """Names the engine sets as the model says: multi-instance items and results, event and service results."""
-    names = {item.get("name") for _, item in model.elements("inputDataItem", "outputDataItem")}
+    names: set[str | None] = {item.get("name") for _, item in model.elements("inputDataItem", "outputDataItem")}
     names |= {(ref.text or "").strip() for _, ref in model.elements("loopDataOutputRef")}
     variables = [f"{{{SPIFF_NS}}}{tag}" for tag in ("messageVariable", "variableName")]
     for document in model.bpmn:
         names |= {(element.text or "").strip() for element in document.root.iter(*variables)}
         names |= {element.get("resultVariable") for element in document.root.iter() if isinstance(element.tag, str)}
-    return names - {None, ""}
+    return {name for name in names if name}
 
 
-def defined_names(model, forms):
+def defined_names(model: Model, forms: Mapping[str, dict[str, Any]]) -> set[str]:
     """Case data something sets: form fields, scripts, DMN outputs, the model's variables, the engine itself.
 
     A BPMN data object only declares a name (a value still has to come from one of these), and a
     schedule's `data` passes through the start form, which keeps only its own fields.
     """
-    names = set().union(*(assigned_names(source) for source in script_sources(model)))
+    names: set[str] = set().union(*(assigned_names(source) for source in script_sources(model)))
     for document in model.dmn:
         outputs = document.root.iter(f"{{{etree.QName(document.root).namespace}}}output")
-        names |= {output.get("name") for output in outputs}
+        names |= {name for output in outputs if (name := output.get("name"))}
     return names.union(_model_set_names(model), ENGINE_DATA, *(field_names(form) for form in forms.values()))
 
 
-def searchable_problems(model, manifest, forms):
+def searchable_problems(model: Model, manifest: YamlFile, forms: Mapping[str, dict[str, Any]]) -> list[Problem]:
     """Searchable fields must be written by a form, a script or a decision: a typo finds nothing."""
     names = defined_names(model, forms)
     return [
@@ -114,7 +119,7 @@ def searchable_problems(model, manifest, forms):
     ]
 
 
-def unique_problems(manifest, forms):
+def unique_problems(manifest: YamlFile, forms: Mapping[str, dict[str, Any]]) -> list[Problem]:
     """`unique` fields must be start-form fields kept searchable (the start check reads them from `search`)."""
     rule = manifest.data.get("unique")
     if not rule:
@@ -130,14 +135,14 @@ def unique_problems(manifest, forms):
     return problems
 
 
-def confidential_problems(manifest):
+def confidential_problems(manifest: YamlFile) -> list[Problem]:
     """The expressions naming who may see a confidential case must compile."""
     users = (manifest.data.get("confidential") or {}).get("users") or []
     return [manifest.problem(("confidential", "users", index), "manifest_expression_not_compiling", reason=error)
             for index, source in enumerate(users) if (error := expression_error(source))]
 
 
-def schedule_problems(model, manifest):
+def schedule_problems(model: Model, manifest: YamlFile) -> list[Problem]:
     """A timer start event needs `schedule:` (who scheduled cases start as) and a plain start event.
 
     The timer start event declares when cases start; each case, scheduled or on demand, runs

@@ -1,26 +1,31 @@
 """DMN checks: SpiffWorkflow runs one table per file and silently skips what it cannot match."""
 import ast
 import functools
+from collections.abc import Callable
 
 from lxml import etree
 
-from engine.definitions.documents import SPIFF_NS, bpmn
+from engine.definitions.documents import SPIFF_NS, Document, Model, bpmn
 from engine.definitions.expressions import expression_error
+from engine.definitions.model import Problem
+
+# A tag in one DMN file's namespace: q("rule") -> "{...DMN13...}rule".
+Qualify = Callable[[str], str]
 
 
-def _qualified(namespace, tag):
+def _qualified(namespace: str | None, tag: str) -> str:
     """A DMN tag in the file's own DMN version (1.1, 1.2 and 1.3 differ only in namespace)."""
     return f"{{{namespace}}}{tag}"
 
 
-def _cell(entry, q):
+def _cell(entry: etree._Element, q: Qualify) -> str | None:
     """The text of an input or output entry, None when empty or `-` (any value)."""
     text = entry.find(q("text"))
     value = (text.text or "").strip() if text is not None else ""
     return None if value in ("", "-") else value
 
 
-def input_entry_error(input_source, entry):
+def input_entry_error(input_source: str, entry: str) -> str | None:
     """Compile an input entry the way SpiffWorkflow's DMN engine combines it with its input."""
     if "?" in entry:
         candidate = entry.replace("?", "dmninputexpr")
@@ -33,9 +38,10 @@ def input_entry_error(input_source, entry):
     return expression_error(candidate)
 
 
-def _input_problems(document, table, q):
+def _input_problems(document: Document, table: etree._Element, q: Qualify) -> tuple[list[str | None], list[Problem]]:
     """(input expressions, problems): inputs need an expression the sandbox compiles."""
-    sources, problems = [], []
+    sources: list[str | None] = []
+    problems: list[Problem] = []
     for column in table.iterchildren(q("input")):
         text = column.find(f"{q('inputExpression')}/{q('text')}")
         source = (text.text or "").strip() if text is not None else ""
@@ -51,7 +57,8 @@ def _input_problems(document, table, q):
     return sources, problems
 
 
-def _rule_problems(document, rule, sources, outputs, q):
+def _rule_problems(document: Document, rule: etree._Element, sources: list[str | None], outputs: int,
+                   q: Qualify) -> list[Problem]:
     """Entries of one rule: as many as the table has columns, each compiling in the sandbox."""
     inputs, results = list(rule.iterchildren(q("inputEntry"))), list(rule.iterchildren(q("outputEntry")))
     if len(inputs) != len(sources) or len(results) != outputs:
@@ -71,7 +78,7 @@ def _rule_problems(document, rule, sources, outputs, q):
     return problems
 
 
-def _table_problems(document, table, q):
+def _table_problems(document: Document, table: etree._Element, q: Qualify) -> list[Problem]:
     """A decision table without rules, or with columns or cells that cannot work."""
     sources, problems = _input_problems(document, table, q)
     rules = list(table.iterchildren(q("rule")))
@@ -83,7 +90,7 @@ def _table_problems(document, table, q):
     return problems
 
 
-def _document_problems(document, decisions):
+def _document_problems(document: Document, decisions: set[str | None]) -> list[Problem]:
     """Problems of one DMN file; records its decision ids in `decisions`."""
     q = functools.partial(_qualified, etree.QName(document.root).namespace)
     found = list(document.root.iterchildren(q("decision")))
@@ -102,9 +109,10 @@ def _document_problems(document, decisions):
     return problems
 
 
-def decision_problems(model):
+def decision_problems(model: Model) -> list[Problem]:
     """Every DMN problem, and business rule tasks calling decisions the package lacks."""
-    decisions, problems = set(), []
+    decisions: set[str | None] = set()
+    problems: list[Problem] = []
     for document in model.dmn:
         problems.extend(_document_problems(document, decisions))
     if not model.complete:

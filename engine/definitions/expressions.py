@@ -1,11 +1,15 @@
 """Every condition, script and timer of a model compiled in the sandbox before it is deployed."""
 import ast
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from lxml import etree
 
 from engine.definitions.checks import owner
-from engine.definitions.documents import SPIFF_NS, bpmn
+from engine.definitions.documents import SPIFF_NS, Document, Model, bpmn
+from engine.definitions.model import Problem
 from engine.definitions.timers import TIMER_KINDS, timer_problem
+from engine.definitions.yamlfile import KeyPath
 from engine.errors import ScriptError
 from engine.sandbox import compile_expression, compile_script
 
@@ -20,7 +24,7 @@ EXPRESSIONS = (
 SPIFF_SCRIPTS = ("preScript", "postScript")
 
 
-def expression_error(source):
+def expression_error(source: str) -> str | None:
     """Why the sandbox refuses an expression, or None."""
     try:
         compile_expression(source)
@@ -29,7 +33,7 @@ def expression_error(source):
     return None
 
 
-def script_error(source):
+def script_error(source: str) -> str | None:
     """Why the sandbox refuses a script (imports included), or None."""
     try:
         compile_script(source)
@@ -38,9 +42,9 @@ def script_error(source):
     return None
 
 
-def task_expressions(task_id, entry):
+def task_expressions(task_id: str, entry: dict[str, Any]) -> Iterator[tuple[KeyPath, str, set[str]]]:
     """Yield (key path, source, extra names it may read) for every expression of one process.yaml task entry."""
-    base = ("tasks", task_id)
+    base: KeyPath = ("tasks", task_id)
     if entry.get("assignee"):
         yield base + ("assignee",), entry["assignee"], set()
     for key in ("due", "priority"):
@@ -55,7 +59,7 @@ def task_expressions(task_id, entry):
         yield base + ("exclude", index), source, set()
 
 
-def assigned_names(source):
+def assigned_names(source: str) -> set[str]:
     """Names a script assigns: case data it writes (empty for a script that does not parse)."""
     try:
         tree = ast.parse(source)
@@ -64,7 +68,7 @@ def assigned_names(source):
     return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
 
 
-def spiff_scripts(model):
+def spiff_scripts(model: Model) -> Iterator[tuple[Document, etree._Element]]:
     """Yield (document, element) for every SpiffWorkflow pre- and post-script."""
     tags = [f"{{{SPIFF_NS}}}{name}" for name in SPIFF_SCRIPTS]
     for document in model.bpmn:
@@ -72,14 +76,14 @@ def spiff_scripts(model):
             yield document, element
 
 
-def script_sources(model):
+def script_sources(model: Model) -> list[str]:
     """The source of every script task and SpiffWorkflow pre/post script."""
     elements = [script for _, script in model.elements("script")]
     elements += [element for _, element in spiff_scripts(model)]
     return [element.text or "" for element in elements]
 
 
-def _expression_problems(model):
+def _expression_problems(model: Model) -> list[Problem]:
     """Conditions and loop expressions that do not compile."""
     problems = []
     for tag, what in EXPRESSIONS:
@@ -91,13 +95,13 @@ def _expression_problems(model):
     return problems
 
 
-def _script_problems(model):
+def _script_problems(model: Model) -> list[Problem]:
     """Script tasks without a script, and scripts (spiff pre/post scripts too) that do not compile."""
     problems = []
     for document, task in model.elements("scriptTask"):
         script = task.find(bpmn("script"))
-        source = script.text if script is not None else None
-        if not (source or "").strip():
+        source = (script.text or "") if script is not None else ""
+        if not source.strip():
             problems.append(document.problem(task, "script_task_empty"))
             continue
         error = script_error(source)
@@ -111,7 +115,7 @@ def _script_problems(model):
     return problems
 
 
-def _timer_problems(model):
+def _timer_problems(model: Model) -> list[Problem]:
     """Timers that are neither ISO 8601 (with a zone for dates) nor an allowed expression."""
     problems = []
     for timer_kind in TIMER_KINDS:
@@ -123,4 +127,5 @@ def _timer_problems(model):
     return problems
 
 
-EXPRESSION_CHECKS = (_expression_problems, _script_problems, _timer_problems)
+EXPRESSION_CHECKS: tuple[Callable[[Model], list[Problem]], ...] = (
+    _expression_problems, _script_problems, _timer_problems)

@@ -1,6 +1,8 @@
 """Form files: a bilingual title and instructions around a JSON Schema of the fields."""
 import copy
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import yaml
 from jsonschema import Draft202012Validator
@@ -9,18 +11,18 @@ from jsonschema.exceptions import SchemaError
 from engine.definitions.formrules import rule_problems
 from engine.definitions.limits import DEFAULT_TEXT_MAX_LENGTH, DEFAULT_TEXTAREA_MAX_LENGTH
 from engine.definitions.model import Problem
-from engine.definitions.yamlfile import read_yaml, schema_problems
+from engine.definitions.yamlfile import KeyPath, YamlFile, read_yaml, schema_problems
+from engine.formfields import LABEL, WIDGET, unknown_keywords, walk_fields, walk_nodes, widget_problem
 
 ENVELOPE = Draft202012Validator(
     yaml.safe_load(Path(__file__).with_name("form_schema.yaml").read_text("utf-8"))
 )
-WIDGETS = ("textarea", "money", "user", "file", "radio", "checkboxes")
 LANGUAGES = ("en", "zh-Hant")
 
 
-def form_references(manifest):
+def form_references(manifest: dict[str, Any]) -> list[tuple[KeyPath, str]]:
     """Every (manifest key path, form path) the manifest names, in the order written."""
-    references = []
+    references: list[tuple[KeyPath, str]] = []
     if isinstance(manifest.get("start_form"), str):
         references.append((("start_form",), manifest["start_form"]))
     tasks = manifest.get("tasks")
@@ -30,28 +32,13 @@ def form_references(manifest):
     return references
 
 
-def _fields(schema, path):
-    """Yield (key path, property schema) for every field, nested objects and line items included."""
-    properties = schema.get("properties")
-    if not isinstance(properties, dict):
-        return
-    for name, prop in properties.items():
-        if not isinstance(prop, dict):
-            continue
-        here = path + ("properties", name)
-        yield here, prop
-        yield from _fields(prop, here)
-        if isinstance(prop.get("items"), dict):
-            yield from _fields(prop["items"], here + ("items",))
-
-
-def _is_text(prop):
+def _is_text(prop: dict[str, Any]) -> bool:
     """True for a string field (`type: string`, or a list of types that holds it)."""
     kind = prop.get("type")
     return kind == "string" or (isinstance(kind, list) and "string" in kind)
 
 
-def with_text_limits(schema):
+def with_text_limits(schema: dict[str, Any]) -> dict[str, Any]:
     """A copy of a form schema whose text fields without `maxLength` get the default one.
 
     Done once, as the form is loaded, so the engine's validator and the web page's `maxlength`
@@ -59,40 +46,47 @@ def with_text_limits(schema):
     `minLength` above the default raises it so the field stays possible to fill in.
     """
     limited = copy.deepcopy(schema)
-    for _, prop in _fields(limited, ()):
+    for _, prop in walk_fields(limited):
         for text in (prop, prop.get("items")):
             if isinstance(text, dict) and _is_text(text) and "maxLength" not in text:
-                default = DEFAULT_TEXTAREA_MAX_LENGTH if text.get("x-widget") == "textarea" else DEFAULT_TEXT_MAX_LENGTH
+                default = DEFAULT_TEXTAREA_MAX_LENGTH if text.get(WIDGET) == "textarea" else DEFAULT_TEXT_MAX_LENGTH
                 minimum = text.get("minLength")
                 text["maxLength"] = max(default, minimum) if isinstance(minimum, int) else default
     return limited
 
 
-def _is_bilingual(text):
+def _is_bilingual(text: object) -> bool:
     """True when `text` gives a non-empty string in every language the UI offers."""
     return isinstance(text, dict) and all(
         isinstance(text.get(lang), str) and text[lang].strip() for lang in LANGUAGES
     )
 
 
-def _field_problems(document):
-    """Fields without a label in both languages, or with a widget the UI does not have."""
-    problems = []
-    for path, prop in _fields(document.data["schema"], ("schema",)):
-        if not _is_bilingual(prop.get("x-label")):
-            problems.append(document.problem(path, "field_no_label"))
-        widget = prop.get("x-widget")
-        if widget is not None and widget not in WIDGETS:
-            problems.append(document.problem(path + ("x-widget",), "unknown_widget", widget=widget,
-                                             widgets=", ".join(WIDGETS)))
+def _field_problems(document: YamlFile, strict: bool) -> list[Problem]:
+    """Fields without a label in both languages, and widgets and `x-` keywords the UI does not have.
+
+    `strict` (a new deploy) also refuses a widget that does not fit its field, on array items too, and an
+    `x-` keyword opsflow does not know; a deployed version is loaded without them (see inspect_files).
+    """
+    schema = document.data["schema"]
+    problems = [document.problem(path, "field_no_label")
+                for path, prop in walk_fields(schema, ("schema",)) if not _is_bilingual(prop.get(LABEL))]
+    sites = walk_nodes(schema, ("schema",)) if strict else walk_fields(schema, ("schema",))
+    for path, node in sites:
+        wrong = widget_problem(node, fit=strict)
+        if wrong:
+            problems.append(document.problem(path + (WIDGET,), wrong.code, **wrong.params))
+    if strict:
+        problems += [document.problem(path + (keyword,), "unknown_form_keyword", keyword=keyword)
+                     for path, keyword in unknown_keywords(schema, ("schema",))]
     return problems
 
 
-def load_form(file, data):
-    """Return (form dict or None, problems) for one form file's bytes."""
-    document, problem = read_yaml(file, data)
-    if problem:
-        return None, [problem]
+def load_form(file: str, data: bytes, strict: bool = True) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """Return (form dict or None, problems) for one form file's bytes (`strict`: see _field_problems)."""
+    document = read_yaml(file, data)
+    if isinstance(document, Problem):
+        return None, [document]
     if not isinstance(document.data, dict):
         return None, [Problem.coded(file, 1, None, "form_not_mapping")]
     problems = schema_problems(ENVELOPE, document)
@@ -109,12 +103,15 @@ def load_form(file, data):
         "schema": with_text_limits(document.data["schema"]),
         "rules": document.data.get("rules") or [],
     }
-    return form, _field_problems(document) + rule_problems(document)
+    return form, _field_problems(document, strict) + rule_problems(document)
 
 
-def load_forms(files, manifest_file, origin):
+def load_forms(files: Mapping[str, bytes], manifest_file: YamlFile, origin: str,
+               strict: bool = True) -> tuple[dict[str, dict[str, Any]], list[Problem]]:
     """Return (forms by path, problems) for every form the manifest names."""
-    forms, problems, seen = {}, [], set()
+    forms: dict[str, dict[str, Any]] = {}
+    problems: list[Problem] = []
+    seen: set[str] = set()
     for key_path, form_path in form_references(manifest_file.data):
         if form_path not in files:
             problems.append(manifest_file.problem(key_path, "form_file_missing", path=form_path))
@@ -122,14 +119,14 @@ def load_forms(files, manifest_file, origin):
         if form_path in seen:
             continue
         seen.add(form_path)
-        form, form_problems = load_form(f"{origin}/{form_path}", files[form_path])
+        form, form_problems = load_form(f"{origin}/{form_path}", files[form_path], strict)
         problems.extend(form_problems)
         if form is not None:
             forms[form_path] = form
     return forms, problems
 
 
-def field_names(form):
+def field_names(form: dict[str, Any]) -> set[str]:
     """The top-level field names of a form: the case data keys it writes."""
     properties = form["schema"].get("properties")
     return set(properties) if isinstance(properties, dict) else set()

@@ -3,6 +3,8 @@ builds anything from them, because packages and organisation files come from peo
 
 processes/README.md ("Package limits") documents every value here; change both together.
 """
+from collections.abc import Mapping
+
 from engine.definitions.model import Problem
 
 KIB = 1024
@@ -38,7 +40,7 @@ DEFAULT_TEXT_MAX_LENGTH = 500
 DEFAULT_TEXTAREA_MAX_LENGTH = 5_000
 
 
-def size_text(count):
+def size_text(count: int) -> str:
     """Bytes in the unit the limits are written in: 2 MB, 10 MB, 700 bytes."""
     if count >= MIB and count % MIB == 0:
         return f"{count // MIB} MB"
@@ -47,7 +49,7 @@ def size_text(count):
     return f"{count:,} bytes"
 
 
-def size_problems(origin, sizes):
+def size_problems(origin: str, sizes: Mapping[str, int]) -> list[Problem]:
     """Problems for a package's files (path -> bytes) over the per-file, per-package or file-count limit.
 
     A file over its own limit is named alone: the package's total would only repeat it.

@@ -1,5 +1,6 @@
 """Packages from folders (authoring, CLI) and from stored files (rebuilding a deployed version)."""
 import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from engine.definitions.limits import size_problems
@@ -13,7 +14,7 @@ from engine.errors import PackageError
 EXCLUDED_FOLDERS = ("scenarios",)
 
 
-def _belongs(path):
+def _belongs(path: str) -> bool:
     """True for a file that is part of a version: not a scenario, not hidden, not a cache."""
     parts = path.split("/")
     if parts[0] in EXCLUDED_FOLDERS:
@@ -21,7 +22,8 @@ def _belongs(path):
     return not any(part.startswith(".") or part == "__pycache__" for part in parts)
 
 
-def package_from_files(files, origin="<stored>", strict=True):
+def package_from_files(files: Mapping[str, bytes | memoryview], origin: str = "<stored>",
+                       strict: bool = True) -> Package:
     """A package from its files (path -> bytes), raising PackageError with every problem found.
 
     A deployed version is rebuilt with `strict=False`: checks added since it was deployed must not
@@ -47,7 +49,7 @@ def package_from_files(files, origin="<stored>", strict=True):
     return package
 
 
-def _read_folder(folder):
+def _read_folder(folder: Path) -> dict[str, bytes]:
     """Every file of a version below `folder` as posix relative path -> bytes, sizes checked before reading."""
     paths = {path.relative_to(folder).as_posix(): path for path in sorted(folder.rglob("*")) if path.is_file()}
     paths = {name: path for name, path in paths.items() if _belongs(name)}
@@ -57,7 +59,7 @@ def _read_folder(folder):
     return {name: path.read_bytes() for name, path in paths.items()}
 
 
-def load_package(path):
+def load_package(path: str | os.PathLike[str]) -> Package:
     """The package in a folder holding process.yaml, raising PackageError with every problem found."""
     folder = Path(path).resolve()
     if not (folder / MANIFEST).is_file():
@@ -65,11 +67,11 @@ def load_package(path):
     return package_from_files(_read_folder(folder), origin=folder.name)
 
 
-def find_packages(paths):
+def find_packages(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> list[Path]:
     """Package folders: each path is one, or a folder whose sub-folders are; sorted, no repeats."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    found = set()
+    found: set[Path] = set()
     for path in map(Path, paths):
         if (path / MANIFEST).is_file():
             found.add(path)

@@ -15,7 +15,7 @@ ORG_FUNCTIONS = frozenset(("manager_of", "department_of", "head_of", "users_with
 ENGINE_DATA = frozenset(("starter", "starter_name"))
 
 
-def _bound(tree):
+def _bound(tree: ast.AST) -> set[str]:
     """Names a piece of code binds itself: assignments, loop and comprehension targets, arguments."""
     bound = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load)}
     bound |= {node.arg for node in ast.walk(tree) if isinstance(node, ast.arg)}
@@ -24,7 +24,7 @@ def _bound(tree):
     return bound
 
 
-def _read(source, mode):
+def _read(source: str, mode: str) -> set[str]:
     """Names `source` reads but does not bind; empty when it does not parse (compiling reports that)."""
     try:
         tree = ast.parse(source.strip() if mode == "eval" else source, mode=mode)
@@ -34,11 +34,11 @@ def _read(source, mode):
     return read - _bound(tree) - SANDBOX_NAMES
 
 
-def expression_names(source):
+def expression_names(source: str) -> set[str]:
     """Names an expression reads from outside: case data or the organisation functions."""
     return _read(source, "eval")
 
 
-def script_names(source):
+def script_names(source: str) -> set[str]:
     """Names a script reads and does not assign itself."""
     return _read(source, "exec")

@@ -1,18 +1,19 @@
 """SpiffWorkflow parsing of a package: timers normalised, errors located, specs cached per version."""
 import functools
+from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
 from engine.definitions.documents import SCHEMA_LOCK, bpmn, parse_xml
-from engine.definitions.model import Problem
+from engine.definitions.model import Package, Problem
 from engine.definitions.timers import TIMER_KINDS, quote_iso
 from engine.definitions.xmlguard import XmlRefused
 from engine.errors import PackageError
 
 
-def normalise_timers(root):
+def normalise_timers(root: etree._Element) -> etree._Element:
     """Quote bare ISO 8601 timer values in place: modelers write PT5M, SpiffWorkflow evaluates Python."""
     for element in root.iter(*(bpmn(kind) for kind in TIMER_KINDS)):
         if element.text:
@@ -20,7 +21,7 @@ def normalise_timers(root):
     return root
 
 
-def _read(package, path):
+def _read(package: Package, path: str) -> etree._Element:
     """Parse one model file of the package, raising PackageError when it is not XML or is refused."""
     file = f"{package.origin}/{path}"
     try:
@@ -31,7 +32,7 @@ def _read(package, path):
         raise PackageError([Problem.coded(file, exc.line, None, exc.code, **exc.params)]) from exc
 
 
-def _located(package, roots, exc):
+def _located(package: Package, roots: dict[str, etree._Element], exc: ValidationException) -> Problem:
     """A ValidationException as a problem; the parser rarely knows lines, our index does."""
     path = exc.file_name if exc.file_name in roots else next(iter(roots), "")
     line = exc.line_number if isinstance(exc.line_number, int) else None
@@ -42,9 +43,10 @@ def _located(package, roots, exc):
                          reason=str(exc.args[0]) if exc.args else str(exc))
 
 
-def _parse(package):
+def _parse(package: Package) -> tuple[Any, dict[str, Any]]:
     """Run SpiffBpmnParser (with its schema validator) over the package's BPMN and DMN files."""
-    parser, roots, process_id = SpiffBpmnParser(validator=VALIDATOR), {}, package.process_id
+    parser, process_id = SpiffBpmnParser(validator=VALIDATOR), package.process_id
+    roots: dict[str, etree._Element] = {}
     try:
         for path in package.manifest["files"]["bpmn"]:
             roots[path] = normalise_timers(_read(package, path))
@@ -63,7 +65,7 @@ def _parse(package):
         raise PackageError([problem]) from exc
 
 
-def spec_problems(package):
+def spec_problems(package: Package) -> list[Problem]:
     """What SpiffWorkflow's own parser objects to, as problems (empty when it parses)."""
     try:
         build_specs(package)
@@ -73,7 +75,7 @@ def spec_problems(package):
 
 
 @functools.lru_cache(maxsize=128)
-def build_specs(package):
+def build_specs(package: Package) -> tuple[Any, dict[str, Any]]:
     """(spec, subprocess_specs) of the package's process, parsed once per content hash."""
     with SCHEMA_LOCK:
         return _parse(package)

@@ -5,22 +5,30 @@ multi-instance step or the engine itself sets it anywhere in the package, so it 
 working model; what it reports fails on every path (a NameError at a gateway, an assignment that
 falls back to the role, an instructions sentence with a hole in it).
 """
+from collections.abc import Iterator, Mapping
+from typing import Any
+
 from lxml import etree
 
 from engine.definitions.checks import owner
 from engine.definitions.crossref import defined_names
-from engine.definitions.documents import bpmn
+from engine.definitions.documents import Document, Model, bpmn
 from engine.definitions.expressions import EXPRESSIONS, spiff_scripts, task_expressions
 from engine.definitions.formrules import rule_sites
 from engine.definitions.forms import LANGUAGES, form_references
-from engine.definitions.instructions import form_document, template_names
+from engine.definitions.instructions import locate, template_names
+from engine.definitions.model import Problem
 from engine.definitions.names import ORG_FUNCTIONS, expression_names, script_names
 from engine.definitions.timers import TIMER_KINDS, quote_iso
-from engine.definitions.yamlfile import read_yaml
+from engine.definitions.yamlfile import KeyPath, YamlFile, reread_yaml
+from engine.error_codes import Coded
 from engine.formrules import RULE_NAMES
 
+# (document, element to locate, what it is, names it reads) of one place in a model that reads case data.
+Site = tuple[Document, etree._Element, str, set[str]]
 
-def _model_sites(model):
+
+def _model_sites(model: Model) -> Iterator[Site]:
     """Yield (document, element to locate, what it is, names it reads) for every BPMN expression and script."""
     for tag, what in EXPRESSIONS:
         for document, element in model.elements(tag):
@@ -37,7 +45,7 @@ def _model_sites(model):
         yield document, owner(element), etree.QName(element).localname, script_names(element.text or "")
 
 
-def _decision_sites(model):
+def _decision_sites(model: Model) -> Iterator[Site]:
     """Yield (document, input column, what, names) for every DMN input expression."""
     for document in model.dmn:
         namespace = etree.QName(document.root).namespace
@@ -47,24 +55,24 @@ def _decision_sites(model):
             yield document, column, "input expression", expression_names(source)
 
 
-def _unset(names, known, what):
+def _unset(names: set[str], known: set[str], what: str) -> list[Coded]:
     """(code, params) for each name read and not known, hinting where org functions do work."""
     return [("name_unset_org_function" if name in ORG_FUNCTIONS else "name_unset", {"what": what, "name": name})
             for name in sorted(names - known)]
 
 
-def _model_problems(model, known):
+def _model_problems(model: Model, known: set[str]) -> list[Problem]:
     """Located problems of every BPMN and DMN site that reads an unset name."""
-    problems = []
+    problems: list[Problem] = []
     for document, element, what, names in [*_model_sites(model), *_decision_sites(model)]:
         problems.extend(document.problem(element, code, **params) for code, params in _unset(names, known, what))
     return problems
 
 
-def _manifest_problems(manifest, known):
+def _manifest_problems(manifest: YamlFile, known: set[str]) -> list[Problem]:
     """process.yaml expressions reading unset names; `schedule.as` runs before any case data exists."""
     data = manifest.data
-    sites = [site for task_id, entry in (data.get("tasks") or {}).items()
+    sites: list[tuple[KeyPath, str, set[str]]] = [site for task_id, entry in (data.get("tasks") or {}).items()
              for site in task_expressions(task_id, entry)]
     sites += [(("confidential", "users", index), source, set())
               for index, source in enumerate((data.get("confidential") or {}).get("users") or [])]
@@ -78,7 +86,8 @@ def _manifest_problems(manifest, known):
     return problems
 
 
-def _template_problems(manifest, forms, files, origin, known):
+def _template_problems(manifest: YamlFile, forms: Mapping[str, dict[str, Any]], files: Mapping[str, bytes],
+                       origin: str, known: set[str]) -> list[Problem]:
     """Instructions reading unset names; a start form's are shown before the case has any data."""
     references = form_references(manifest.data)
     task_forms = {path for key_path, path in references if key_path[0] == "tasks"}
@@ -89,23 +98,25 @@ def _template_problems(manifest, forms, files, origin, known):
         code = "instructions_name_unset" if form_path in task_forms else "start_instructions_read_data"
         for language in LANGUAGES:
             for name in sorted(template_names(instructions.get(language) or "") - allowed):
-                document = form_document(files, origin, form_path)
-                problems.append(document.problem(("instructions", language), code, language=language, name=name))
+                problem = locate(files, origin, form_path, language)
+                problems.append(problem(code, language=language, name=name))
     return problems
 
 
-def _rule_problems(forms, files, origin, known):
+def _rule_problems(forms: Mapping[str, dict[str, Any]], files: Mapping[str, bytes], origin: str,
+                   known: set[str]) -> list[Problem]:
     """Form rules and choice expressions reading names nothing sets (a typo would pass as an empty field)."""
     problems = []
     for form_path, form in forms.items():
         for key_path, source in rule_sites(form):
             for name in sorted(expression_names(source) - known - RULE_NAMES):
-                document, _ = read_yaml(f"{origin}/{form_path}", files[form_path])
+                document = reread_yaml(f"{origin}/{form_path}", files[form_path])
                 problems.append(document.problem(key_path, "rule_name_unset", name=name))
     return problems
 
 
-def reference_problems(model, manifest, forms, files, origin):
+def reference_problems(model: Model, manifest: YamlFile, forms: Mapping[str, dict[str, Any]],
+                       files: Mapping[str, bytes], origin: str) -> list[Problem]:
     """Every place that reads case data no part of the package sets, located in its own file."""
     known = defined_names(model, forms)
     problems = _model_problems(model, known) + _manifest_problems(manifest, known)

@@ -3,6 +3,7 @@ import ast
 import re
 from datetime import datetime
 
+from engine.error_codes import Coded
 from engine.errors import ScriptError
 from engine.sandbox import compile_expression
 
@@ -13,29 +14,29 @@ DURATION = re.compile(
     r"(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+(?:[.,]\d+)?S)?)?)"
 )
 _BARE_ISO = re.compile(r"(?:R\d*/|P[\dT]|\d{4}-\d{2})[\w:+\-./,]*")
-_SURROUNDED = re.compile(r"(\s*)(.*?)(\s*)", re.DOTALL)
 _REPEAT = re.compile(r"R\d*")
 
 
-def is_duration(value):
+def is_duration(value: object) -> bool:
     """True for an ISO 8601 duration such as P2D, PT4H or P1W."""
     return isinstance(value, str) and DURATION.fullmatch(value) is not None
 
 
-def quote_iso(text):
+def quote_iso(text: str) -> str:
     """Quote a bare ISO 8601 value so Python evaluates it as a string; leave expressions alone."""
-    lead, core, trail = _SURROUNDED.fullmatch(text).groups()
-    if _BARE_ISO.fullmatch(core):
-        return f'{lead}"{core}"{trail}'
-    return text
+    core = text.strip()
+    if not _BARE_ISO.fullmatch(core):
+        return text
+    start = len(text) - len(text.lstrip())
+    return f'{text[:start]}"{core}"{text[start + len(core):]}'
 
 
-def _duration_problem(value):
+def _duration_problem(value: str) -> str | None:
     """The code of why `value` is not a duration, or None."""
     return None if is_duration(value) else "timer_not_duration"
 
 
-def _date_problem(value):
+def _date_problem(value: str) -> str | None:
     """The code of why `value` is not a zoned date-time, or None (naive ones would use the server's zone)."""
     try:
         moment = datetime.fromisoformat(value)
@@ -44,7 +45,7 @@ def _date_problem(value):
     return "timer_no_zone" if moment.tzinfo is None else None
 
 
-def _cycle_problem(value):
+def _cycle_problem(value: str) -> tuple[str, str] | None:
     """(code, the part it is about) of why `value` is not a cycle (R[n]/duration, R[n]/start/duration,
     R[n]/duration/end), or None."""
     repeat, *spans = value.split("/")
@@ -58,7 +59,7 @@ def _cycle_problem(value):
     return None
 
 
-def _value_problem(kind, value):
+def _value_problem(kind: str, value: str) -> tuple[str, str] | None:
     """(code, the part it is about) of why an ISO 8601 string cannot be a timer of `kind`, or None."""
     if kind == "timeCycle":
         return _cycle_problem(value)
@@ -66,7 +67,7 @@ def _value_problem(kind, value):
     return (code, value) if code else None
 
 
-def timer_problem(kind, text):
+def timer_problem(kind: str, text: str | None) -> Coded | None:
     """(code, params) of why a timer's text (timeDuration, timeDate or timeCycle) cannot work, or None."""
     if not text or not text.strip():
         return "timer_empty", {"timer": kind}

@@ -7,25 +7,43 @@ task_people). People `excluded` from a task (a manifest's `exclude`, or `separat
 did one step may not do another) may never claim, complete or be handed it, whatever roles they hold.
 Anything a user may not see is reported as not found.
 """
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
-from engine.store.models import Event, HumanTask, TaskPerson, User, UserRole
+from engine.errors import Conflict, Forbidden, NotFound, NotReady
+from engine.runtime.case import load_row
+from engine.runtime.context import Component
+from engine.store.models import (
+    CANDIDATE,
+    EXCLUDED,
+    POOL_PEOPLE,
+    POOL_ROLE,
+    Event,
+    HumanTask,
+    Instance,
+    TaskPerson,
+    User,
+    UserRole,
+)
 
 ADMIN_ROLE = "admin"
-POOL_ROLE, POOL_PEOPLE = "role", "people"
-CANDIDATE, EXCLUDED = "candidate", "excluded"
+TASK_COLUMNS = (HumanTask.id, HumanTask.instance_id, HumanTask.process_key, HumanTask.task_key,
+                HumanTask.title_en, HumanTask.title_zh, HumanTask.lane, HumanTask.role, HumanTask.assignee,
+                HumanTask.created_at, HumanTask.due_at, HumanTask.escalated_at, HumanTask.priority)
+MAX_ID = 2**31 - 1  # ids are INTEGER columns; a larger number would fail in the database, not just miss
 
 
 def is_supervisor(directory, username, manifest):
     """Admins, the owner role and supervisor roles see every case; a confidential procedure names its own."""
-    roles = directory.roles_of(username)
+    return bool(directory.roles_of(username) & supervisor_roles(manifest))
+
+
+def supervisor_roles(manifest):
+    """The roles that supervise a procedure: its confidential roles, else its supervisor and owner roles and admins."""
     secret = manifest.get("confidential")
     if secret is not None:
-        watchers = set(secret.get("roles") or [])
-    else:
-        watchers = set(manifest.get("supervisor_roles", [])) | {manifest.get("owner_role"), ADMIN_ROLE}
-    return bool(roles & watchers)
+        return set(secret.get("roles") or [])
+    return set(manifest.get("supervisor_roles", [])) | {manifest.get("owner_role"), ADMIN_ROLE}
 
 
 def can_start(directory, username, manifest):
@@ -78,6 +96,19 @@ def person_flags(task_id, username):
     has_role = exists().where(UserRole.username == username, UserRole.role == HumanTask.role)
     return (has_role.label("has_role"), person(CANDIDATE).label("is_candidate"),
             person(EXCLUDED).label("is_excluded"))
+
+
+_ACTIVE = exists().where(User.username == bindparam("b_user"), User.active.is_(True))
+_OPEN_TASK = (select(*TASK_COLUMNS, HumanTask.pool, Instance.definition_id, Instance.status, Instance.starter,
+                     Instance.lock_version, *person_flags(HumanTask.id, bindparam("b_user")),
+                     _ACTIVE.label("user_active"))
+              .join(Instance, Instance.id == HumanTask.instance_id).where(HumanTask.id == bindparam("b_task")))
+
+
+def open_task(session, task_id, user=None):
+    """An open task joined with its case facts, and for `user`: active, holds its role, candidate, excluded; or None."""
+    found = session.connection().execute(_OPEN_TASK, {"b_task": str(task_id), "b_user": user}).first()
+    return dict(found._mapping) if found else None
 
 
 def can_see_case(session, directory, username, row, manifest):
@@ -159,3 +190,78 @@ def stuck():
     live = exists().where(person.task_id == HumanTask.id, person.relation == CANDIDATE,
                           exists().where(User.username == person.username, User.active.is_(True)))
     return and_(HumanTask.pool == POOL_PEOPLE, HumanTask.assignee.is_(None), ~live)
+
+
+class Guard(Component):
+    """The checks every command and read makes before it shows or changes anything, with the reason it refuses."""
+
+    def task(self, session, directory, task_id, user):
+        """An open task joined with its case, or an error that explains a stale page."""
+        task = open_task(session, task_id, user)
+        if task is None:
+            raise self.why_not_open(session, directory, task_id, user)
+        if not task["user_active"]:
+            raise Forbidden(f"{user} is not an active user")
+        manifest = self.catalog.get(task["definition_id"], session).package.manifest
+        if not can_see_task(directory, user, task, manifest):
+            raise NotFound(f"no task {task_id}")
+        return task
+
+    def case(self, session, directory, instance_id, user):
+        """(row, deployed version) of a case `user` may see (None: a trusted caller); else NotFound."""
+        row = load_row(session, _case_id(instance_id))
+        if row is None:
+            raise NotFound(f"no case {instance_id}")
+        deployed = self.catalog.get(row["definition_id"], session)
+        if user is not None and not can_see_case(session, directory, user, row, deployed.package.manifest):
+            raise NotFound(f"no case {instance_id}")
+        return row, deployed
+
+    def check_can_work_on(self, user, task):
+        """Forbidden unless `user` may complete the task: its assignee, or one of its pool while unclaimed."""
+        if not can_work_on(user, task):
+            raise Forbidden(self.why_not_eligible(task, user))
+
+    @staticmethod
+    def why_not_eligible(task, user):
+        """The sentence of a refusal to claim or complete: excluded, held by someone else, or not in the pool."""
+        if task["is_excluded"]:
+            return f"{user} may not do step {task['task_key']} of case {task['instance_id']} (separation of duties)"
+        if task["assignee"] is not None:
+            return f"task {task['id']} is assigned to {task['assignee']}, not {user}"
+        if task["pool"] == POOL_ROLE:
+            return f"{user} does not hold role {task['role']} of task {task['id']}"
+        return f"{user} is not one of the people who may take task {task['id']}"
+
+    def check_supervisor(self, session, directory, user, task):
+        """Forbidden unless `user` supervises the task's procedure."""
+        manifest = self.catalog.get(task["definition_id"], session).package.manifest
+        if not is_supervisor(directory, user, manifest):
+            raise Forbidden(f"{user} does not supervise {task['process_key']}")
+
+    def why_not_open(self, session, directory, task_id, user):
+        """Tell a stale page (task done, case cancelled) from a wrong id, to those who may know."""
+        last = session.execute(select(Event.instance_id, Event.actor, Event.at, Event.kind, Event.data)
+                               .where(Event.task_id == str(task_id)).order_by(Event.id.desc()).limit(1)).first()
+        row = load_row(session, last.instance_id) if last is not None else None
+        if row is None:
+            return NotFound(f"no open task {task_id}")
+        manifest = self.catalog.get(row["definition_id"], session).package.manifest
+        facts = last.data or {}
+        was_candidate = facts.get("assignee") == user or facts.get("role") in directory.roles_of(user)
+        if not was_candidate and not can_see_case(session, directory, user, row, manifest):
+            return NotFound(f"no open task {task_id}")
+        if row["status"] == "cancelled":
+            return NotReady(f"case {row['id']} was cancelled; task {task_id} can no longer be done")
+        if last.kind == "task_completed":
+            return Conflict(f"task {task_id} was already completed by {last.actor} at {last.at:%Y-%m-%d %H:%M}")
+        return NotReady(f"task {task_id} of case {row['id']} is no longer open")
+
+
+def _case_id(value):
+    """A case id as the integer the table holds (-1, which matches nothing, for text or a number out of range)."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return -1
+    return number if 0 < number <= MAX_ID else -1

@@ -5,12 +5,13 @@ from sqlalchemy import select, update
 
 from engine.errors import FieldError, NotFound, ValidationFailed
 from engine.passwords import hash_password, verify_password
+from engine.runtime.context import Component
 from engine.store.models import User, UserRole
 
 MIN_PASSWORD, MAX_PASSWORD = 10, 200
 
 
-class AccountMixin:
+class Accounts(Component):
     """Who is signing in, and who else there is."""
 
     _decoy_hash = None
@@ -83,9 +84,14 @@ class AccountMixin:
     def people(self):
         """Active users by name, for pickers: [{username, name, department}]."""
         with self.db.read() as session:
-            rows = session.execute(select(User.username, User.name, User.department)
-                                   .where(User.active.is_(True)).order_by(User.name, User.username)).all()
-        return [dict(r._mapping) for r in rows]
+            return active_people(session)
+
+
+def active_people(session):
+    """Active users by name: [{username, name, department}]."""
+    rows = session.execute(select(User.username, User.name, User.department)
+                           .where(User.active.is_(True)).order_by(User.name, User.username)).all()
+    return [dict(r._mapping) for r in rows]
 
 
 def _account(session, user):

@@ -4,13 +4,13 @@ The save step of a case calls `open_task` for each task that became ready and `s
 command completed a step; an SLA escalation picks its target with `pick_person`, like an assignee.
 What the rows mean for claim, complete, release and reassign is decided in engine/runtime/access.py.
 """
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 
-from engine.errors import ScriptError
+from engine import notify
+from engine.errors import Conflict, ScriptError
 from engine.runtime import spiff
-from engine.runtime.access import CANDIDATE, EXCLUDED, POOL_PEOPLE, POOL_ROLE
 from engine.runtime.repeated import task_titles
-from engine.store.models import Event, HumanTask, TaskPerson
+from engine.store.models import CANDIDATE, EXCLUDED, POOL_PEOPLE, POOL_ROLE, Event, HumanTask, TaskPerson
 
 DEFAULT_PRIORITY = 3  # normal; 1 urgent, 2 high, 4 low
 PEOPLE = TaskPerson.__table__
@@ -203,3 +203,21 @@ def priority_level(value):
     if isinstance(value, bool) or not isinstance(value, int):
         return None
     return value if 1 <= value <= 4 else None
+
+
+def hand_over(session, ctx, task, new, kind, actor, expect):
+    """Change a task's assignee if it still has the one we saw; record the event (at the context's clock) and
+    the messages the context's notifier makes of it."""
+    result = session.execute(update(HumanTask).where(HumanTask.id == task["id"], _same(HumanTask.assignee, expect))
+                             .values(assignee=new).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise Conflict(f"task {task['id']} changed meanwhile; reload it")
+    event = Event(instance_id=task["instance_id"], at=ctx.clock.now(), actor=actor, kind=kind,
+                  task_id=task["id"], task_key=task["task_key"], data={"assignee": new, "was": expect})
+    session.add(event)
+    ctx.notifier.notify(session.connection(), notify.from_task_change(task, event))
+
+
+def _same(column, value):
+    """SQL equality that treats None as IS NULL."""
+    return column.is_(None) if value is None else column == value

@@ -4,8 +4,10 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select
 
 from engine.errors import FieldError, Forbidden, NotFound, NotReady, ValidationFailed
+from engine.filestore import KEY_PATTERN
 from engine.org import Directory
 from engine.runtime import files
+from engine.runtime.context import Component
 from engine.store.models import Attachment, Event
 
 # An upload made with a form that was never submitted is deleted after this long.
@@ -16,8 +18,12 @@ METADATA = ("id", "instance_id", "task_id", "field", "filename", "content_type",
             "uploaded_at")
 
 
-class AttachmentMixin:
+class Attachments(Component):
     """Store, describe and hand out uploaded files; who may read one follows who may see its case."""
+
+    def __init__(self, ctx, guard):
+        super().__init__(ctx)
+        self.guard = guard
 
     def add_attachment(self, user, filename, content_type, stream, *, instance_id=None, task_id=None, field=None):
         """Store a binary stream as a new attachment; return its metadata.
@@ -29,20 +35,19 @@ class AttachmentMixin:
                  "filename": files.clean_filename(filename), "content_type": files.clean_content_type(content_type)}
         with self.db.read() as session:
             self._check_upload(session, user, instance_id)
-        attachment_id, size, digest, path = files.store_stream(self.settings.attachments_path, stream,
-                                                               self.settings.max_attachment_bytes)
+        stored = self.ctx.file_store.put(stream, self.settings.max_attachment_bytes)
         try:
             with self.db.write() as session:
                 row = self._check_upload(session, user, instance_id)
-                attachment = Attachment(id=attachment_id, instance_id=row and row["id"], size=size, sha256=digest,
-                                        uploaded_by=user, uploaded_at=self.clock.now(), **names)
+                attachment = Attachment(id=stored.key, instance_id=row and row["id"], size=stored.size,
+                                        sha256=stored.sha256, uploaded_by=user, uploaded_at=self.clock.now(), **names)
                 session.add(attachment)
                 if row is not None:
                     session.add(Event(instance_id=row["id"], at=attachment.uploaded_at, actor=user,
                                       kind="attachment_added", task_id=names["task_id"],
-                                      data={"id": attachment_id, "filename": names["filename"], "size": size}))
+                                      data={"id": stored.key, "filename": names["filename"], "size": stored.size}))
         except BaseException:
-            path.unlink(missing_ok=True)
+            self.ctx.file_store.delete(stored.key)
             raise
         return attachment_metadata(attachment)
 
@@ -59,13 +64,13 @@ class AttachmentMixin:
             return None
         if not directory.is_active(user):
             raise NotFound("no_case", case=instance_id)
-        row, _loaded = self._visible_case(session, directory, instance_id, user)
+        row, _deployed = self.guard.case(session, directory, instance_id, user)
         if row["status"] != "running":
             raise NotReady("case_closed_for_files", case=row["id"], status=row["status"])
         return row
 
     def purge_pending_uploads(self, older_than=PENDING_LIFETIME):
-        """Delete uploads no submitted form took within `older_than` (rows, then files); return how many."""
+        """Delete uploads no submitted form took within `older_than` (rows, then their bytes); return how many."""
         cutoff = self.clock.now() - older_than
         with self.db.write() as session:
             stale = list(session.scalars(select(Attachment.id).where(Attachment.instance_id.is_(None),
@@ -73,23 +78,36 @@ class AttachmentMixin:
             if stale:
                 session.execute(delete(Attachment).where(Attachment.id.in_(stale), Attachment.instance_id.is_(None)))
         for attachment_id in stale:
-            files.stored_path(self.settings.attachments_path, attachment_id).unlink(missing_ok=True)
+            self.ctx.file_store.delete(attachment_id)
         return len(stale)
 
     def attachment(self, attachment_id, user):
-        """(metadata, absolute path of the stored file) of an attachment `user` may read; else NotFound."""
-        if not isinstance(attachment_id, str) or not files.ID_PATTERN.match(attachment_id):
+        """(metadata, where the file store keeps it) of an attachment `user` may read; else NotFound."""
+        found = self._readable_attachment(attachment_id, user)
+        if not self.ctx.file_store.exists(attachment_id):
+            raise NotFound("attachment_file_missing", attachment=attachment_id)
+        return attachment_metadata(found), self.ctx.file_store.location(attachment_id)
+
+    def open_attachment(self, attachment_id, user):
+        """(metadata, binary file object to read and close) of an attachment `user` may read; else NotFound."""
+        found = self._readable_attachment(attachment_id, user)
+        try:
+            stream = self.ctx.file_store.open(attachment_id)
+        except FileNotFoundError:
+            raise NotFound("attachment_file_missing", attachment=attachment_id) from None
+        return attachment_metadata(found), stream
+
+    def _readable_attachment(self, attachment_id, user):
+        """The row of an attachment `user` may read: its case's readers, or its uploader while it is pending."""
+        if not isinstance(attachment_id, str) or not KEY_PATTERN.match(attachment_id):
             raise NotFound("no_attachment", attachment=attachment_id)
         with self.db.read() as session:
             found = session.get(Attachment, attachment_id)
             if found is None or (found.instance_id is None and found.uploaded_by != user):
                 raise NotFound("no_attachment", attachment=attachment_id)
             if found.instance_id is not None:
-                self._visible_case(session, Directory(session), found.instance_id, user)
-        path = files.stored_path(self.settings.attachments_path, attachment_id)
-        if not path.is_file():
-            raise NotFound("attachment_file_missing", attachment=attachment_id)
-        return attachment_metadata(found), path
+                self.guard.case(session, Directory(session), found.instance_id, user)
+        return found
 
 
 def case_attachments(session, instance_id):
@@ -97,6 +115,15 @@ def case_attachments(session, instance_id):
     rows = session.scalars(select(Attachment).where(Attachment.instance_id == instance_id)
                            .order_by(Attachment.uploaded_at, Attachment.id))
     return [attachment_metadata(r) for r in rows]
+
+
+def readable_attachments(session, attachment_ids, user):
+    """id -> metadata of those of `attachment_ids` that are `user`'s uploads still waiting for a form."""
+    if not attachment_ids:
+        return {}
+    rows = session.scalars(select(Attachment).where(Attachment.id.in_(sorted(attachment_ids)),
+                                                    Attachment.instance_id.is_(None), Attachment.uploaded_by == user))
+    return {row.id: attachment_metadata(row) for row in rows}
 
 
 def attachment_metadata(row):

@@ -5,7 +5,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import bindparam, or_, select
 
-from engine import sandbox
+from engine import notify, sandbox
 from engine.errors import Conflict, OpsflowError, ScriptError
 from engine.runtime import assignment, spiff
 from engine.store.models import Event, HumanTask, Instance, Timer
@@ -76,12 +76,12 @@ class InstanceCache:
 class Case:
     """One case inside one command: its row facts, definition, workflow and pending writes."""
 
-    def __init__(self, runtime, session, directory, row, loaded, workflow):
-        self.rt = runtime
+    def __init__(self, ctx, session, directory, row, deployed, workflow):
+        self.ctx = ctx
         self.session = session
         self.directory = directory
         self.row = row
-        self.loaded = loaded
+        self.deployed = deployed
         self.workflow = workflow
         self.events = []
         self.tasks_before = {t.id for t in spiff.ready_human_tasks(workflow)} if row.get("id") else set()
@@ -96,11 +96,11 @@ class Case:
     @property
     def package(self):
         """The package of the case's definition version."""
-        return self.loaded.package
+        return self.deployed.package
 
     def event(self, kind, actor=None, task=None, data=None, main=False):
         """Queue an append-only history event; the command's `main` one also records the data it changed."""
-        event = {"at": self.rt.clock.now(), "actor": actor, "kind": kind, "task_id": task and task["id"],
+        event = {"at": self.ctx.clock.now(), "actor": actor, "kind": kind, "task_id": task and task["id"],
                  "task_key": task and task["bpmn_id"], "data": data or {}}
         self.events.append(event)
         if main:
@@ -116,7 +116,7 @@ class Case:
 
     def evaluate(self, expression, task_data, **extra):
         """Evaluate a manifest expression in the sandbox."""
-        return sandbox.evaluate(expression, self.names(task_data, **extra), self.rt.settings.script_time_limit)
+        return sandbox.evaluate(expression, self.names(task_data, **extra), self.ctx.settings.script_time_limit)
 
     def save(self):
         """Write the workflow and everything derived from it; Conflict if someone saved first.
@@ -124,12 +124,12 @@ class Case:
         Everything that runs package code or reads (assignees, viewers, closing tasks) comes first; only
         then is the write lock taken (`start_writing`) and the writes sent.
         """
-        now = self.rt.clock.now()
+        now = self.ctx.clock.now()
         wf = self.workflow
-        state = self.rt.codec.to_blob(wf)
+        state = self.ctx.codec.to_blob(wf)
         data = spiff.case_data(wf)
         self._record_changes(data)
-        values = {"state": state, "updated_at": now, "serializer_version": self.rt.codec.version,
+        values = {"state": state, "updated_at": now, "serializer_version": self.ctx.codec.version,
                   "search": {f["field"]: data.get(f["field"]) for f in self.package.manifest["searchable"]},
                   "status": self.row["status"], "ended_at": None, "end_event": None,
                   "viewers": self._viewers(data)}
@@ -146,7 +146,7 @@ class Case:
         else:
             self._update(values)
             self._hold_done_task()
-        with self.rt.db.batch(self.conn):
+        with self.ctx.db.batch(self.conn):
             for statement, params in writes:
                 if statement is INSERT_TASKS or statement is INSERT_TIMERS:
                     params = [dict(r, instance_id=self.row["id"]) for r in params]
@@ -156,7 +156,7 @@ class Case:
     def start_writing(self):
         """Take the write lock now (SQLite: none was held while package code ran); a claim that landed
         meanwhile is caught by the save's `_hold_done_task`."""
-        if self.rt.db.start_writing(self.session):
+        if self.ctx.db.start_writing(self.session):
             self.conn = self.session.connection()
 
     def _viewers(self, data):
@@ -184,7 +184,9 @@ class Case:
             self.main_event["data"] = dict(self.main_event["data"], changed=changed, removed=removed)
 
     def save_events_only(self):
-        """Append the queued events (commands that leave the workflow untouched stop here)."""
+        """Append the queued events and the messages they call for (commands that leave the workflow untouched
+        stop here)."""
+        self.ctx.notifier.notify(self.conn, notify.from_case(self))
         if self.events:
             self.conn.execute(INSERT_EVENTS, [dict(e, instance_id=self.row["id"]) for e in self.events])
             self.events = []
@@ -192,8 +194,8 @@ class Case:
     def _insert(self, values):
         """Insert a new instance row and learn its id."""
         result = self.conn.execute(INSTANCES.insert().values(
-            definition_id=self.loaded.definition_id, process_key=self.package.key, starter=self.row["starter"],
-            started_at=self.rt.clock.now(), lock_version=1, **values))
+            definition_id=self.deployed.definition_id, process_key=self.package.key, starter=self.row["starter"],
+            started_at=self.ctx.clock.now(), lock_version=1, **values))
         self.row.update(id=result.inserted_primary_key[0], lock_version=1)
 
     def _update(self, values):
@@ -272,13 +274,19 @@ def load_row(session, instance_id):
     return dict(found._mapping) if found else None
 
 
-def load_workflow(runtime, session, row):
+def load_workflow(ctx, session, row):
     """The workflow of a row: from the cache when current, else deserialized."""
-    workflow = runtime.cache.take(row["id"], row["lock_version"])
+    workflow = ctx.cache.take(row["id"], row["lock_version"])
     if workflow is None:
         state = session.connection().execute(LOAD_STATE, {"b_id": row["id"]}).scalar()
         try:
-            workflow = runtime.codec.from_blob(state)
+            workflow = ctx.codec.from_blob(state)
         except Exception as exc:
             raise ScriptError(f"case {row['id']} could not be loaded: {exc}") from exc
     return workflow
+
+
+def task_case_row(task):
+    """The case facts of an open task row (read with it by access.open_task), as case.load_row gives them."""
+    return {"id": task["instance_id"], **{k: task[k] for k in ("definition_id", "status", "starter", "lock_version",
+                                                                  "process_key")}}

@@ -26,7 +26,7 @@ class Catalog:
     def __init__(self, db, clock):
         self.db = db
         self.clock = clock
-        self._loaded = {}
+        self._versions = {}
         self._lock = threading.Lock()
 
     def load_paths(self, paths, roles=None, where=LOADED):
@@ -78,7 +78,7 @@ class Catalog:
                         on_new_version(session, result["id"])
         except BaseException:
             for result in results:
-                self._loaded.pop(result["id"], None)
+                self._versions.pop(result["id"], None)
             raise
         return results
 
@@ -145,13 +145,13 @@ class Catalog:
 
     def get(self, definition_id, session=None):
         """(package, spec, subprocess_specs, version) of a deployed version, parsed once per process."""
-        cached = self._loaded.get(definition_id)
+        cached = self._versions.get(definition_id)
         if cached is not None:
             return cached
         with self._lock:
-            if definition_id not in self._loaded:
-                self._loaded[definition_id] = self._load(definition_id, session)
-        return self._loaded[definition_id]
+            if definition_id not in self._versions:
+                self._versions[definition_id] = self._load(definition_id, session)
+        return self._versions[definition_id]
 
     def _load(self, definition_id, session):
         """Rebuild a version's package and specs from the stored files."""
@@ -166,15 +166,15 @@ class Catalog:
         spec, subprocess_specs = build_specs(package)
         use_our_clock(spec, subprocess_specs)
         spec.opsflow_definition_id = definition_id
-        return Loaded(package, spec, subprocess_specs, row.version, definition_id)
+        return DeployedVersion(package, spec, subprocess_specs, row.version, definition_id)
 
     def specs_for(self, definition_id):
         """The serializer's hook: specs of a stored version."""
-        loaded = self.get(definition_id)
-        return loaded.spec, loaded.subprocess_specs
+        deployed = self.get(definition_id)
+        return deployed.spec, deployed.subprocess_specs
 
 
-class Loaded(NamedTuple):
+class DeployedVersion(NamedTuple):
     """A parsed deployed version."""
 
     package: object

@@ -14,7 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from engine.errors import Conflict, FieldError, NotFound, ValidationFailed
 from engine.org import Directory
 from engine.runtime import access
-from engine.runtime.queries import TASK_COLUMNS
+from engine.runtime.access import TASK_COLUMNS
+from engine.runtime.context import Component
 from engine.store.models import Definition, HumanTask, Instance, SavedFilter, User
 
 SCOPES = ("all", "mine", "unclaimed")
@@ -44,10 +45,10 @@ WHOLE = re.compile(r"^-?[0-9]+$")
 MAX_FILTER_NAME, MAX_FILTER_QUERY = 100, 2000
 
 
-class InboxMixin:
-    """The inbox page, the searchable fields it filters on, and each user's saved filters."""
+class Inbox(Component):
+    """The inbox: one reader with filters, sorts and pages, the searchable fields it filters on, and saved filters."""
 
-    def inbox_page(self, user, *, scope="all", process_key=None, overdue=False, due_within_hours=None,
+    def inbox(self, user, *, scope="all", process_key=None, overdue=False, due_within_hours=None,
                    priority=None, search=None, sort="due", page=1, per_page=50):
         """One page of the user's open tasks (theirs and their roles' unclaimed ones) with the tabs' counts."""
         if scope not in SCOPES:

@@ -1,6 +1,6 @@
 """Held timers as incidents: listing the open ones and a supervisor's retry once the cause is fixed.
 
-A timer the engine refused (`TimerMixin._hold`) is marked fired and leaves an `incident` event on its
+A timer the engine refused (`Timers._hold`) is marked fired and leaves an `incident` event on its
 case whose data names the timer. An incident is open while its case runs and no `incident_retried`
 event names it (data `incident`: the incident event's id). A retry clears the timer's fired time, so
 the timer (due already: it was held when due) is fired again by the worker's next poll; if it fails
@@ -11,13 +11,18 @@ from sqlalchemy import select, update
 from engine.errors import Conflict, Forbidden, NotFound, NotReady
 from engine.org import Directory
 from engine.runtime import access
+from engine.runtime.context import Component
 from engine.store.models import Definition, Event, Instance, Timer
 
 INCIDENT, RETRIED = "incident", "incident_retried"
 
 
-class IncidentMixin:
+class Incidents(Component):
     """Open incidents, for operators and for a case's page, and retrying one."""
+
+    def __init__(self, ctx, guard):
+        super().__init__(ctx)
+        self.guard = guard
 
     def open_incidents(self, process_key=None, instance_id=None):
         """The open incidents of running cases (of one procedure or one case), oldest first (operator view)."""
@@ -28,9 +33,9 @@ class IncidentMixin:
         """{incidents, can_retry} of a case `user` may see (NotFound otherwise): what the case page shows."""
         with self.db.read() as session:
             directory = Directory(session)
-            row, loaded = self._visible_case(session, directory, instance_id, user)
+            row, deployed = self.guard.case(session, directory, instance_id, user)
             found = _open(session, instance_id=row["id"]) if row["status"] == "running" else []
-            allowed = directory.is_active(user) and access.is_supervisor(directory, user, loaded.package.manifest)
+            allowed = directory.is_active(user) and access.is_supervisor(directory, user, deployed.package.manifest)
         return {"incidents": found, "can_retry": bool(found) and allowed}
 
     def retry_incident(self, instance_id, incident_id, user):
@@ -41,9 +46,9 @@ class IncidentMixin:
         """
         with self.db.write() as session:
             directory = Directory(session)
-            row, loaded = self._visible_case(session, directory, instance_id, user)
-            if not directory.is_active(user) or not access.is_supervisor(directory, user, loaded.package.manifest):
-                raise Forbidden("incident_forbidden", user=user, procedure=loaded.package.key)
+            row, deployed = self.guard.case(session, directory, instance_id, user)
+            if not directory.is_active(user) or not access.is_supervisor(directory, user, deployed.package.manifest):
+                raise Forbidden("incident_forbidden", user=user, procedure=deployed.package.key)
             if row["status"] != "running":
                 raise NotReady("incident_case_closed", case=row["id"], status=row["status"])
             incident = _incident(session, row["id"], incident_id)

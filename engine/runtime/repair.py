@@ -10,40 +10,37 @@ from sqlalchemy import select
 from engine.errors import Forbidden, NotFound, NotReady
 from engine.org import Directory
 from engine.runtime import access
-from engine.runtime.assignment import add_candidate
-from engine.runtime.queries import TASK_COLUMNS
+from engine.runtime.access import TASK_COLUMNS
+from engine.runtime.assignment import add_candidate, hand_over
+from engine.runtime.context import Component
 from engine.store.models import Definition, Event, HumanTask, Instance, User
 
 MAX_LISTED = 20
 
 
-class RepairMixin:
+class Repair(Component):
     """Find tasks that went to nobody, say why, and let a supervisor assign them."""
 
-    def assignment_repair(self, task_id, user):
-        """For a supervisor of a task that nobody may take: {failure, targets}; None for any other task.
+    def __init__(self, ctx, guard):
+        super().__init__(ctx)
+        self.guard = guard
 
-        `failure` is the data of the task's last `assignment_failed` event ({} when its candidates were
-        deactivated since), `targets` the people a repair may hand it to.
-        """
+    def assignment_repair(self, task_id, user):
+        """For a supervisor of a task that nobody may take: `repair_facts`; None for any other task or user."""
         with self.db.read() as session:
             directory = Directory(session)
-            task = self._task_row(session, directory, task_id, user)
+            task = self.guard.task(session, directory, task_id, user)
             manifest = self.catalog.get(task["definition_id"], session).package.manifest
-            if not access.is_supervisor(directory, user, manifest) or not _is_stuck(session, task["id"]):
+            if not access.is_supervisor(directory, user, manifest):
                 return None
-            failure = session.scalar(select(Event.data).where(
-                Event.task_id == task["id"], Event.kind == "assignment_failed").order_by(Event.id.desc()).limit(1))
-            targets = session.execute(access.eligible_users(task, repair=True)
-                                      .order_by(User.name, User.username)).all()
-        return {"failure": failure or {}, "targets": [dict(r._mapping) for r in targets]}
+            return repair_facts(session, task)
 
     def repair_assignment(self, task_id, user, to_user):
         """A supervisor gives a task nobody may take to a holder of its role or a candidate (not an excluded one)."""
         with self.db.write() as session:
             directory = Directory(session)
-            task = self._task_row(session, directory, task_id, user)
-            self._check_supervisor(session, directory, user, task)
+            task = self.guard.task(session, directory, task_id, user)
+            self.guard.check_supervisor(session, directory, user, task)
             if not _is_stuck(session, task["id"]):
                 raise NotReady("task_not_stuck", task=task_id)
             if directory.user(to_user) is None:
@@ -51,13 +48,13 @@ class RepairMixin:
             eligible = access.eligible_users(task, repair=True).where(User.username == to_user).limit(1)
             if session.execute(eligible).first() is None:
                 raise Forbidden("not_eligible", user=to_user, step=task["task_key"], case=task["instance_id"])
-            self._set_assignee(session, task, to_user, "assignment_repaired", user, expect=None)
+            hand_over(session, self.ctx, task, to_user, "assignment_repaired", user, expect=None)
             add_candidate(session, task["id"], to_user)
 
     def stuck_in_case(self, instance_id, user):
         """The ids of a case's open tasks that nobody may take (NotFound for a case `user` may not see)."""
         with self.db.read() as session:
-            row, _loaded = self._visible_case(session, Directory(session), instance_id, user)
+            row, _loaded = self.guard.case(session, Directory(session), instance_id, user)
             return set(session.scalars(select(HumanTask.id).where(HumanTask.instance_id == row["id"], access.stuck())))
 
     def stuck_tasks(self, user, limit=MAX_LISTED):
@@ -74,6 +71,20 @@ class RepairMixin:
                      .where(Instance.definition_id.in_(versions), access.stuck()))
             rows = session.execute(query.order_by(HumanTask.created_at, HumanTask.id)).all()
         return {"total": len(rows), "tasks": [dict(r._mapping) for r in rows[:limit]]}
+
+
+def repair_facts(session, task):
+    """{failure, targets} of an open task nobody may take, for its supervisors; None when someone may take it.
+
+    `failure` is the data of the task's last `assignment_failed` event ({} when its candidates were
+    deactivated since), `targets` the people a repair may hand it to.
+    """
+    if not _is_stuck(session, task["id"]):
+        return None
+    failure = session.scalar(select(Event.data).where(
+        Event.task_id == task["id"], Event.kind == "assignment_failed").order_by(Event.id.desc()).limit(1))
+    targets = session.execute(access.eligible_users(task, repair=True).order_by(User.name, User.username)).all()
+    return {"failure": failure or {}, "targets": [dict(r._mapping) for r in targets]}
 
 
 def _is_stuck(session, task_id):

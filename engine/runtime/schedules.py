@@ -36,24 +36,24 @@ def next_occurrence(value, after):
     return None if laps is not None and done >= laps else moment
 
 
-def arm(session, loaded, now):
+def arm(session, deployed, now):
     """Replace a procedure's pending scheduled starts with the next occurrence of each timer start event."""
-    key = loaded.package.key
+    key = deployed.package.key
     session.execute(delete(Timer).where(Timer.kind == "start", Timer.process_key == key, Timer.fired_at.is_(None)))
-    for bpmn_id, expression in spiff.timer_start_events(loaded.spec):
+    for bpmn_id, expression in spiff.timer_start_events(deployed.spec):
         _insert_start(session, key, bpmn_id, _next(expression, now))
 
 
-def rearm(session, loaded, timer, now):
+def rearm(session, deployed, timer, now):
     """After a scheduled start fired, arm the next occurrence (cycles only).
 
     Occurrences missed while no worker ran are not all started: the late one fired once, the
     next is the first one after now.
     """
-    for bpmn_id, expression in spiff.timer_start_events(loaded.spec):
+    for bpmn_id, expression in spiff.timer_start_events(deployed.spec):
         if bpmn_id == timer.task_id:
             due = _next(expression, max(timer.due_at, now) + timedelta(seconds=1), cycles_only=True)
-            _insert_start(session, loaded.package.key, bpmn_id, due)
+            _insert_start(session, deployed.package.key, bpmn_id, due)
 
 
 def _insert_start(session, key, bpmn_id, due):

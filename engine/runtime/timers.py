@@ -9,6 +9,7 @@ from engine.errors import Busy, Conflict, OpsflowError
 from engine.org import Directory
 from engine.runtime import access, assignment, schedules, spiff
 from engine.runtime.case import Case, load_row, load_workflow
+from engine.runtime.context import Component
 from engine.runtime.heartbeat import DATABASE_ERRORS, Heartbeat, Outage, health
 from engine.store.models import Event, HumanTask, Timer
 
@@ -17,8 +18,13 @@ log = logging.getLogger(__name__)
 PURGE_EVERY_SECONDS = 3600  # how often the worker deletes uploads no submitted form took
 
 
-class TimerMixin:
-    """The worker's side of the runtime."""
+class Timers(Component):
+    """The worker's side of the runtime: due timers, scheduled starts, the worker loop and its health."""
+
+    def __init__(self, ctx, commands, attachments):
+        super().__init__(ctx)
+        self.commands = commands
+        self.attachments = attachments
 
     fired_total = 0  # timers fired by the running worker loop, readable after an interrupt
 
@@ -117,7 +123,7 @@ class TimerMixin:
         """Delete abandoned uploads when their hour has come; return when to look next."""
         if time.monotonic() < next_purge:
             return next_purge
-        purged = self.purge_pending_uploads()
+        purged = self.attachments.purge_pending_uploads()
         if purged:
             log.info("deleted %d uploads that no submitted form took", purged)
         return time.monotonic() + PURGE_EVERY_SECONDS
@@ -161,8 +167,8 @@ class TimerMixin:
             if not _mark_fired(session, timer, now, strict=False):
                 return
             if timer.kind == "start":
-                loaded = self.catalog.get(self.catalog.active_id(session, timer.process_key), session)
-                schedules.rearm(session, loaded, timer, now)
+                deployed = self.catalog.get(self.catalog.active_id(session, timer.process_key), session)
+                schedules.rearm(session, deployed, timer, now)
                 return
             session.add(Event(instance_id=timer.instance_id, at=now, actor=None, kind="incident",
                               task_id=timer.task_id if timer.kind == "bpmn" else timer.human_task_id,
@@ -177,9 +183,9 @@ class TimerMixin:
         if row is None or row["status"] != "running":
             return None
         directory = Directory(session)
-        loaded = self.catalog.get(row["definition_id"], session)
-        workflow = load_workflow(self, session, row)
-        case = Case(self, session, directory, row, loaded, workflow)
+        deployed = self.catalog.get(row["definition_id"], session)
+        workflow = load_workflow(self.ctx, session, row)
+        case = Case(self.ctx, session, directory, row, deployed, workflow)
         if timer.kind == "sla":
             self._breach(session, case, timer, now)
             return case
@@ -195,11 +201,12 @@ class TimerMixin:
     def _scheduled_start(self, session, timer):
         """A timer start event fell due: start a case as the manifest's schedule says, arm the next one."""
         directory = Directory(session)
-        loaded = self.catalog.get(self.catalog.active_id(session, timer.process_key), session)
-        rule = loaded.package.manifest.get("schedule") or {}
+        deployed = self.catalog.get(self.catalog.active_id(session, timer.process_key), session)
+        rule = deployed.package.manifest.get("schedule") or {}
         starter = sandbox.evaluate(rule.get("as") or "None", directory.functions(), self.settings.script_time_limit)
-        case = self.start_case(session, directory, loaded, starter, rule.get("data") or {}, scheduled=timer.task_id)
-        schedules.rearm(session, loaded, timer, self.clock.now())
+        case = self.commands.start_case(session, directory, deployed, starter, rule.get("data") or {},
+                                        scheduled=timer.task_id)
+        schedules.rearm(session, deployed, timer, self.clock.now())
         return case
 
     def _breach(self, session, case, timer, now):

@@ -7,7 +7,9 @@ system bounds (pool.py, child.py); expressions that provably can neither loop no
 (bounded.py). A script may write at most `Limits.data_bytes` of JSON into the case.
 """
 import atexit
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from engine.errors import ScriptError
 from engine.sandbox import bounded
@@ -36,7 +38,7 @@ _limits = Limits()
 atexit.register(_POOL.close)
 
 
-def configure(limits, processes=None):
+def configure(limits: Limits, processes: int | None = None) -> None:
     """Set this process's limits (the runtime does, from its settings) and the number of child processes."""
     global _limits
     _limits = limits
@@ -44,7 +46,7 @@ def configure(limits, processes=None):
         _POOL.size = max(1, processes)
 
 
-def evaluate(source, names=None, limit=None):
+def evaluate(source: str, names: Mapping[str, Any] | None = None, limit: float | None = None) -> Any:
     """Evaluate a restricted expression with `names` visible (`limit`: seconds, else the configured ones)."""
     code = compile_expression(source)
     names = names or {}
@@ -63,7 +65,8 @@ def evaluate(source, names=None, limit=None):
     return _in_child(("eval", source, plain, list(hosts)), hosts, limit)[1]
 
 
-def execute(source, data, extra=None, limit=None):
+def execute(source: str, data: dict[str, Any], extra: Mapping[str, Any] | None = None,
+            limit: float | None = None) -> None:
     """Run a restricted script against `data` (a dict updated in place with JSON-safe values)."""
     compile_script(source)
     extra = extra or {}
@@ -76,7 +79,8 @@ def execute(source, data, extra=None, limit=None):
     data.update(changed)
 
 
-def _in_child(job, hosts, limit, *more):
+def _in_child(job: tuple[Any, ...], hosts: Mapping[str, Callable[..., Any]], limit: float | None,
+              *more: Any) -> tuple[Any, ...]:
     """Run a job in a child process; ScriptError with the child's reason when it fails."""
     limits = _limits
     seconds = limits.seconds if limit is None else limit

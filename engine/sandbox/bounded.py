@@ -19,9 +19,13 @@ already held in memory. Everything else runs in a child process under the operat
 import ast
 import functools
 import types
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
+from typing import Any
 
 MAX_NODES = 64
+# (callee name, positional arguments, whether keywords are given) of one call in an expression.
+Call = tuple[str, int, bool]
 
 _NODES = (ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub, ast.UAdd, ast.Invert,
           ast.Compare, ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn, ast.Is,
@@ -30,15 +34,15 @@ _NODES = (ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast
           ast.BitOr, ast.BitXor, ast.RShift, ast.Call)
 
 # Builtins with linear cost in their argument, and how many positional arguments each may take.
-LINEAR_BUILTINS = {len: 1, abs: 1, bool: 1, str: 1, int: 1, float: 1, any: 1, all: 1, sum: 1, sorted: 1,
-                   set: 1, list: 1, tuple: 1, min: MAX_NODES, max: MAX_NODES,
-                   date: 3, datetime: 8, timedelta: 7}
+LINEAR_BUILTINS: dict[object, int] = {
+    len: 1, abs: 1, bool: 1, str: 1, int: 1, float: 1, any: 1, all: 1, sum: 1, sorted: 1, set: 1, list: 1, tuple: 1,
+    min: MAX_NODES, max: MAX_NODES, date: 3, datetime: 8, timedelta: 7}
 _KEYWORDS_ALLOWED = frozenset((date, datetime, timedelta))
 _HOST_FUNCTIONS = (types.FunctionType, types.MethodType, functools.partial)
 
 
 @functools.lru_cache(maxsize=4096)
-def calls_of(source):
+def calls_of(source: str) -> tuple[Call, ...] | None:
     """(callee name, positional count, has keywords) of each call when `source` is bounded, else None."""
     try:
         tree = ast.parse(source.strip(), mode="eval")
@@ -47,7 +51,7 @@ def calls_of(source):
     nodes = list(ast.walk(tree))
     if len(nodes) > MAX_NODES or not all(isinstance(node, _NODES) for node in nodes):
         return None
-    calls = []
+    calls: list[Call] = []
     for node in nodes:
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name) or any(isinstance(a, ast.Starred) for a in node.args):
@@ -58,7 +62,8 @@ def calls_of(source):
     return tuple(calls)
 
 
-def runs_in_process(calls, namespace, host_names):
+def runs_in_process(calls: tuple[Call, ...], namespace: Mapping[str, Any],
+                    host_names: Mapping[str, Callable[..., Any]]) -> bool:
     """True when every callee, as it resolves now, is a linear builtin or a function the engine passed."""
     builtins = namespace["__builtins__"]
     for name, positional, keywords in calls:
@@ -75,7 +80,7 @@ def runs_in_process(calls, namespace, host_names):
     return True
 
 
-def _hashable(value):
+def _hashable(value: object) -> bool:
     """True when `value` can be looked up in a dict (case data may hold lists)."""
     try:
         hash(value)

@@ -12,7 +12,9 @@ import pickle
 import resource
 import signal
 import sys
+from collections.abc import Callable
 from multiprocessing.connection import Connection
+from typing import Any
 
 from engine.errors import ScriptError
 from engine.jsonsafe import json_safe
@@ -23,7 +25,7 @@ _HIDDEN = frozenset(_BASE)
 FALLBACK_BASE_BYTES = 512 * 2**20  # assumed when /proc cannot tell the interpreter's own size
 
 
-def main():
+def main() -> None:
     """Serve jobs until the parent closes the pipe; leave after running out of memory."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     conn = Connection(int(sys.argv[1]))
@@ -43,7 +45,7 @@ def main():
         _send(conn, reply)
 
 
-def _send(conn, reply):
+def _send(conn: Connection, reply: tuple[Any, ...]) -> None:
     """Send a reply; a result that is not a plain value becomes an error."""
     try:
         conn.send(reply)
@@ -51,7 +53,7 @@ def _send(conn, reply):
         conn.send(("error", "result_not_value", {"reason": str(exc)}))
 
 
-def _limit_memory(megabytes):
+def _limit_memory(megabytes: int) -> None:
     """Cap the address space at the interpreter's present size plus `megabytes`."""
     try:
         with open("/proc/self/status", encoding="ascii") as status:
@@ -63,17 +65,17 @@ def _limit_memory(megabytes):
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def _limit_cpu(seconds):
+def _limit_cpu(seconds: float) -> None:
     """Let the coming job use `seconds` of CPU (and a little more) before the kernel ends this process."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     soft = int(usage.ru_utime + usage.ru_stime + seconds) + 2
     resource.setrlimit(resource.RLIMIT_CPU, (soft, resource.RLIM_INFINITY))
 
 
-def _proxy(conn, name):
+def _proxy(conn: Connection, name: str) -> Callable[..., Any]:
     """A stand-in for the parent's function `name`: the call goes over the pipe and waits for the answer."""
 
-    def call(*args, **kwargs):
+    def call(*args: Any, **kwargs: Any) -> Any:
         conn.send(("call", name, args, kwargs))
         kind, value = conn.recv()
         if kind == "raise":
@@ -84,7 +86,7 @@ def _proxy(conn, name):
     return call
 
 
-def _run(conn, job):
+def _run(conn: Connection, job: tuple[Any, ...]) -> tuple[Any, ...]:
     """Run one job: ("eval", source, names, hosts, seconds) or ("exec", ..., seconds, data limit, data)."""
     kind, source, names, hosts, seconds = job[:5]
     _limit_cpu(seconds)
@@ -110,10 +112,11 @@ def _run(conn, job):
         return ("error", "script_exception", {"exception": type(exc).__name__, "detail": str(exc)})
 
 
-def _changes(namespace, data, extra):
+def _changes(namespace: dict[str, Any], data: dict[str, Any],
+             extra: set[str]) -> tuple[dict[str, Any], list[str]]:
     """(changed, removed) of the case data after a script: new or different values, JSON-safe, and deleted names."""
     removed = [key for key in data if key not in namespace]
-    changed = {}
+    changed: dict[str, Any] = {}
     for key, value in namespace.items():
         if key.startswith("_") or callable(value) or ((key in _HIDDEN or key in extra) and key not in data):
             continue

@@ -7,11 +7,15 @@ and `range` refuses more than MAX_SEQUENCE numbers, so `'a' * 10**8`, `10 ** 10 
 `sum(range(10**12))` fail at once with a reason instead of filling memory or spinning in C code.
 """
 import ast
+import builtins as python_builtins
 import functools
 import json
 import math
 import operator
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
+from types import CodeType
+from typing import Any
 
 from RestrictedPython import (
     RestrictingNodeTransformer,
@@ -36,19 +40,19 @@ _GUARDED_OPS = {ast.Mult: "_opsflow_mul_", ast.Pow: "_opsflow_pow_", ast.LShift:
 _SEQUENCES = (str, bytes, list, tuple)
 
 
-def check_written(changed, limit):
+def check_written(changed: dict[str, Any], limit: int) -> None:
     """ScriptError when the case data a script changed is more than `limit` bytes of JSON."""
     written = len(json.dumps(changed, default=str))
     if written > limit:
         raise ScriptError("script_data_limit", written=written, limit=limit)
 
 
-def _is_int(value):
+def _is_int(value: object) -> bool:
     """An int that is not a bool (True * 'a' is harmless either way)."""
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def guarded_mul(left, right):
+def guarded_mul(left: Any, right: Any) -> Any:
     """`left * right`, refusing a repeated sequence or an integer product beyond the bounds."""
     for seq, times in ((left, right), (right, left)):
         if isinstance(seq, _SEQUENCES) and _is_int(times) and len(seq) * times > MAX_SEQUENCE:
@@ -58,7 +62,7 @@ def guarded_mul(left, right):
     return left * right
 
 
-def guarded_pow(base, exponent, modulo=None):
+def guarded_pow(base: Any, exponent: Any, modulo: Any = None) -> Any:
     """`base ** exponent` (or pow with a modulo), refusing an integer power beyond MAX_INT_BITS."""
     huge = modulo is None and _is_int(base) and _is_int(exponent) and abs(base) > 1
     if huge and (abs(base).bit_length() - 1) * exponent > MAX_INT_BITS:
@@ -66,14 +70,14 @@ def guarded_pow(base, exponent, modulo=None):
     return pow(base, exponent) if modulo is None else pow(base, exponent, modulo)
 
 
-def guarded_lshift(value, shift):
+def guarded_lshift(value: Any, shift: Any) -> Any:
     """`value << shift`, refusing an integer beyond MAX_INT_BITS."""
     if _is_int(value) and _is_int(shift) and value and value.bit_length() + shift > MAX_INT_BITS:
         raise ScriptError("shift_too_large", shift=shift, most=MAX_INT_BITS)
     return value << shift
 
 
-def guarded_range(*args):
+def guarded_range(*args: int) -> range:
     """range(), refusing one of more than MAX_SEQUENCE numbers (sum(range(10**12)) runs in C)."""
     numbers = range(*args)
     try:
@@ -85,19 +89,19 @@ def guarded_range(*args):
     return numbers
 
 
-_INPLACE = {
+_INPLACE: dict[str, Callable[[Any, Any], Any]] = {
     "+=": operator.iadd, "-=": operator.isub, "*=": guarded_mul, "/=": operator.itruediv,
     "//=": operator.ifloordiv, "%=": operator.imod, "**=": guarded_pow, "<<=": guarded_lshift,
     ">>=": operator.irshift, "|=": operator.ior, "&=": operator.iand, "^=": operator.ixor,
 }
 
 
-def _inplace(op, x, y):
+def _inplace(op: str, x: Any, y: Any) -> Any:
     """Apply an augmented assignment (RestrictedPython routes them through here)."""
     return _INPLACE[op](x, y)
 
 
-def _apply(func, *args, **kwargs):
+def _apply(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Call with star-arguments (RestrictedPython routes them through here)."""
     return func(*args, **kwargs)
 
@@ -106,11 +110,10 @@ _EXTRA_BUILTINS = ("all", "any", "dict", "enumerate", "filter", "list", "map", "
                    "reversed", "set", "frozenset", "sum", "sorted")
 
 
-def base_globals():
+def base_globals() -> dict[str, Any]:
     """The names every sandboxed expression sees before case data."""
     builtins = dict(safe_builtins)
-    builtins.update({name: __builtins__[name] if isinstance(__builtins__, dict) else getattr(__builtins__, name)
-                     for name in _EXTRA_BUILTINS})
+    builtins.update({name: getattr(python_builtins, name) for name in _EXTRA_BUILTINS})
     builtins.update(range=guarded_range, pow=guarded_pow)
     return {
         "__builtins__": builtins,
@@ -136,7 +139,7 @@ def base_globals():
 class BoundedTransformer(RestrictingNodeTransformer):
     """RestrictedPython's policy, with *, ** and << turned into calls of the guards above."""
 
-    def visit_BinOp(self, node):
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
         """Rewrite a guarded operator into a call; leave the others as RestrictedPython does."""
         node = self.node_contents_visit(node)
         guard = _GUARDED_OPS.get(type(node.op))
@@ -147,7 +150,7 @@ class BoundedTransformer(RestrictingNodeTransformer):
 
 
 @functools.lru_cache(maxsize=4096)
-def compile_expression(source):
+def compile_expression(source: str) -> CodeType:
     """Compile an expression, raising ScriptError with the reason when it is not allowed."""
     result = compile_restricted_eval(source.strip(), "<expression>", policy=BoundedTransformer)
     if result.errors or result.code is None:
@@ -156,7 +159,7 @@ def compile_expression(source):
 
 
 @functools.lru_cache(maxsize=1024)
-def compile_script(source):
+def compile_script(source: str) -> CodeType:
     """Compile a script, raising ScriptError with the reason when it is not allowed."""
     try:
         tree = ast.parse(source)

@@ -14,13 +14,17 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Mapping
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 from engine.errors import ScriptError
 
 START_SECONDS = 60  # a child that has not said it is ready by then is a broken installation
 CHILD_MAIN = "from engine.sandbox.child import main; main()"
+# The functions of the parent (organisation look-ups) a job may call, by name.
+Hosts = Mapping[str, Callable[..., Any]]
 _VALUE_CLASSES = {("datetime", name) for name in ("date", "datetime", "time", "timedelta", "timezone")}
 _VALUE_CLASSES |= {("builtins", name) for name in ("set", "frozenset", "complex")}
 
@@ -32,14 +36,14 @@ class Killed(ScriptError):
 class _ValuesOnly(pickle.Unpickler):
     """Unpickles plain values only: a class outside a short list of value types is refused."""
 
-    def find_class(self, module, name):
+    def find_class(self, module: str, name: str) -> Any:
         """Allow the datetime types and a few builtin containers, nothing else."""
         if (module, name) in _VALUE_CLASSES:
             return super().find_class(module, name)
         raise pickle.UnpicklingError(f"{module}.{name} is not a plain value")
 
 
-def values_only(data):
+def values_only(data: bytes) -> Any:
     """Unpickle bytes from a child, refusing anything but plain values."""
     return _ValuesOnly(io.BytesIO(data)).load()
 
@@ -47,7 +51,7 @@ def values_only(data):
 class Child:
     """One child process and the parent's end of its pipe."""
 
-    def __init__(self, memory_mb):
+    def __init__(self, memory_mb: int) -> None:
         ours, theirs = socket.socketpair()
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [_source_root(), os.environ.get("PYTHONPATH")])))
         self.process = subprocess.Popen(
@@ -61,7 +65,7 @@ class Child:
             raise ScriptError("sandbox_not_started")
         self._receive(1 << 10)
 
-    def run(self, job, hosts, seconds, max_bytes):
+    def run(self, job: tuple[Any, ...], hosts: Hosts, seconds: float, max_bytes: int) -> tuple[Any, ...]:
         """Send a job and answer its host calls until it replies; Killed once `seconds` have passed."""
         deadline = time.monotonic() + seconds
         self.conn.send_bytes(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
@@ -74,7 +78,7 @@ class Child:
                 return reply
             self.conn.send_bytes(_serve(hosts, reply))
 
-    def _receive(self, max_bytes):
+    def _receive(self, max_bytes: int) -> Any:
         """The child's next message, at most `max_bytes` long; Killed when it died or said too much."""
         try:
             data = self.conn.recv_bytes(max_bytes)
@@ -90,11 +94,11 @@ class Child:
             self.kill()
             raise Killed("result_not_plain", reason=str(exc)) from None
 
-    def alive(self):
+    def alive(self) -> bool:
         """True while the process runs and its pipe is open."""
         return not self.conn.closed and self.process.poll() is None
 
-    def kill(self):
+    def kill(self) -> None:
         """End the process at once and reap it."""
         if not self.conn.closed:
             self.conn.close()
@@ -103,7 +107,7 @@ class Child:
         self.process.wait()
 
 
-def _serve(hosts, message):
+def _serve(hosts: Hosts, message: tuple[Any, ...]) -> bytes:
     """The pickled answer to a child's call of a host function."""
     _, name, args, kwargs = message
     try:
@@ -115,7 +119,7 @@ def _serve(hosts, message):
         return pickle.dumps(("raise", params), protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _source_root():
+def _source_root() -> str:
     """The folder that holds the engine package, so the child imports the same code."""
     return str(Path(__file__).resolve().parent.parent.parent)
 
@@ -123,13 +127,15 @@ def _source_root():
 class Pool:
     """Up to `size` children per process, started on first need; a forked process starts its own."""
 
-    def __init__(self, size=2):
+    def __init__(self, size: int = 2) -> None:
         self.size = size
-        self._idle, self._count = [], 0
+        self._idle: list[Child] = []
+        self._count = 0
         self._ready = threading.Condition()
         self._pid = os.getpid()
 
-    def run(self, job, hosts, seconds, memory_mb, max_bytes):
+    def run(self, job: tuple[Any, ...], hosts: Hosts, seconds: float, memory_mb: int,
+            max_bytes: int) -> tuple[Any, ...]:
         """Run one job on a free child (waiting for one if all are busy)."""
         child = self._checkout(memory_mb)
         try:
@@ -145,7 +151,7 @@ class Pool:
         self._checkin(child)
         return reply
 
-    def _checkout(self, memory_mb):
+    def _checkout(self, memory_mb: int) -> Child:
         """A live child with this memory limit: an idle one, a new one, or the next one given back."""
         with self._ready:
             self._after_fork()
@@ -168,7 +174,7 @@ class Pool:
                 self._ready.notify()
             raise
 
-    def _checkin(self, child):
+    def _checkin(self, child: Child) -> None:
         """Give a child back (a dead one frees its place for a new one)."""
         with self._ready:
             if os.getpid() != self._pid:
@@ -179,14 +185,14 @@ class Pool:
                 self._count -= 1
             self._ready.notify()
 
-    def _after_fork(self):
+    def _after_fork(self) -> None:
         """In a forked process, forget the parent's children (they answer the parent, not us)."""
         if os.getpid() != self._pid:
             for child in self._idle:
                 child.conn.close()
             self._idle, self._count, self._pid = [], 0, os.getpid()
 
-    def close(self):
+    def close(self) -> None:
         """Kill the idle children (at exit; busy ones end when their pipe closes)."""
         with self._ready:
             if os.getpid() == self._pid:

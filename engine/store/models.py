@@ -1,5 +1,6 @@
 """Tables of opsflow. Inbox and dashboard reads are plain SQL on these, never workflow blobs."""
 from datetime import UTC, datetime
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -9,26 +10,29 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     TypeDecorator,
     UniqueConstraint,
     func,
     select,
     text,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column
+from sqlalchemy.sql import Select
 
 
-class Stamp(TypeDecorator):
+class Stamp(TypeDecorator[datetime]):
     """A UTC timestamp that comes back timezone-aware from SQLite too."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         """Store UTC."""
         return value.astimezone(UTC) if value is not None else None
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: Any | None, dialect: Dialect) -> datetime | None:
         """Read naive SQLite values as UTC."""
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
@@ -37,6 +41,9 @@ class Stamp(TypeDecorator):
 
 class Base(DeclarativeBase):
     """Declarative base whose metadata Alembic migrates."""
+
+    # Every model maps one plain table, so its insert/update/delete statements can be built from it.
+    __table__: ClassVar[Table]
 
 
 class Department(Base):
@@ -118,7 +125,7 @@ class Activation(Base):
     __table_args__ = (Index("ix_activations_key", "process_key", "id"),)
 
 
-def active_definitions():
+def active_definitions() -> Select[Any]:
     """Query: id, key, version, manifest and deployed_at of the active version of each procedure, by key."""
     newest = (select(Activation.process_key, func.max(Activation.id).label("id"))
               .group_by(Activation.process_key).subquery())
@@ -180,6 +187,12 @@ class HumanTask(Base):
     )
 
 
+# human_tasks.pool: who may take an unclaimed task (its role's holders, or the people task_people names);
+# task_people.relation: a candidate of that pool, or someone excluded from the task altogether.
+POOL_ROLE, POOL_PEOPLE = "role", "people"
+CANDIDATE, EXCLUDED = "candidate", "excluded"
+
+
 class TaskPerson(Base):
     """A person named for one open task: a `candidate` of its pool, or `excluded` from acting on it at all."""
 
@@ -237,7 +250,7 @@ class TaskDraft(Base):
 
 
 class Attachment(Base):
-    """An uploaded file: stored on disk under its random id, described here.
+    """An uploaded file, described here; its bytes are in the runtime's file store under its id.
 
     `instance_id` is None while the upload waits for the form it belongs to to be submitted.
     """
@@ -278,3 +291,35 @@ class WorkerHeartbeat(Base):
     last_poll_at: Mapped[datetime] = mapped_column(Stamp(), index=True)
     last_error: Mapped[str | None] = mapped_column(String(500))
     last_error_at: Mapped[datetime | None] = mapped_column(Stamp())
+
+
+class OutboxMessage(Base):
+    """A message a command decided someone should get, written in the command's own transaction.
+
+    Nothing is sent inside a request: the worker sends unsent rows whose `not_before` has come, retrying
+    with a later `not_before` after a failure, and sets `sent_at` once (engine/notify). `recipient` is a
+    username, or None when `role` names the role whose holders get it (resolved when it is sent);
+    `dedupe_key` is unique, so the same message about the same happening is recorded once.
+    """
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(40))
+    recipient: Mapped[str | None] = mapped_column(String(64))
+    role: Mapped[str | None] = mapped_column(String(64))
+    instance_id: Mapped[int | None] = mapped_column(Integer)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    dedupe_key: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(Stamp())
+    not_before: Mapped[datetime] = mapped_column(Stamp())
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sent_at: Mapped[datetime | None] = mapped_column(Stamp())
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    __table_args__ = (
+        UniqueConstraint("dedupe_key", name="uq_outbox_dedupe_key"),
+        # The worker's query: unsent rows of a channel whose time has come, oldest first.
+        Index("ix_outbox_unsent", "channel", "not_before", "id", sqlite_where=sent_at.is_(None),
+              postgresql_where=sent_at.is_(None)),
+    )

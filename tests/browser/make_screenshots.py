@@ -32,7 +32,7 @@ def purchase(title, justification, category, needed_by, *items):
 
 def first_task(runtime, case_id):
     """The case's first open task."""
-    return runtime.describe_case(case_id)["tasks"][0]
+    return runtime.case(case_id)["tasks"][0]
 
 
 def build_week(live):

@@ -12,7 +12,7 @@ def test_a_refresh_tag_in_an_instructions_error_does_not_navigate(live_server, p
     runtime = live_server.runtime
     deploy_brittle_instructions(runtime, tmp_path)
     case_id = runtime.start("minimal", "sales.tseng", {"amount": 100, "reason": META})
-    task = runtime.describe_case(case_id)["tasks"][0]
+    task = runtime.case(case_id)["tasks"][0]
     page = page_as(task["assignee"])
     page.goto(f"/tasks/{task['id']}")
     page.wait_for_timeout(1500)  # a refresh of 0 seconds would have left by now

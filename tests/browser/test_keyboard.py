@@ -72,6 +72,6 @@ def test_sign_in_and_complete_a_task_with_the_keyboard_only(new_page, live_serve
     expect(page).to_have_url(path_is("/inbox"))
     expect(page.locator(".flash--success")).to_contain_text(f"case #{case_id}")
     expect(task_rows(page, TASK, case_id)).to_have_count(0)
-    completed = [e for e in live_server.runtime.describe_case(case_id)["history"] if e["kind"] == "task_completed"]
+    completed = [e for e in live_server.runtime.case(case_id)["history"] if e["kind"] == "task_completed"]
     assert [(e["actor"], e["data"]["form"]) for e in completed] == [
         ("ops.wang", {"head_decision": "approve", "head_comment": "Approved from the keyboard."})]

@@ -43,6 +43,6 @@ def test_instructions_with_lists(live_server, page_as, screenshot, language, loc
     screenshot(page, f"instructions-start-{language}", full_page=False)
     case_id = start_purchase(live_server.runtime, "ops.lin", title="Monitors for the support desk")
     head = page_as("ops.wang", viewport=WIDE, locale=locale)
-    head.goto(f"/tasks/{live_server.runtime.describe_case(case_id)['tasks'][0]['id']}")
+    head.goto(f"/tasks/{live_server.runtime.case(case_id)['tasks'][0]['id']}")
     expect(head.locator(".instructions li").first).to_be_visible()
     screenshot(head, f"instructions-task-{language}", full_page=False)

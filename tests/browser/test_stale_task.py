@@ -41,6 +41,6 @@ def test_second_submit_of_a_role_task_says_it_is_already_completed(page_as, live
     expect(task_rows(second, TASK, case_id)).to_have_count(0)
 
     # Only the first answer counts.
-    completed = [e for e in live_server.runtime.describe_case(case_id)["history"] if e["kind"] == "task_completed"]
+    completed = [e for e in live_server.runtime.case(case_id)["history"] if e["kind"] == "task_completed"]
     assert [e["actor"] for e in completed] == ["sales.yeh", "proc.lai"]  # the head of sales, then the first
     assert completed[-1]["data"]["form"]["suppliers_to_quote"] == [{"name": "Formosa Trade Supplies"}]

@@ -33,7 +33,7 @@ def app(prepared_db, tmp_path, clock):
 
 
 @pytest.fixture
-def rt(app):
+def runtime(app):
     """The app's runtime, for setting up cases directly."""
     return app.extensions["opsflow"]
 

@@ -22,21 +22,21 @@ UNKNOWN_INCIDENT = 999999
 SECRETS = ("Two monitors", "Printer paper", "2026 H1 review")
 
 
-def build_world(rt):
+def build_world(runtime):
     """Cases whose pages differ by who asks: assigned, role, confidential, finished; files and a filter."""
-    mine = start_purchase(rt, "ops.lin")                     # head approval assigned to ops.wang
-    other = start_purchase(rt, "sales.lu", title="Printer paper")
-    approval = rt.inbox("sales.yeh")[0]["id"]
-    rt.complete(approval, "sales.yeh", {"head_decision": "approve"})  # now a procurement role task
-    review = rt.start("performance-review", "hr.yang", {
+    mine = start_purchase(runtime, "ops.lin")                     # head approval assigned to ops.wang
+    other = start_purchase(runtime, "sales.lu", title="Printer paper")
+    approval = runtime.inbox("sales.yeh")["tasks"][0]["id"]
+    runtime.complete(approval, "sales.yeh", {"head_decision": "approve"})  # now a procurement role task
+    review = runtime.start("performance-review", "hr.yang", {
         "cycle_name": "2026 H1 review", "period_start": "2026-01-01", "period_end": "2026-06-30",
         "employees": [{"username": "sales.tseng"}, {"username": "wh.kao"}]})
-    rt.add_comment(review, "hr.yang", "Calibration meeting on 15 July.")
-    case_file = rt.add_attachment("ops.lin", "quote.pdf", "application/pdf", io.BytesIO(b"%PDF-1.4 quote"),
+    runtime.add_comment(review, "hr.yang", "Calibration meeting on 15 July.")
+    case_file = runtime.add_attachment("ops.lin", "quote.pdf", "application/pdf", io.BytesIO(b"%PDF-1.4 quote"),
                                   instance_id=mine)["id"]
-    pending = rt.add_attachment("sales.lu", "draft.txt", "text/plain", io.BytesIO(b"not sent yet"))["id"]
-    saved = rt.save_filter("ops.lin", "Overdue", "due=overdue")
-    tasks = [t["id"] for case in (mine, other, review) for t in rt.describe_case(case)["tasks"]]
+    pending = runtime.add_attachment("sales.lu", "draft.txt", "text/plain", io.BytesIO(b"not sent yet"))["id"]
+    saved = runtime.save_filter("ops.lin", "Overdue", "due=overdue")
+    tasks = [t["id"] for case in (mine, other, review) for t in runtime.case(case)["tasks"]]
     return {"cases": [mine, other, review], "tasks": tasks, "files": [case_file, pending], "filter": saved}
 
 
@@ -89,8 +89,8 @@ def routes_of(app):
 
 
 @pytest.mark.parametrize("user", USERS)
-def test_every_route_as_every_demo_user(app, rt, user):
-    world = build_world(rt)
+def test_every_route_as_every_demo_user(app, runtime, user):
+    world = build_world(runtime)
     client = sign_in(app.test_client(), user)
     walk = Walk(app, client, user)
     for url in ("/", "/inbox", "/inbox?scope=mine&due=overdue&sort=-created", "/inbox?process=procurement&s.title=x",
@@ -98,20 +98,22 @@ def test_every_route_as_every_demo_user(app, rt, user):
         walk.expect("GET", url, {200, 302})
     walk.expect("GET", "/healthz", 503)  # open to all; 503 because no timer worker runs here
     walk.expect("GET", "/login", 302)  # signed in already: back to the inbox
+    listed = {t["id"] for t in walk.expect("GET", "/api/v1/tasks", 200).get_json()["tasks"]}
+    assert all(sees(runtime.task, task_id, user) for task_id in listed), "the API lists a task the engine hides"
 
-    startable = {p["key"] for p in rt.startable(user)}
-    for key in [d["key"] for d in rt.definitions()] + ["no-such-procedure"]:
+    startable = {p["key"] for p in runtime.startable(user)}
+    for key in [d["key"] for d in runtime.definitions()] + ["no-such-procedure"]:
         walk.expect("GET", f"/start/{key}", 200 if key in startable else 404)
         walk.expect("POST", f"/start/{key}", 422 if key in startable else 404, {"action": "start"})
 
     for task_id in world["tasks"] + [UNKNOWN_TASK]:
-        visible = sees(rt.task, task_id, user)
-        actions = rt.task_actions(task_id, user) if visible else {}
+        visible = sees(runtime.task, task_id, user)
+        actions = runtime.task_actions(task_id, user) if visible else {}
         walk.expect("GET", f"/tasks/{task_id}", 200 if visible else 404)
         walk.expect("POST", f"/tasks/{task_id}", (422 if actions["can_complete"] else 403) if visible else 404,
                     {"action": "complete"})
         walk.expect("POST", f"/tasks/{task_id}/reassign", 302 if visible else 404, {"to_user": ""})
-        eligible = {p["username"] for p in rt.candidates(task_id, user)} if actions.get("can_reassign") else set()
+        eligible = {p["username"] for p in runtime.candidates(task_id, user)} if actions.get("can_reassign") else set()
         outsider = next(u for u in USERS if u not in eligible)  # nobody outside the step's eligible set
         walk.expect("POST", f"/tasks/{task_id}/reassign", 403 if visible else 404, {"to_user": outsider})
         walk.expect("POST", f"/tasks/{task_id}/repair", 302 if visible else 404, {"to_user": ""})
@@ -123,29 +125,30 @@ def test_every_route_as_every_demo_user(app, rt, user):
                     (302 if actions["can_release"] else {403, 409}) if visible else 404)
 
     for case_id in world["cases"] + [99999]:
-        visible = sees(rt.case_view, case_id, user)
+        visible = sees(runtime.case, case_id, user, "en")
         for page in ("", "/diagram.json", "/started", "/cancel"):
             walk.expect("GET", f"/cases/{case_id}{page}", 200 if visible else 404)
         walk.expect("POST", f"/cases/{case_id}/comments", 422 if visible else 404, {"text": "  "})
         walk.expect("POST", f"/cases/{case_id}/attachments", 302 if visible else 404)
         # No incident has this id: a supervisor hears so (404), anyone else who sees the case is refused first.
         walk.expect("POST", f"/cases/{case_id}/incidents/{UNKNOWN_INCIDENT}/retry",
-                    refusal(rt.retry_incident, case_id, UNKNOWN_INCIDENT, user))
+                    refusal(runtime.retry_incident, case_id, UNKNOWN_INCIDENT, user))
 
     for file_id in world["files"] + [UNKNOWN_FILE]:
-        walk.expect("GET", f"/attachments/{file_id}", 200 if sees(rt.attachment, file_id, user) else 404)
+        walk.expect("GET", f"/attachments/{file_id}", 200 if sees(runtime.attachment, file_id, user) else 404)
 
     # Commands that change things come last, each checked against what the engine allows.
-    role_task = rt.describe_case(world["cases"][1])["tasks"][0]["id"]
-    if sees(rt.task, role_task, user):
-        walk.expect("POST", f"/tasks/{role_task}/claim", 302 if rt.task_actions(role_task, user)["can_claim"] else 403)
+    role_task = runtime.case(world["cases"][1])["tasks"][0]["id"]
+    if sees(runtime.task, role_task, user):
+        claimable = runtime.task_actions(role_task, user)["can_claim"]
+        walk.expect("POST", f"/tasks/{role_task}/claim", 302 if claimable else 403)
     else:
         walk.expect("POST", f"/tasks/{role_task}/claim", 404)
     walk.expect("POST", "/inbox/claim", 302, {"task": [UNKNOWN_TASK]})
     walk.expect("POST", f"/inbox/filters/{world['filter']}/delete", 302 if user == "ops.lin" else 404)
     walk.expect("POST", "/inbox/filters", 302, {"name": "Mine", "query": "scope=mine"})
     for case_id in world["cases"]:
-        case = rt.case_view(case_id, user) if sees(rt.case_view, case_id, user) else None
+        case = runtime.case(case_id, user, "en") if sees(runtime.case, case_id, user, "en") else None
         walk.expect("POST", f"/cases/{case_id}/cancel",
                     404 if case is None else (302 if case["can_cancel"] else 403), {"reason": "test"})
     walk.expect("POST", "/language", 302, {"lang": "zh_Hant", "next": "/inbox"})
@@ -155,13 +158,13 @@ def test_every_route_as_every_demo_user(app, rt, user):
     assert routes_of(app) - walk.endpoints == set(), "routes the walk does not cover"
 
 
-def test_confidential_case_shows_only_to_its_people(app, rt):
-    world = build_world(rt)
+def test_confidential_case_shows_only_to_its_people(app, runtime):
+    world = build_world(runtime)
     review = world["cases"][2]
-    allowed = {u for u in USERS if sees(rt.case_view, review, u)}
+    allowed = {u for u in USERS if sees(runtime.case, review, u, "en")}
     assert {"hr.yang", "hr.liu"} <= allowed
     assert "sales.tseng" not in allowed and "ops.wang" not in allowed and "it.wu" not in allowed
-    own = [t for t in rt.describe_case(review)["tasks"] if t["assignee"] == "sales.tseng"]
+    own = [t for t in runtime.case(review)["tasks"] if t["assignee"] == "sales.tseng"]
     client = sign_in(app.test_client(), "sales.tseng")
     page = client.get(f"/tasks/{own[0]['id']}")
     assert page.status_code == 200

@@ -9,9 +9,9 @@ def _shown_version(client):
     return card[card.index('<span class="muted">v') + len('<span class="muted">'):].split("<", 1)[0]
 
 
-def test_the_start_page_names_the_active_version(rt, login, tmp_path):
+def test_the_start_page_names_the_active_version(runtime, login, tmp_path):
     client = login("ops.lin")
-    rt.deploy([edition(PROCESSES / "procurement", tmp_path / "procurement2", 2)])
+    runtime.deploy([edition(PROCESSES / "procurement", tmp_path / "procurement2", 2)])
     assert _shown_version(client) == "v2"
-    rt.activate("procurement", 1, actor="ops.wang")
+    runtime.activate("procurement", 1, actor="ops.wang")
     assert _shown_version(client) == "v1"

@@ -37,8 +37,8 @@ def test_wrong_credentials_say_so_without_telling_which(client, username, passwo
     assert client.get("/inbox").status_code == 302
 
 
-def test_inactive_user_cannot_sign_in(app, rt):
-    with rt.db.write() as session:
+def test_inactive_user_cannot_sign_in(app, runtime):
+    with runtime.db.write() as session:
         from engine.store.models import User
 
         session.get(User, "sales.lu").active = False
@@ -46,10 +46,10 @@ def test_inactive_user_cannot_sign_in(app, rt):
     assert response.status_code == 401
 
 
-def test_deactivated_user_is_signed_out_on_the_next_request(app, rt, login):
+def test_deactivated_user_is_signed_out_on_the_next_request(app, runtime, login):
     client = login("sales.lu")
     assert client.get("/inbox").status_code == 200
-    with rt.db.write() as session:
+    with runtime.db.write() as session:
         from engine.store.models import User
 
         session.get(User, "sales.lu").active = False

@@ -21,7 +21,7 @@ def test_catalogue_lists_only_what_my_roles_may_start(login):
     assert login("ops.lin").get("/start/performance-review").status_code == 404
 
 
-def test_start_form_then_confirmation_with_the_case_number(rt, login):
+def test_start_form_then_confirmation_with_the_case_number(runtime, login):
     client = login("ops.lin")
     form = client.get("/start/procurement").get_data(as_text=True)
     assert 'name="items/0/description"' in form and "under 50,000 TWD" in form
@@ -31,13 +31,13 @@ def test_start_form_then_confirmation_with_the_case_number(rt, login):
     confirmation = client.get(response.location).get_data(as_text=True)
     assert f"Submitted: case #{case_id}" in confirmation
     assert "Approve purchase request (department head)" in confirmation and "Wang Mei-ling" in confirmation
-    case = rt.describe_case(case_id)
+    case = runtime.case(case_id)
     assert case["starter"] == "ops.lin" and case["data"]["total_amount"] == 18000
     assert case["data"]["items"] == [{"description": "27-inch monitor", "quantity": 2, "unit": "pcs",
                                       "unit_price": 9000}]
 
 
-def test_start_form_errors_keep_every_typed_value(rt, login):
+def test_start_form_errors_keep_every_typed_value(runtime, login):
     bad = dict(START, title="TV", needed_by="next week", **{"items/0/quantity": "2x", "items/1/description": "Cable",
                                                              "items/1/quantity": "3"})
     response = login("ops.lin").post("/start/procurement", data=bad)
@@ -47,13 +47,13 @@ def test_start_form_errors_keep_every_typed_value(rt, login):
                   "The old screens flicker badly."):
         assert typed in body
     assert 'href="#f-items-0-quantity"' in body
-    assert rt.requests("ops.lin")["total"] == 0
+    assert runtime.requests("ops.lin")["total"] == 0
 
 
-def test_my_requests_show_where_each_case_waits(rt, login, clock):
-    first = start_purchase(rt, "ops.lin")
-    second = start_purchase(rt, "ops.lin", title="Printer paper")
-    rt.cancel(second, "ops.lin", "found some in the store room")
+def test_my_requests_show_where_each_case_waits(runtime, login, clock):
+    first = start_purchase(runtime, "ops.lin")
+    second = start_purchase(runtime, "ops.lin", title="Printer paper")
+    runtime.cancel(second, "ops.lin", "found some in the store room")
     client = login("ops.lin")
     body = client.get("/requests").get_data(as_text=True)
     assert f"#{first}" in body and f"#{second}" in body
@@ -64,8 +64,8 @@ def test_my_requests_show_where_each_case_waits(rt, login, clock):
     assert "Printer paper" not in login("sales.lu").get("/requests").get_data(as_text=True)
 
 
-def test_case_page_history_comments_and_diagram(rt, login):
-    case_id = start_purchase(rt)
+def test_case_page_history_comments_and_diagram(runtime, login):
+    case_id = start_purchase(runtime)
     client = login("ops.lin")
     page = client.get(f"/cases/{case_id}").get_data(as_text=True)
     assert "Lin Ya-ting started the case" in page and "IT equipment and software" in page
@@ -78,14 +78,14 @@ def test_case_page_history_comments_and_diagram(rt, login):
     assert diagram["done"] and set(diagram["labels"]) == {"done", "current", "waiting"}
 
 
-def test_attachments_are_downloadable_only_by_who_sees_the_case(rt, login):
-    case_id = start_purchase(rt)
+def test_attachments_are_downloadable_only_by_who_sees_the_case(runtime, login):
+    case_id = start_purchase(runtime)
     client = login("ops.lin")
     uploaded = client.post(f"/cases/{case_id}/attachments",
                            data={"file": (io.BytesIO(b"<html><script>alert(1)</script>"), "quote.html", "text/html")},
                            content_type="multipart/form-data")
     assert uploaded.status_code == 302
-    file_id = rt.case_view(case_id, "ops.lin")["attachments"][0]["id"]
+    file_id = runtime.case(case_id, "ops.lin", "en")["attachments"][0]["id"]
     download = client.get(f"/attachments/{file_id}")
     assert download.status_code == 200
     assert download.mimetype == "application/octet-stream"  # never rendered as a page
@@ -95,7 +95,7 @@ def test_attachments_are_downloadable_only_by_who_sees_the_case(rt, login):
     pdf = client.post(f"/cases/{case_id}/attachments", data={"file": (io.BytesIO(b"%PDF-1.4"), "q.pdf")},
                       content_type="multipart/form-data")
     assert pdf.status_code == 302
-    shown = [a for a in rt.case_view(case_id, "ops.lin")["attachments"] if a["filename"] == "q.pdf"][0]
+    shown = [a for a in runtime.case(case_id, "ops.lin", "en")["attachments"] if a["filename"] == "q.pdf"][0]
     assert client.get(f"/attachments/{shown['id']}").headers["Content-Disposition"].startswith("inline")
 
 
@@ -105,8 +105,8 @@ def test_too_large_files_are_refused_with_a_message(prepared_db, tmp_path):
 
     shutil.copy(prepared_db, tmp_path / "small.db")
     app = build_app(tmp_path / "small.db", tmp_path, MAX_ATTACHMENT_BYTES=1000)
-    rt = app.extensions["opsflow"]
-    case_id = start_purchase(rt)
+    runtime = app.extensions["opsflow"]
+    case_id = start_purchase(runtime)
     client = sign_in(app.test_client(), "ops.lin")
     response = client.post(f"/cases/{case_id}/attachments", data={"file": (io.BytesIO(b"x" * 5000), "big.bin")},
                            content_type="multipart/form-data", follow_redirects=True)
@@ -114,15 +114,15 @@ def test_too_large_files_are_refused_with_a_message(prepared_db, tmp_path):
     huge = client.post(f"/cases/{case_id}/attachments", content_type="multipart/form-data",
                        data={"file": (io.BytesIO(b"x" * (2 * 2**20)), "huge.bin")})
     assert huge.status_code == 413 and "The upload is too large" in huge.get_data(as_text=True)
-    assert rt.case_view(case_id, "ops.lin")["attachments"] == []
-    rt.db.dispose()
+    assert runtime.case(case_id, "ops.lin", "en")["attachments"] == []
+    runtime.db.dispose()
 
 
-def test_cancel_asks_first_then_cancels(rt, login):
-    case_id = start_purchase(rt)
+def test_cancel_asks_first_then_cancels(runtime, login):
+    case_id = start_purchase(runtime)
     client = login("ops.lin")
     assert "Cancelling ends every open step" in client.get(f"/cases/{case_id}/cancel").get_data(as_text=True)
-    other = start_purchase(rt, "sales.lu")
+    other = start_purchase(runtime, "sales.lu")
     head = login("sales.yeh")  # sees the case through their approval, may not cancel it
     assert "Only the person who started" in head.get(f"/cases/{other}/cancel").get_data(as_text=True)
     assert head.post(f"/cases/{other}/cancel", data={"reason": "no"}).status_code == 403
@@ -134,7 +134,7 @@ def test_cancel_asks_first_then_cancels(rt, login):
 
 
 @pytest.fixture
-def expense(rt, tmp_path):
+def expense(runtime, tmp_path):
     """The test expense package with a file field on its start form."""
     package = tmp_path / "expense"
     shutil.copytree(PACKAGES / "expense", package)
@@ -142,8 +142,8 @@ def expense(rt, tmp_path):
     form.write_text(form.read_text(encoding="utf-8") +
                     "    receipt: {type: string, x-widget: file, x-label: {en: Receipt, zh-Hant: 收據}}\n",
                     encoding="utf-8")
-    rt.deploy([package])
-    return rt
+    runtime.deploy([package])
+    return runtime
 
 
 def test_a_file_field_keeps_its_upload_across_an_error_and_links_it(expense, login):
@@ -158,15 +158,15 @@ def test_a_file_field_keeps_its_upload_across_an_error_and_links_it(expense, log
                          data={"purpose": "Taxi", "amount": "420", "receipt": kept})
     assert second.status_code == 302
     case_id = int(re.search(r"/cases/(\d+)/", second.location).group(1))
-    case = expense.case_view(case_id, "ops.lin")
+    case = expense.case(case_id, "ops.lin", "en")
     assert case["data"]["receipt"] == kept and [a["id"] for a in case["attachments"]] == [kept]
     assert "taxi.pdf" in client.get(f"/cases/{case_id}").get_data(as_text=True)
     stolen = login("sales.lu").post("/start/expense", data={"purpose": "Taxi", "amount": "10", "receipt": kept})
     assert stolen.status_code == 422 and "unknown attachment" in stolen.get_data(as_text=True)
 
 
-def test_purchase_data_appears_in_the_history_with_labels(rt, login):
-    case_id = rt.start("procurement", "ops.lin", PURCHASE)
+def test_purchase_data_appears_in_the_history_with_labels(runtime, login):
+    case_id = runtime.start("procurement", "ops.lin", PURCHASE)
     page = login("ops.lin").get(f"/cases/{case_id}").get_data(as_text=True)
     assert "Needed by" in page and "2026-12-20" in page
 
@@ -180,9 +180,9 @@ def test_ids_too_large_for_the_database_are_simply_not_found(login):
     assert client.post(f"/inbox/filters/{huge}/delete").status_code == 404
 
 
-def test_a_cancelled_case_keeps_its_summary(rt, login):
-    case_id = approved_purchase(rt)[0]
-    rt.cancel(case_id, "ops.lin", "bought elsewhere")
+def test_a_cancelled_case_keeps_its_summary(runtime, login):
+    case_id = approved_purchase(runtime)[0]
+    runtime.cancel(case_id, "ops.lin", "bought elsewhere")
     body = login("ops.lin").get(f"/cases/{case_id}").get_data(as_text=True)
     assert "Two monitors for the support desk" in body and "<dt>Total amount (TWD)</dt>" in body
 
@@ -197,8 +197,8 @@ RISKS = {"trigger": "on-demand", "reason": "A new distributor contract in the so
 
 @pytest.mark.parametrize(("language", "label", "status"), [("en", "On demand", "Assessing"),
                                                             ("zh-Hant", "臨時發起", "評估中")])
-def test_a_case_shows_choices_and_worked_out_codes_by_label(rt, login, language, label, status):
-    case_id = rt.start("risk-assessment", "ops.chen", RISKS)
+def test_a_case_shows_choices_and_worked_out_codes_by_label(runtime, login, language, label, status):
+    case_id = runtime.start("risk-assessment", "ops.chen", RISKS)
     body = login("ops.chen").get(f"/cases/{case_id}", headers={"Accept-Language": language}).get_data(as_text=True)
     assert f'<p class="pagehead__sub">{label}</p>' in body and ">on-demand<" not in body
     assert f"<dd>{status}</dd>" in body and ">assessing<" not in body  # a status a script stores

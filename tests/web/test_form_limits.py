@@ -13,14 +13,14 @@ NOTE = "    note: {type: string, x-widget: textarea, x-label: {en: Note, zh-Hant
 
 
 @pytest.fixture
-def expense(rt, tmp_path):
+def expense(runtime, tmp_path):
     """The test expense package with a multi-line field that sets no maxLength on its start form."""
     package = tmp_path / "expense"
     shutil.copytree(PACKAGES / "expense", package)
     form = package / "forms" / "claim.yaml"
     form.write_text(form.read_text(encoding="utf-8") + NOTE, encoding="utf-8")
-    rt.deploy([package])
-    return rt
+    runtime.deploy([package])
+    return runtime
 
 
 def control(page, name):
@@ -49,7 +49,7 @@ def test_a_posted_value_over_the_default_is_refused_at_its_field(expense, login)
 
 def test_a_schemas_own_maxlength_wins_over_the_default(expense, login):
     case_id = expense.start("expense", "sales.tseng", {"purpose": "Taxi fare", "amount": 300})
-    task_id = expense.describe_case(case_id)["tasks"][0]["id"]
+    task_id = expense.case(case_id)["tasks"][0]["id"]
     page = login("sales.yeh").get(f"/tasks/{task_id}").get_data(as_text=True)
     assert 'maxlength="500"' in control(page, "comment")
     with pytest.raises(ValidationFailed) as caught:

@@ -20,18 +20,19 @@ def test_a_rule_error_shows_in_english_for_english_readers(login):
     assert "cannot be in the past" in body
 
 
-def quoted(rt):
+def quoted(runtime):
     """A purchase whose two quotes are recorded: the open select_supplier task's id."""
-    case_id, listing = approved_purchase(rt)
-    rt.complete(listing["id"], "proc.lai", {"suppliers_to_quote": [{"name": "Acme Displays"}, {"name": "Bolt IT"}]})
-    for task in rt.describe_case(case_id)["tasks"]:
-        rt.complete(task["id"], "proc.lai", {"quote_amount": 17000, "quote_delivery_days": 3,
+    case_id, listing = approved_purchase(runtime)
+    runtime.complete(listing["id"], "proc.lai",
+                     {"suppliers_to_quote": [{"name": "Acme Displays"}, {"name": "Bolt IT"}]})
+    for task in runtime.case(case_id)["tasks"]:
+        runtime.complete(task["id"], "proc.lai", {"quote_amount": 17000, "quote_delivery_days": 3,
                                              "quote_valid_until": "2026-02-01"})
-    return rt.describe_case(case_id)["tasks"][0]["id"]
+    return runtime.case(case_id)["tasks"][0]["id"]
 
 
-def test_the_supplier_to_select_is_a_choice_among_those_that_quoted(rt, login):
-    body = login("proc.lai").get(f"/tasks/{quoted(rt)}").get_data(as_text=True)
+def test_the_supplier_to_select_is_a_choice_among_those_that_quoted(runtime, login):
+    body = login("proc.lai").get(f"/tasks/{quoted(runtime)}").get_data(as_text=True)
     select = body[body.index('name="selected_supplier"'):]
     select = select[:select.index("</select>")]
     assert 'value="Acme Displays"' in select and 'value="Bolt IT"' in select

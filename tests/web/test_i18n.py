@@ -44,9 +44,9 @@ def chinese(client):
     return client
 
 
-def head_task(rt, case_id):
+def head_task(runtime, case_id):
     """The department head's approval task of a purchase request."""
-    return rt.describe_case(case_id)["tasks"][0]["id"]
+    return runtime.case(case_id)["tasks"][0]["id"]
 
 
 # ---- choosing the language --------------------------------------------------------------------------------------
@@ -143,10 +143,10 @@ def test_the_header_offers_both_languages_in_their_own_names(client):
 
 # ---- texts from the package -------------------------------------------------------------------------------------
 
-def test_catalogue_shows_procedure_names_and_descriptions_in_chinese(rt, login):
+def test_catalogue_shows_procedure_names_and_descriptions_in_chinese(runtime, login):
     client = chinese(login("ops.lin"))
     _response, body = page(client, "/start")
-    manifest = next(d["manifest"] for d in rt.definitions() if d["key"] == "procurement")
+    manifest = next(d["manifest"] for d in runtime.definitions() if d["key"] == "procurement")
     assert "採購申請" in body
     assert str(escape(manifest["name"]["zh-Hant"])) in body
     assert str(escape(manifest["description"]["zh-Hant"])) in body
@@ -177,10 +177,10 @@ def test_start_form_errors_are_introduced_in_chinese(login):
     assert "There is a problem" not in body
 
 
-def test_task_page_in_chinese(rt, login):
-    case_id = start_purchase(rt)
+def test_task_page_in_chinese(runtime, login):
+    case_id = start_purchase(runtime)
     client = chinese(login("ops.wang"))
-    response, body = page(client, f"/tasks/{head_task(rt, case_id)}")
+    response, body = page(client, f"/tasks/{head_task(runtime, case_id)}")
     assert response.status_code == 200
     assert html_lang(body) == "zh-Hant"
     assert "核准採購申請（部門主管）" in body  # the task's title
@@ -191,19 +191,19 @@ def test_task_page_in_chinese(rt, login):
     assert "Approve purchase request" not in body and "Complete task" not in body
 
 
-def test_inbox_in_chinese_names_tasks_and_procedures(rt, login):
-    start_purchase(rt)
+def test_inbox_in_chinese_names_tasks_and_procedures(runtime, login):
+    start_purchase(runtime)
     _response, body = page(chinese(login("ops.wang")), "/inbox")
     assert "核准採購申請（部門主管）" in body and "採購申請" in body
     assert "符合條件的任務：1 件" in body  # the plural form
     assert "全部" in body and "待認領" in body and "最早到期" in body
 
 
-def test_case_page_and_requests_in_chinese_with_chinese_dates(rt, login, clock):
-    case_id = start_purchase(rt)
+def test_case_page_and_requests_in_chinese_with_chinese_dates(runtime, login, clock):
+    case_id = start_purchase(runtime)
     client = chinese(login("ops.lin"))
-    started = rt.describe_case(case_id)["started_at"]
-    zone = ZoneInfo(rt.settings.timezone)
+    started = runtime.case(case_id)["started_at"]
+    zone = ZoneInfo(runtime.settings.timezone)
     expected = format_datetime(started, "y年M月d日 HH:mm", tzinfo=zone, locale="zh_Hant")
     assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}", expected)
 
@@ -220,14 +220,14 @@ def test_case_page_and_requests_in_chinese_with_chinese_dates(rt, login, clock):
     assert english in body and expected not in body
 
 
-def test_relative_times_are_chinese(rt, login):
-    case_id = start_purchase(rt)
-    _response, body = page(chinese(login("ops.wang")), f"/tasks/{head_task(rt, case_id)}")
+def test_relative_times_are_chinese(runtime, login):
+    case_id = start_purchase(runtime)
+    _response, body = page(chinese(login("ops.wang")), f"/tasks/{head_task(runtime, case_id)}")
     assert re.search(r"\d+ (?:分鐘|小時|天|週)後", body)  # the due time, e.g. "2 天後"
 
 
-def test_flash_messages_are_chinese(rt, login):
-    case_id = start_purchase(rt)
+def test_flash_messages_are_chinese(runtime, login):
+    case_id = start_purchase(runtime)
     client = chinese(login("ops.lin"))
     response = client.post(f"/cases/{case_id}/comments", data={"text": "請盡快處理"}, follow_redirects=True)
     assert "已新增留言。" in response.get_data(as_text=True)
@@ -331,25 +331,25 @@ def test_the_app_reads_the_committed_catalogue(app):
         assert ngettext("%(num)d task matches", "%(num)d tasks match", 3) == "符合條件的任務：3 件"
 
 
-def test_refusals_of_who_may_act_read_in_chinese(app, rt):
+def test_refusals_of_who_may_act_read_in_chinese(app, runtime):
     """Every sentence the engine refuses a claim, release or reassignment with has its Chinese text."""
     from webui.messages import localize
     from webui.names import people
 
-    rejected = start_purchase(rt, "sales.tseng")
-    rt.complete(rt.describe_case(rejected)["tasks"][0]["id"], "sales.yeh",
+    rejected = start_purchase(runtime, "sales.tseng")
+    runtime.complete(runtime.case(rejected)["tasks"][0]["id"], "sales.yeh",
                 {"head_decision": "reject", "head_comment": "Ask again after the budget review."})
-    revise = rt.describe_case(rejected)["tasks"][0]  # the requester's own: nobody else may take it
-    _, buying = approved_purchase(rt, "sales.lu")                          # a procurement role task
-    own = start_purchase(rt, "ops.wang", items=[dict(PURCHASE["items"][0], unit_price=40_000)])
-    rt.complete(rt.describe_case(own)["tasks"][0]["id"], "ceo.lee", {"head_decision": "approve"})
-    second = rt.describe_case(own)["tasks"][0]  # the operations manager's approval of his own request
+    revise = runtime.case(rejected)["tasks"][0]  # the requester's own: nobody else may take it
+    _, buying = approved_purchase(runtime, "sales.lu")                          # a procurement role task
+    own = start_purchase(runtime, "ops.wang", items=[dict(PURCHASE["items"][0], unit_price=40_000)])
+    runtime.complete(runtime.case(own)["tasks"][0]["id"], "ceo.lee", {"head_decision": "approve"})
+    second = runtime.case(own)["tasks"][0]  # the operations manager's approval of his own request
     refusals = []
-    for action in (lambda: rt.release(revise["id"], "sales.tseng"),        # nobody else may take it
-                   lambda: rt.reassign(revise["id"], "ops.wang", "hr.liu"),  # not one of its eligible people
-                   lambda: rt.claim(buying["id"], "ops.wang"),             # a role ops.wang does not hold
-                   lambda: rt.claim(second["id"], "ops.wang"),             # his own request: separation of duties
-                   lambda: rt.claim(second["id"], "proc.hsieh")):          # not one of the people it names
+    for action in (lambda: runtime.release(revise["id"], "sales.tseng"),        # nobody else may take it
+                   lambda: runtime.reassign(revise["id"], "ops.wang", "hr.liu"),  # not one of its eligible people
+                   lambda: runtime.claim(buying["id"], "ops.wang"),             # a role ops.wang does not hold
+                   lambda: runtime.claim(second["id"], "ops.wang"),             # his own request: separation of duties
+                   lambda: runtime.claim(second["id"], "proc.hsieh")):          # not one of the people it names
         with pytest.raises(OpsflowError) as caught:
             action()
         refusals.append(str(caught.value))

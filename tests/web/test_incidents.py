@@ -19,7 +19,7 @@ def retry_form(body):
     return found and found.group(1)
 
 
-def test_a_supervisor_sees_the_held_timer_and_retries_it(app, rt, clock, login, tmp_path):
+def test_a_supervisor_sees_the_held_timer_and_retries_it(app, runtime, clock, login, tmp_path):
     case_id, incident_id = held(app, clock, tmp_path)
     client = login("ops.wang")
     body = client.get(f"/cases/{case_id}").get_data(as_text=True)
@@ -30,12 +30,12 @@ def test_a_supervisor_sees_the_held_timer_and_retries_it(app, rt, clock, login, 
     after = client.get(f"/cases/{case_id}").get_data(as_text=True)
     assert "The held timer is armed again" in after and "This case is stopped" not in after
     assert "Wang Mei-ling retried the held timer" in after
-    assert rt.open_incidents() == []
+    assert runtime.open_incidents() == []
     again = client.post(f"/cases/{case_id}/incidents/{incident_id}/retry")
     assert again.status_code == 409 and "has already retried this incident" in again.get_data(as_text=True)
 
 
-def test_the_starter_sees_the_warning_without_a_retry_button_and_may_not_retry(app, rt, clock, login, tmp_path):
+def test_the_starter_sees_the_warning_without_a_retry_button_and_may_not_retry(app, runtime, clock, login, tmp_path):
     case_id, incident_id = held(app, clock, tmp_path)
     client = login("ops.lin")
     body = client.get(f"/cases/{case_id}").get_data(as_text=True)
@@ -45,7 +45,7 @@ def test_the_starter_sees_the_warning_without_a_retry_button_and_may_not_retry(a
     assert refused.status_code == 403
     assert "Only a supervisor of the procedure may retry" in refused.get_data(as_text=True)
     assert login("fin.hsu").post(f"/cases/{case_id}/incidents/{incident_id}/retry").status_code == 404
-    assert len(rt.open_incidents()) == 1
+    assert len(runtime.open_incidents()) == 1
 
 
 def test_the_incident_reads_in_chinese(app, clock, login, tmp_path):

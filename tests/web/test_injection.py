@@ -21,17 +21,17 @@ def no_markup_from(body, *hostile):
 
 
 @pytest.fixture
-def brittle_instructions(rt, tmp_path):
+def brittle_instructions(runtime, tmp_path):
     """The minimal package whose approval instructions fail on this case data, quoting the requester's reason."""
-    deploy_brittle_instructions(rt, tmp_path)
-    return rt
+    deploy_brittle_instructions(runtime, tmp_path)
+    return runtime
 
 
 @pytest.mark.parametrize("reason", [META, LINK, f"{META} {LINK}"])
 def test_a_failing_instructions_render_shows_its_error_as_text(brittle_instructions, login, reason):
-    rt = brittle_instructions
-    case_id = rt.start("minimal", "sales.tseng", {"amount": 100, "reason": reason})
-    task = rt.describe_case(case_id)["tasks"][0]
+    runtime = brittle_instructions
+    case_id = runtime.start("minimal", "sales.tseng", {"amount": 100, "reason": reason})
+    task = runtime.case(case_id)["tasks"][0]
     body = login(task["assignee"]).get(f"/tasks/{task['id']}").get_data(as_text=True)
     assert "instructions could not be shown" in body
     no_markup_from(body, reason)
@@ -41,16 +41,16 @@ def test_a_failing_instructions_render_shows_its_error_as_text(brittle_instructi
         assert "[sign in again](http://example.invalid/)" in body  # shown as the characters typed
 
 
-def test_case_data_in_instructions_never_becomes_a_link(rt, login):
-    case_id = start_purchase(rt, title=f"Chairs {LINK}")
-    task = rt.describe_case(case_id)["tasks"][0]
+def test_case_data_in_instructions_never_becomes_a_link(runtime, login):
+    case_id = start_purchase(runtime, title=f"Chairs {LINK}")
+    task = runtime.case(case_id)["tasks"][0]
     body = login(task["assignee"]).get(f"/tasks/{task['id']}").get_data(as_text=True)
     no_markup_from(body, LINK)
     assert f"Chairs {LINK}" in body
 
 
-def test_comments_are_shown_as_text(rt, login):
-    case_id = start_purchase(rt)
+def test_comments_are_shown_as_text(runtime, login):
+    case_id = start_purchase(runtime)
     client = login("ops.lin")
     assert client.post(f"/cases/{case_id}/comments", data={"text": f"{SCRIPT} {META}"}).status_code == 302
     for reader in (client, login("ops.wang")):
@@ -59,23 +59,23 @@ def test_comments_are_shown_as_text(rt, login):
         assert "&lt;img src=x onerror=alert(1)&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in body
 
 
-def test_a_hostile_file_name_is_shown_as_text(rt, login):
-    case_id = start_purchase(rt)
+def test_a_hostile_file_name_is_shown_as_text(runtime, login):
+    case_id = start_purchase(runtime)
     client = login("ops.lin")
     name = "<svg onload=alert(1)>.txt"
     uploaded = client.post(f"/cases/{case_id}/attachments", data={"file": (io.BytesIO(b"quote"), name)},
                            content_type="multipart/form-data")
     assert uploaded.status_code == 302
     body = client.get(f"/cases/{case_id}").get_data(as_text=True)
-    assert rt.case_view(case_id, "ops.lin")["attachments"][0]["filename"] == name
+    assert runtime.case(case_id, "ops.lin", "en")["attachments"][0]["filename"] == name
     assert "<svg onload" not in body and "&lt;svg onload=alert(1)&gt;.txt" in body
 
 
 @pytest.mark.parametrize(("reader", "path"), [("assignee", "/inbox"), ("assignee", "/tasks/{task_id}"),
                                               ("ops.lin", "/requests"), ("ops.lin", "/cases/{case_id}")])
-def test_case_fields_are_shown_as_text_on_every_page(rt, login, reader, path):
-    case_id = start_purchase(rt, title=f"Chairs {SCRIPT}", justification=META)
-    task = rt.describe_case(case_id)["tasks"][0]
+def test_case_fields_are_shown_as_text_on_every_page(runtime, login, reader, path):
+    case_id = start_purchase(runtime, title=f"Chairs {SCRIPT}", justification=META)
+    task = runtime.case(case_id)["tasks"][0]
     user = task["assignee"] if reader == "assignee" else reader
     body = login(user).get(path.format(case_id=case_id, task_id=task["id"])).get_data(as_text=True)
     no_markup_from(body, SCRIPT, META)

@@ -35,7 +35,7 @@ def test_serve_starts_a_worker_that_fires_due_timers(tmp_path):
     assert thread.daemon and thread.is_alive()
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        kinds = [e["kind"] for e in past.describe_case(case_id)["history"]]
+        kinds = [e["kind"] for e in past.case(case_id)["history"]]
         if "sla_breached" in kinds:
             break
         time.sleep(0.1)

@@ -7,10 +7,11 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from engine.errors import ValidationFailed
-from webui import current_runtime
 from webui.auth.forms import LoginForm, PasswordChangeForm
+from webui.config import current_web_settings
 from webui.error_texts import localize
 from webui.i18n import COOKIE, COOKIE_MAX_AGE, LANGUAGES
+from webui.runtime import current_runtime
 from webui.security import Account, limiter
 
 bp = Blueprint("auth", __name__)
@@ -27,7 +28,7 @@ def safe_next(target, default="work.inbox"):
 
 def _login_limit():
     """The configured sign-in limit (OPSFLOW_LOGIN_RATE_LIMIT)."""
-    return current_runtime().settings.login_rate_limit
+    return current_web_settings().login_rate_limit
 
 
 def _username_key():

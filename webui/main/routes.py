@@ -1,7 +1,7 @@
 """/healthz tells a load balancer or a monitor whether the database answers and timers still fire."""
 from flask import Blueprint
 
-from webui import current_runtime
+from webui.runtime import current_runtime
 
 bp = Blueprint("main", __name__)
 

@@ -2,21 +2,18 @@
 import re
 from dataclasses import dataclass
 
+from engine.formfields import ACCEPT, CURRENCY, HELP, enum_values, items_of, json_type, kind_of, properties_of
 from webui.schema_forms.model import Choice, ErrorItem, Field, FieldList, Row
-from webui.schema_forms.schema import (
+from webui.schema_forms.text import (
     enum_label,
-    enum_values,
     file_label,
     grouped,
     is_number,
     join_path,
-    json_type,
     label_of,
     local_datetime,
     localized,
     plain,
-    properties_of,
-    widget_kind,
 )
 
 ROW_PLACEHOLDER = "__index__"
@@ -68,13 +65,13 @@ def _initial(prop, value):
 
 def _build(prop, path, value, required, context, row_label, fallback_label=None):
     """One Field for `prop` at `path` showing `value`; row_label names the row it sits in ("" outside groups)."""
-    widget = widget_kind(prop)
+    widget = kind_of(prop)
     if widget == "user" and context.people is None:
         widget = "text"
     fallback = fallback_label or path.rsplit("/", 1)[-1].replace("_", " ").capitalize()
     label = label_of(prop, fallback, context.language)
     built = Field(path=path, widget=widget, label=label, required=required, in_group=bool(row_label),
-                  help=localized(prop.get("x-help") or prop.get("description"), context.language),
+                  help=localized(prop.get(HELP) or prop.get("description"), context.language),
                   long_label=f"{label} ({row_label})" if row_label else label)
     _FILLERS.get(widget, _fill_input)(built, prop, value, context)
     return built
@@ -90,7 +87,7 @@ def _fill_input(built, prop, value, context):
         built.value = plain(value)
     built.attrs = _input_attrs(built.widget, prop)
     if built.widget == "money":
-        built.affix = str(prop.get("x-currency") or DEFAULT_CURRENCY)
+        built.affix = str(prop.get(CURRENCY) or DEFAULT_CURRENCY)
 
 
 def _input_attrs(widget, prop):
@@ -179,7 +176,7 @@ def _fill_file(built, prop, value, context):
     ids = [v for v in (value if isinstance(value, list) else [value]) if v]
     built.files = [Choice(str(i), file_label(i, context.attachments), True, f"{built.id}--file-{n}")
                    for n, i in enumerate(ids)]
-    accept = prop.get("x-accept") or (prop.get("items") or {}).get("x-accept")
+    accept = prop.get(ACCEPT) or items_of(prop).get(ACCEPT)
     built.attrs = {"accept": ",".join(accept) if isinstance(accept, list) else accept,
                    "multiple": "multiple" if built.multiple else None}
 

@@ -1,18 +1,7 @@
 """Values for reading (the case summary, history): labels, separators, Yes/No, names."""
+from engine.formfields import enum_values, json_type, kind_of, properties_of
 from webui.schema_forms.model import UI
-from webui.schema_forms.schema import (
-    enum_label,
-    enum_values,
-    file_label,
-    grouped,
-    is_number,
-    json_type,
-    label_of,
-    local_datetime,
-    plain,
-    properties_of,
-    widget_kind,
-)
+from webui.schema_forms.text import enum_label, file_label, grouped, is_number, label_of, local_datetime, plain
 
 
 def format_value(value, prop, language, attachments=None, people=None, tz=None):
@@ -26,7 +15,7 @@ def format_value(value, prop, language, attachments=None, people=None, tz=None):
         return _format_list(value, prop, language, attachments, people, tz)
     if isinstance(value, bool):
         return UI.yes if value else UI.no
-    kind = widget_kind(prop)
+    kind = kind_of(prop)
     if enum_values(prop) is not None or kind == "const":
         return enum_label(prop, value, language)
     if kind == "money" and is_number(value):
@@ -42,7 +31,7 @@ def format_value(value, prop, language, attachments=None, people=None, tz=None):
 
 def _format_list(values, prop, language, attachments, people, tz):
     """A list for reading: rows of an array of objects one per line, other items joined with ", "."""
-    items = prop if widget_kind(prop) == "file" else prop.get("items") or {}
+    items = prop if kind_of(prop) == "file" else prop.get("items") or {}
     if json_type(items) == "object":
         return "\n".join(_format_row(row, items, language, attachments, people, tz) for row in values)
     return ", ".join(format_value(v, items, language, attachments, people, tz) for v in values)

@@ -57,8 +57,8 @@ class Choice:
 class Field:
     """One control (or a repeating group, or a nested object) as templates/forms/fields.html renders it.
 
-    widget is one of: text, textarea, email, integer, number, money, date, datetime, boolean, select,
-    radio, checkboxes, user, file, const, group, object.
+    widget is the field's kind, one of engine.formfields.KINDS: text, textarea, email, integer, number,
+    money, date, datetime, boolean, select, radio, checkboxes, user, file, const, group, object.
     """
 
     path: str

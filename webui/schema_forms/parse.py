@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from werkzeug.datastructures import MultiDict
 
 from engine.errors import ValidationFailed
+from engine.formfields import json_type, kind_of, properties_of
 from webui.schema_forms.model import UI, Submission
-from webui.schema_forms.schema import join_path, json_type, properties_of, widget_kind
+from webui.schema_forms.text import join_path
 
 _INTEGER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)")
 _NUMBER = re.compile(r"[+-]?(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+)")
@@ -56,7 +57,7 @@ def _parse_object(schema, src, dst, context):
 
 def _parse_value(prop, src, dst, context):
     """(value or None when left out, raw) of one property."""
-    return _PARSERS.get(widget_kind(prop), _parse_scalar)(prop, src, dst, context)
+    return _PARSERS.get(kind_of(prop), _parse_scalar)(prop, src, dst, context)
 
 
 def _parse_scalar(prop, src, dst, context):
@@ -64,7 +65,7 @@ def _parse_scalar(prop, src, dst, context):
     text = context.form.get(src)
     if text is None:
         return None, ""
-    value, error = _coerce(prop, widget_kind(prop), text, context.tz)
+    value, error = _coerce(prop, kind_of(prop), text, context.tz)
     if error:
         context.errors[dst] = error
     return value, text

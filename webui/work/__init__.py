@@ -2,6 +2,8 @@
 from flask import Blueprint
 from flask_login import login_required
 
+from webui.runtime import current_runtime
+
 bp = Blueprint("work", __name__)
 
 
@@ -14,8 +16,6 @@ def _signed_in():
 @bp.app_context_processor
 def _upload_limit():
     """The attachment limit in MB, for upload forms."""
-    from webui import current_runtime
-
     return {"max_upload_mb": current_runtime().settings.max_attachment_bytes // 2**20}
 
 

@@ -1,21 +1,20 @@
 """Starting a procedure, my requests, and the case page (diagram, history, comments, attachments)."""
 import io
-from pathlib import Path
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
 from engine.errors import ValidationFailed
 from engine.templates import as_html
-from webui import current_runtime
 from webui.error_texts import localize
 from webui.i18n import STATUS, number, package_language, pick
 from webui.names import version_choices, version_searchable
+from webui.runtime import current_runtime
 from webui.schema_forms import format_value
 from webui.work import bp
-from webui.work.formflow import fields_for, read_posted, shown_again
+from webui.work.formflow import fields_for, read_posted, row_again
 from webui.work.history import timeline
 
 # Content types a browser may show inline; everything else is downloaded, so an uploaded page cannot run.
@@ -48,11 +47,11 @@ def submit_start(key):
     runtime = current_runtime()
     form = runtime.start_form(key, current_user.username, package_language())
     submission = read_posted(form["schema"] or {})
-    again = shown_again(form["schema"], submission)
+    again = row_again(submission)
     if again:
         return render_start(key, *again)
     try:
-        case_id = runtime.start(key, current_user.username, submission.data)
+        case_id = runtime.start(key, current_user.username, submission.data, input_errors=submission.errors)
     except ValidationFailed as exc:
         return render_start(key, submission.raw, exc.errors, 422)
     return redirect(url_for("work.started", instance_id=case_id))
@@ -61,7 +60,7 @@ def submit_start(key):
 @bp.get("/cases/<int:instance_id>/started")
 def started(instance_id):
     """The confirmation: the case number and where it goes next."""
-    case = current_runtime().case_view(instance_id, current_user.username, package_language())
+    case = current_runtime().case(instance_id, current_user.username, package_language())
     return render_template("work/started.html", case=case)
 
 
@@ -103,7 +102,7 @@ def _summary(case):
 def render_case(instance_id, comment="", comment_error=None, status=200):
     """The case page; a refused comment is shown again with its reason."""
     runtime = current_runtime()
-    case = runtime.case_view(instance_id, current_user.username, package_language())
+    case = runtime.case(instance_id, current_user.username, package_language())
     user = current_user.username
     return render_template("work/case.html", case=case, history=timeline(case), summary=_summary(case), comment=comment,
                            comment_error=comment_error, stuck=runtime.stuck_in_case(case["id"], user),
@@ -127,7 +126,7 @@ def retry_incident(instance_id, incident_id):
 @bp.get("/cases/<int:instance_id>/diagram.json")
 def diagram(instance_id):
     """The case's BPMN diagram with done, current and waiting steps, for the bpmn-js viewer."""
-    shown = current_runtime().case_view(instance_id, current_user.username, package_language())["diagram"]
+    shown = current_runtime().case(instance_id, current_user.username, package_language())["diagram"]
     return {"xml": shown["xml"], "done": shown["done"], "current": shown["current"], "waiting": shown["waiting"],
             "labels": {"done": _("Done"), "current": _("Waiting for a person"),
                        "waiting": _("Waiting for a time or event")}}
@@ -168,14 +167,17 @@ def upload(instance_id):
 
 @bp.get("/attachments/<attachment_id>")
 def attachment(attachment_id):
-    """Download a file, only for who may see its case (or its uploader, before it joins one)."""
-    meta, path = current_runtime().attachment(attachment_id, current_user.username)
-    path = Path(path)
-    if not path.is_file():
-        abort(404)
+    """Download a file, only for who may see its case (or its uploader, before it joins one).
+
+    The bytes come from the runtime's file store as a stream, so any store (local disk, an object store) serves.
+    """
+    meta, stream = current_runtime().open_attachment(attachment_id, current_user.username)
     inline = meta["content_type"] in INLINE_TYPES and request.args.get("download") != "1"
-    return send_file(path, mimetype=meta["content_type"] if inline else "application/octet-stream",
-                     as_attachment=not inline, download_name=meta["filename"], max_age=0)
+    response = send_file(stream, mimetype=meta["content_type"] if inline else "application/octet-stream",
+                         as_attachment=not inline, download_name=meta["filename"], max_age=0, etag=meta["sha256"])
+    if response.status_code == 200:
+        response.content_length = meta["size"]
+    return response
 
 
 @bp.route("/cases/<int:instance_id>/cancel", methods=["GET", "POST"])
@@ -186,5 +188,5 @@ def cancel(instance_id):
         runtime.cancel(instance_id, current_user.username, request.form.get("reason", "").strip())
         flash(_("Case #%(id)d is cancelled.", id=instance_id), "success")
         return redirect(url_for("work.case", instance_id=instance_id))
-    case = runtime.case_view(instance_id, current_user.username, package_language())
+    case = runtime.case(instance_id, current_user.username, package_language())
     return render_template("work/cancel.html", case=case)

@@ -4,19 +4,18 @@ from zoneinfo import ZoneInfo
 from flask import request
 from flask_login import current_user
 
-from engine.errors import NotFound, ValidationFailed
-from engine.forms import schema_has, validate_form
-from engine.runtime.files import file_values, has_file_fields
-from webui import current_runtime
+from engine.errors import NotFound
+from engine.formfields import any_field, file_values, has_file_fields
 from webui.error_texts import localize_errors
 from webui.i18n import package_language
 from webui.names import with_department_names
-from webui.schema_forms import apply_row_action, build_fields, merge_errors, parse_submission, row_action
+from webui.runtime import current_runtime
+from webui.schema_forms import apply_row_action, build_fields, parse_submission, row_action
 
 
-def attachment_names(schema, values, known=None):
-    """id -> {filename, size} for the files a form shows (known ones, then ones this user may open)."""
-    names = dict(known or {})
+def attachment_names(schema, values):
+    """id -> {filename, size} for the files a form shows that this user may open."""
+    names = {}
     if not has_file_fields(schema):
         return names
     named = {value for _path, value in file_values(schema, values) if isinstance(value, str)}
@@ -47,32 +46,26 @@ def read_posted(schema):
     return parse_submission(schema, request.form, request.files, store_file=store_file, tz=user_zone())
 
 
-def shown_again(schema, submission):
-    """(values, errors, status) when a posted form goes back to its page before anything is submitted, else None.
-
-    A row added or removed without JavaScript comes back as typed (200). Typing errors ("2x" in a
-    number) come back with what the schema says about the other fields, so one round trip shows all (422).
-    """
+def row_again(submission):
+    """(values, errors, 200) when the posted form only added or removed a row of a repeating group (no
+    JavaScript), so it goes back to its page as typed; else None. Everything else goes to the engine, which
+    reports the reading errors ("2x" in a number) with the form's own in one answer."""
     action = row_action(request.form)
     if action:
         return apply_row_action(submission.raw, *action), submission.errors or None, 200
-    if not submission.errors:
-        return None
-    try:
-        validate_form(schema, submission.data)
-    except ValidationFailed as exc:
-        return submission.raw, merge_errors(submission.errors, exc.errors), 422
-    return submission.raw, submission.errors, 422
+    return None
 
 
-def _is_user_picker(prop):
-    """A field whose value is a username chosen from the organisation."""
-    return prop.get("x-widget") == "user"
+def fields_for(schema, values=None, errors=None, attachments=None, people=None):
+    """The form's fields ready for the template, in the current language.
 
-
-def fields_for(schema, values=None, errors=None, known_files=None):
-    """The form's fields ready for the template, in the current language."""
-    runtime = current_runtime()
-    people = with_department_names(runtime.people()) if schema_has(schema, _is_user_picker) else None
-    return build_fields(schema, package_language(), values=values, errors=localize_errors(errors), people=people,
-                        attachments=attachment_names(schema, values, known_files), tz=user_zone())
+    `attachments` (id -> metadata) and `people` (for user pickers) come with the page's one read when it has
+    them (the task page); otherwise they are looked up here (the start form).
+    """
+    if people is None and any_field(schema, "user"):
+        people = current_runtime().people()
+    if attachments is None:
+        attachments = attachment_names(schema, values)
+    return build_fields(schema, package_language(), values=values, errors=localize_errors(errors),
+                        people=with_department_names(people) if people is not None else None,
+                        attachments=attachments, tz=user_zone())

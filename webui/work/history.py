@@ -2,9 +2,10 @@
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from webui import current_runtime
+from engine.formfields import LABEL, items_of, json_type, kind_of
 from webui.i18n import package_language, pick
 from webui.names import people
+from webui.runtime import current_runtime
 from webui.schema_forms import format_value
 
 # Event kind -> sentence; %(actor)s is the person, %(task)s the step's title.
@@ -43,9 +44,9 @@ def _form_of(package, event):
 
 def _table(rows, prop, attachments):
     """A repeating group (line items, say) as {columns, rows} of shown values."""
-    columns = (prop.get("items") or {}).get("properties") or {}
+    columns = items_of(prop).get("properties") or {}
     language = package_language()
-    return {"columns": [pick(p.get("x-label")) or name for name, p in columns.items()],
+    return {"columns": [pick(p.get(LABEL)) or name for name, p in columns.items()],
             "rows": [[format_value(row.get(name), p, language, attachments) if row.get(name) not in (None, "") else ""
                       for name, p in columns.items()] for row in rows if isinstance(row, dict)]}
 
@@ -58,8 +59,8 @@ def _values(form, values, attachments):
     for name, prop in declared.items():
         if name not in values or values[name] in (None, "", []):
             continue
-        label = pick(prop.get("x-label")) or name
-        if prop.get("type") == "array" and (prop.get("items") or {}).get("type") == "object":
+        label = pick(prop.get(LABEL)) or name
+        if kind_of(prop) == "group" and json_type(items_of(prop)) == "object":
             shown.append((label, "", _table(values[name], prop, attachments)))
         else:
             shown.append((label, format_value(values[name], prop, language, attachments), None))

@@ -9,11 +9,11 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from engine.errors import Conflict, Forbidden, NotFound, NotReady, ValidationFailed
-from webui import current_runtime
 from webui.auth.routes import safe_next
 from webui.error_texts import localize
 from webui.i18n import pick
 from webui.names import choices, procedures, searchable
+from webui.runtime import current_runtime
 from webui.work import bp
 
 SCOPES = {"all": _l("All"), "mine": _l("Mine"), "unclaimed": _l("Unclaimed")}
@@ -114,7 +114,7 @@ def inbox():
     """The task list; an htmx request (filter change) gets only the results and the search fields."""
     runtime = current_runtime()
     chosen = read_filters(request.args)
-    page = runtime.inbox_page(
+    page = runtime.inbox(
         current_user.username, scope=chosen["scope"], process_key=chosen["process"],
         overdue=chosen["due"] == "overdue",
         due_within_hours=DUE_WINDOWS[chosen["due"]][1] if chosen["due"] else None,

@@ -4,14 +4,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
-from engine.errors import NotFound, ValidationFailed
+from engine.errors import ValidationFailed
 from engine.templates import as_html
-from webui import current_runtime
 from webui.auth.routes import safe_next
 from webui.i18n import package_language, task_title
 from webui.names import person, with_department_names
+from webui.runtime import current_runtime
 from webui.work import bp
-from webui.work.formflow import fields_for, read_posted, shown_again
+from webui.work.formflow import fields_for, read_posted, row_again
 from webui.work.history import failure_reason, timeline
 
 
@@ -21,37 +21,23 @@ def _prefill(schema, data):
     return {name: data[name] for name in declared if name in data}
 
 
-def _case_for(instance_id):
-    """The case around a task when the user may see it (confidential cases show only the task)."""
-    try:
-        return current_runtime().case_view(instance_id, current_user.username, package_language())
-    except NotFound:
-        return None
-
-
 def render_task(task_id, values=None, errors=None, status=200):
-    """The task page; `values`/`errors` re-show a submitted form."""
+    """The task page, from the runtime's one read of it; `values`/`errors` re-show a submitted form."""
     runtime = current_runtime()
-    user = current_user.username
-    task = runtime.task(task_id, user, package_language())
-    actions = runtime.task_actions(task_id, user)
-    draft = runtime.draft(task_id, user)
+    page = runtime.task_page(task_id, current_user.username, package_language(), shown=values)
+    task, draft, case, repair = page["task"], page["draft"], page["case"], page["repair"]
     if values is None:
         values = draft["data"] if draft else _prefill(task["schema"], task["data"])
-    case = _case_for(task["instance_id"])
-    known = {a["id"]: a for a in case["attachments"]} if case else {}
-    candidates = with_department_names(runtime.candidates(task_id, user)) if actions["can_reassign"] else []
-    repair = runtime.assignment_repair(task_id, user) if actions["can_reassign"] else None
     if repair:
         repair = dict(repair, reason=failure_reason(repair["failure"]),
                       targets=with_department_names(repair["targets"]))
     # The package template was rendered autoescaped in the sandbox, then read as Markdown without raw HTML.
     task["instructions"] = Markup(as_html(task["instructions"]))
+    fields = fields_for(task["schema"], values, errors, page["attachments"], page["people"]) if task["schema"] else []
     return render_template(
-        "work/task.html", task=task, actions=actions, draft=draft, case=case, candidates=candidates, repair=repair,
-        history=timeline(case) if case else [],
-        fields=fields_for(task["schema"], values, errors, known) if task["schema"] else [],
-        errors=errors or {}, now=runtime.clock.now()), status
+        "work/task.html", task=task, actions=page["actions"], draft=draft, case=case, repair=repair,
+        candidates=with_department_names(page["candidates"]), history=timeline(case) if case else [],
+        fields=fields, errors=errors or {}, now=runtime.clock.now()), status
 
 
 @bp.get("/tasks/<task_id>")
@@ -72,11 +58,11 @@ def submit_task(task_id):
         runtime.save_draft(task_id, user, submission.raw)
         flash(_("Draft saved. Nothing is sent until you complete the task."), "success")
         return redirect(url_for("work.task", task_id=task_id))
-    again = shown_again(task["schema"], submission)
+    again = row_again(submission)
     if again:
         return render_task(task_id, *again)
     try:
-        outcome = runtime.complete(task_id, user, submission.data)
+        outcome = runtime.complete(task_id, user, submission.data, input_errors=submission.errors)
     except ValidationFailed as exc:
         return render_task(task_id, submission.raw, exc.errors, 422)
     flash(_("Done: %(task)s (case #%(case)s).", task=task_title(task), case=outcome["instance_id"]), "success")

@@ -1,68 +1,15 @@
-"""Reading a form's JSON Schema (types, widgets, labels) and writing values as text: shared by every job."""
+"""A form's words: labels in the reader's language, and values written as text; shared by every job.
+
+Which kind of field a property is comes from engine.formfields, as it does for the engine.
+"""
 from datetime import datetime
 
-MAX_RADIO_RANGE = 20
-_FORMAT_WIDGETS = {"date": "date", "date-time": "datetime", "email": "email"}
+from engine.formfields import ENUM_LABELS, LABEL
 
 
 def join_path(prefix, name):
     """A child path."""
     return f"{prefix}/{name}" if prefix else str(name)
-
-
-def properties_of(schema):
-    """The declared properties of an object schema, in order."""
-    return (schema or {}).get("properties") or {}
-
-
-def json_type(prop):
-    """The JSON type of a property (the non-null one of a list), "string" when unsaid."""
-    declared = prop.get("type")
-    if isinstance(declared, list):
-        declared = next((t for t in declared if t != "null"), None)
-    return declared or "string"
-
-
-def enum_values(prop):
-    """The allowed values offered as choices: `enum`, or a small integer range shown as radio buttons."""
-    if "enum" in prop:
-        return list(prop["enum"])
-    if prop.get("x-widget") != "radio" or json_type(prop) != "integer":
-        return None
-    low, high = prop.get("minimum"), prop.get("maximum")
-    if isinstance(low, int) and isinstance(high, int) and 0 <= high - low <= MAX_RADIO_RANGE:
-        return list(range(low, high + 1))
-    return None
-
-
-def _array_kind(prop):
-    """The widget of an array: a file list, a checkbox list, or a repeating group."""
-    items = prop.get("items") or {}
-    if items.get("x-widget") == "file":
-        return "file"
-    if "enum" in items or prop.get("x-widget") == "checkboxes":
-        return "checkboxes"
-    return "group"
-
-
-def widget_kind(prop):
-    """The widget a property is rendered with (and parsed as)."""
-    widget, declared = prop.get("x-widget"), json_type(prop)
-    if declared == "boolean":
-        return "boolean"  # const: true ("I have read ...") too: a box the user has to tick
-    if "const" in prop:
-        return "const"
-    if widget == "file":
-        return "file"
-    if declared in ("array", "object"):
-        return _array_kind(prop) if declared == "array" else "object"
-    if enum_values(prop) is not None:
-        return "radio" if widget == "radio" else "select"
-    if widget in ("textarea", "money", "user"):
-        return widget
-    if declared in ("integer", "number"):
-        return declared
-    return _FORMAT_WIDGETS.get(prop.get("format"), "text")
 
 
 def localized(value, language):
@@ -74,12 +21,12 @@ def localized(value, language):
 
 def label_of(prop, fallback, language):
     """A property's label: x-label, else title, else `fallback`."""
-    return localized(prop.get("x-label") or prop.get("title"), language) or fallback
+    return localized(prop.get(LABEL) or prop.get("title"), language) or fallback
 
 
 def enum_label(prop, value, language):
     """The label of one allowed value (x-enum-labels), else the value itself."""
-    labels = prop.get("x-enum-labels") or {}
+    labels = prop.get(ENUM_LABELS) or {}
     found = labels.get(value, labels.get(str(value))) if isinstance(labels, dict) else None
     return localized(found, language) if found else plain(value)
 

@@ -1,0 +1,59 @@
+"""What a notifier is told: one `Happening` per event a command writes and per task it opens."""
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from engine.runtime import access
+
+TASK_OPENED = "task_opened"  # not a history event: the task row a command inserts, as the notifier sees it
+
+
+@dataclass(frozen=True)
+class Happening:
+    """One thing a command did to a case, with the case facts a notifier needs to say who should hear of it.
+
+    `kind`, `at`, `actor`, `task_id`, `task_key` and `data` are the event row's (for `task_opened`: the new
+    task's assignee, role, pool, due time and priority). `supervisor_roles` are the procedure's supervising
+    roles other than admin, given where a case is saved (breaches are told to them).
+    """
+
+    kind: str
+    case_id: int
+    process_key: str
+    starter: str
+    at: datetime
+    actor: str | None = None
+    task_id: str | None = None
+    task_key: str | None = None
+    data: dict = field(default_factory=dict)
+    supervisor_roles: tuple = ()
+
+
+def from_case(case):
+    """The happenings of a case's save: its queued events, then the tasks it opened (what the command wrote)."""
+    facts = {"case_id": case.row["id"], "process_key": case.package.key, "starter": case.row["starter"],
+             "supervisor_roles": _supervisors(case.package.manifest)}
+    found = [Happening(kind=e["kind"], at=e["at"], actor=e["actor"], task_id=e["task_id"], task_key=e["task_key"],
+                       data=e["data"], **facts) for e in case.events]
+    actor = case.main_event["actor"] if case.main_event else None
+    found += [Happening(kind=TASK_OPENED, at=row["created_at"], actor=actor, task_id=row["id"],
+                        task_key=row["task_key"], data=_opened(row), **facts) for row in case.new_task_rows]
+    return found
+
+
+def from_task_change(task, event):
+    """The happening of a claim, release, hand-over or repair: the task row a command read and the event it adds."""
+    return [Happening(kind=event.kind, case_id=task["instance_id"], process_key=task["process_key"],
+                      starter=task["starter"], at=event.at, actor=event.actor, task_id=task["id"],
+                      task_key=task["task_key"], data=dict(event.data, role=task["role"], pool=task["pool"]))]
+
+
+def _opened(row):
+    """A new task row's facts that decide who hears of it (times as ISO text, like event data)."""
+    due = row["due_at"]
+    return {"assignee": row["assignee"], "role": row["role"], "pool": row["pool"],
+            "due_at": due.isoformat() if due else None, "priority": row["priority"]}
+
+
+def _supervisors(manifest):
+    """The roles told of a procedure's breaches: its supervisors, without the admins of every procedure."""
+    return tuple(sorted(role for role in access.supervisor_roles(manifest) if role and role != access.ADMIN_ROLE))
