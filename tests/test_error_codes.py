@@ -25,16 +25,6 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)[sdfir]")
 CODE_SHAPE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
 SECTIONS = ("FIELD_CODES", "REFUSAL_CODES", "SYSTEM_CODES", "SCRIPT_CODES", "SCHEMA_WORDING_CODES", "PACKAGE_CODES")
 
-# Phase B: these modules still raise English sentences (webui/messages.py matches them); their codes
-# are registered already. Remove each file here as it switches to codes, and the list once empty.
-PHASE_B_FILES = {"engine/runtime/access.py", "engine/runtime/assignment.py", "engine/runtime/case.py",
-                 "engine/runtime/commands.py", "engine/runtime/queries.py"}
-# Phase B: the codes only those modules will raise that no other engine module names (as an event kind, say).
-PHASE_B_CODES = {"start_forbidden", "separation_of_duties", "task_assigned_to_other", "role_not_held",
-                 "not_a_candidate", "task_not_claimed", "no_one_else", "not_supervisor", "cancel_forbidden",
-                 "no_task", "no_open_task", "task_not_waiting", "case_finished", "task_done",
-                 "task_closed", "task_changed", "case_changed", "case_unloadable", "comment_empty", "draft_not_object",
-                 "draft_too_large"}
 # Classes whose code is fixed in their constructor: errors built from their parts (which carry codes) and a
 # package's own rule message.
 FIXED_CODE = {"ValidationFailed", "PackageError", "OrgError", "Translated"}
@@ -275,7 +265,7 @@ def test_the_engine_builds_errors_and_problems_only_from_registered_codes():
     modules = list(_sources())
     coded = _coded_classes(modules)
     assert {"NotFound", "ScriptError", "Killed", "OrgError", "Translated"} <= coded
-    found = [problem for path, tree in modules if path not in PHASE_B_FILES for problem in _uncoded(path, tree, coded)]
+    found = [problem for path, tree in modules for problem in _uncoded(path, tree, coded)]
     assert found == []
 
 
@@ -291,11 +281,11 @@ def test_the_scan_catches_sentences_and_unknown_codes():
     assert len(found) == 5, found
 
 
-def test_every_code_is_used_or_waits_for_phase_b():
+def test_every_code_is_used():
     # The web raises a few engine errors of its own (its settings: webui/config.py); its texts name every code.
     sources = [*_sources(), *_sources(ROOT / "webui")]
     literals = {node.value for path, tree in sources if path not in ("engine/error_codes.py", "webui/error_texts.py")
                 for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)}
     schemas = "".join(path.read_text("utf-8") for path in (ENGINE / "definitions").glob("*.yaml"))
     unused = {code for code in CODES if code not in literals and f"x-error: {code}" not in schemas}
-    assert unused == PHASE_B_CODES
+    assert unused == set()

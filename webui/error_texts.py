@@ -9,10 +9,8 @@ from datetime import UTC, datetime
 from flask_babel import lazy_gettext as _l
 
 from engine.error_codes import CODES, USERNAME_PARAMS, fields_of
-from engine.errors import OpsflowError
-from webui import messages
 from webui.i18n import package_language, when
-from webui.names import people, person
+from webui.names import person
 
 FIELD_TEXTS = {
     "required": _l("this field is required"),
@@ -320,9 +318,8 @@ def _shown(name, value, spec):
 def localize(error):
     """An engine error (or a field's FieldError) in the current language.
 
-    A package's rule message picks the reader's language; a code gets its text; anything else
-    (the web UI's own texts, and until phase B the sentences of the runtime's service, case and
-    workspace modules) reads as webui/messages.py translates it.
+    A package's rule message picks the reader's language; a code gets its text; anything else (the web
+    UI's own texts, such as a posted form's reading errors handed back with the engine's) reads as it is.
     """
     translations = getattr(error, "translations", None)
     if translations:
@@ -330,7 +327,7 @@ def localize(error):
     code = getattr(error, "code", None)
     text = TEXTS.get(code) if isinstance(code, str) else None
     if text is None:
-        return messages.localize(str(error), people() if isinstance(error, OpsflowError) else None)
+        return str(error)
     specs = fields_of(CODES[code].template)
     return str(text) % {name: _shown(name, value, specs.get(name)) for name, value in error.params.items()}
 

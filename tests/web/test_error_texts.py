@@ -50,7 +50,7 @@ def test_a_package_rule_message_is_picked_not_translated(app):
         assert localize(message) == "At most 1000"
 
 
-def test_a_sentence_of_phase_b_still_reads_in_chinese(app):
-    refusal = Forbidden("ops.wang has not claimed task t-1")
+def test_a_refusal_of_the_runtime_reads_in_chinese(app):
+    refusal = Forbidden("task_not_claimed", user="ops.wang", task="t-1")
     with app.test_request_context(headers={"Accept-Language": "zh-TW"}):
         assert localize(refusal) == "您尚未認領此任務。"
