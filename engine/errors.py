@@ -7,28 +7,21 @@ and `str()` gives that English for the CLI and the logs.
 from collections.abc import Iterable, Mapping
 from typing import Any, Self
 
-from engine.error_codes import CODES, render
+from engine.error_codes import render
 
 
 class OpsflowError(Exception):
     """Base of every error the engine reports to a user: `OpsflowError(code, **params)`.
 
-    Until engine/runtime's service, case and workspace modules raise codes too, a plain English
-    sentence is accepted in place of a code; such an error's `code` is its kind and `params` empty.
+    `code` must be registered in engine/error_codes.py, with exactly its parameters (ValueError otherwise).
     """
 
     kind = "error"
 
-    def __init__(self, code: str | None = None, /, **params: Any) -> None:
-        self.code: str
-        self.params: dict[str, Any]
-        if code in CODES or params:
-            self.code, self.params = code or "", params
-            message = render(self.code, params)
-        else:
-            self.code, self.params = self.kind, {}
-            message = code or ""
-        super().__init__(message)
+    def __init__(self, code: str, /, **params: Any) -> None:
+        self.code = code
+        self.params = params
+        super().__init__(render(code, params))
 
 
 class NotFound(OpsflowError):

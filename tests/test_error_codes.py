@@ -76,9 +76,9 @@ def test_errors_carry_code_params_and_their_english():
                                                        "invalid form data: title: must be at least 3 characters")
 
 
-def test_a_plain_sentence_is_still_accepted_until_phase_b():
-    error = ScriptError("something failed")
-    assert (error.code, error.params, str(error)) == ("script", {}, "something failed")
+def test_a_sentence_is_no_code():
+    with pytest.raises(ValueError, match="unknown error code"):
+        ScriptError("something failed")
 
 
 def test_the_schemas_plain_wordings_are_codes():
