@@ -207,6 +207,26 @@ def test_file_fields_on_completion_keep_linked_files_and_link_new_ones(deployed)
     assert info.value.errors == {"receipt": "unknown attachment"}
 
 
+def test_an_upload_is_linked_only_when_its_form_is_accepted(deployed):
+    """A refused form, for its own errors or for the web's reading errors, leaves the upload pending."""
+    case = deployed.start("expense", "sales.tseng", CLAIM)
+    deployed.complete(open_tasks(deployed, case)["approve"].id, "sales.yeh", {"decision": "reject"})
+    revise = open_tasks(deployed, case)["revise"].id
+    scan = upload(deployed, "sales.tseng")
+    with pytest.raises(ValidationFailed) as info:
+        deployed.complete(revise, "sales.tseng", dict(CLAIM, amount=-5, receipt=scan["id"]))
+    assert set(info.value.errors) == {"amount"}
+    assert row(deployed, scan["id"]) == (None, None, None)
+    typed = dict(CLAIM, receipt=scan["id"])
+    del typed["amount"]
+    with pytest.raises(ValidationFailed) as info:
+        deployed.complete(revise, "sales.tseng", typed, input_errors={"amount": "enter a number"})
+    assert info.value.errors["amount"] == "enter a number"
+    assert row(deployed, scan["id"]) == (None, None, None)
+    deployed.complete(revise, "sales.tseng", dict(CLAIM, receipt=scan["id"]))
+    assert row(deployed, scan["id"]) == (case, revise, "receipt")
+
+
 def test_procurement_invoice_scan_is_linked_to_the_invoice_task(deployed):
     deployed.deploy([PROCESSES / "procurement"])
     scenario = yaml.safe_load((PROCESSES / "procurement" / "scenarios" / "01-small-office-purchase-paid.yaml")

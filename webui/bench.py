@@ -5,6 +5,7 @@ one role, each with its case and search fields), signs a holder of that role in 
 form of the Flask test client, then times whole GETs through routing, session, user loading, the
 runtime queries and Jinja rendering: the first inbox page, a filtered page, page 100, the htmx
 partial of a filter change, and a task page. Pages are timed interleaved, after warm-up requests.
+Also counts the SQL statements of one task page view and of one refused submission of its form.
 Prints median, p95 and max in ms, the response size and median / 1000 ms; it never asserts a time.
 """
 import statistics
@@ -13,7 +14,7 @@ import time
 from pathlib import Path
 
 import yaml
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from engine import bench_inbox
 from engine.store.db import private_schema
@@ -102,6 +103,24 @@ def _filled_task_note(client, task_id):
     return None if status == 200 else f"HTTP {status}"
 
 
+def _statements(app, client, task_id):
+    """How many SQL statements one view of a task page and one refused submission of its form (empty) send."""
+    engine = app.extensions["opsflow"].db.engine
+    sent = [0]
+
+    def count(*_args):
+        sent[0] += 1
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        client.get(f"/tasks/{task_id}")
+        view = sent[0]
+        refused = client.post(f"/tasks/{task_id}", data={"action": "complete"})
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return {"view": view, "refused": sent[0] - view, "refused_status": refused.status_code}
+
+
 def _measure(label, url, count, runs, echo):
     """Fill one database, time every page interleaved and print a line per page; return the figures."""
     clock, filled, real = _build(url, count)
@@ -128,6 +147,10 @@ def _measure(label, url, count, runs, echo):
                 samples[name].append(ms)
                 statuses[name].add(status)
         results = []
+        if real:
+            counts = _statements(app, client, real)
+            echo(f"{label}: SQL statements of the task page {counts['view']}, of a refused (empty) "
+                 f"submission {counts['refused']} (HTTP {counts['refused_status']})")
         for name, path, _headers in pages:
             times = samples[name]
             median = statistics.median(times)
