@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 
 from engine.config import Settings
+from engine.error_codes import CHECK_DATABASE
 from engine.errors import ConfigError, NotFound, OpsflowError
 from engine.org import Directory, OrgError
 from engine.runtime.heartbeat import DATABASE_ERRORS, describe
-from engine.store.db import CHECK_DATABASE
 
 if TYPE_CHECKING:
     from engine.runtime.service import Runtime
@@ -36,7 +36,7 @@ def runtime(ready: bool = True, users: Iterable[str | None] = ()) -> "Runtime":
         directory = Directory(session)
         missing = [name for name in users if name is not None and directory.user(name) is None]
     if missing:
-        raise NotFound(f"no such user: {missing[0]}; `opsflow users` lists them")
+        raise NotFound("no_such_user", user=missing[0])
     return found
 
 
@@ -47,7 +47,7 @@ def zone() -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(f"OPSFLOW_TIMEZONE {name!r} is not an IANA time zone such as Asia/Taipei") from exc
+        raise ConfigError("bad_timezone", zone=name) from exc
 
 
 def when(moment: datetime | None) -> str:
@@ -89,7 +89,7 @@ def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except OpsflowError as exc:
-            fail(exc.code, exc, USAGE_EXIT if exc.code in ("package", "invalid") else 1)
+            fail(exc.kind, exc, USAGE_EXIT if exc.kind in ("package", "invalid") else 1)
         except DATABASE_ERRORS as exc:
             fail("database", f"{describe(exc)}; {CHECK_DATABASE}")
 
@@ -105,7 +105,7 @@ def reports_org_problems(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
         except OrgError as exc:
             for problem in exc.problems:
-                click.echo(f"error ({exc.code}): {problem}", err=True)
+                click.echo(f"error ({exc.kind}): {problem}", err=True)
             sys.exit(USAGE_EXIT)
 
     return wrapper

@@ -89,4 +89,5 @@ def _number(name: str, raw: str, kind: type[int] | type[float]) -> int | float:
     try:
         return kind(raw)
     except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not {'an integer' if kind is int else 'a number'}") from None
+        code = "setting_not_integer" if kind is int else "setting_not_number"
+        raise ConfigError(code, name=name, value=raw) from None

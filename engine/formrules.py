@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from engine import sandbox
-from engine.errors import ScriptError
+from engine.errors import FieldError, ScriptError
 from engine.formfields import CHOICES, ENUM_LABELS, walk_nodes
 
 # What a rule or a choice expression may call to look at the organisation (engine.org.Directory).
@@ -39,16 +39,22 @@ class OrgLookups(Protocol):
         ...
 
 
-class Translated(str):
-    """An English sentence that also carries its other languages (the web UI picks the user's)."""
+class Translated(FieldError):
+    """A package's own message for a field (code `form_rule`) that also carries its other languages
+    (the web UI picks the user's)."""
 
     translations: dict[str, str]
 
     def __new__(cls, translations: Mapping[str, str]) -> "Translated":
         """The English text as the string; every language kept in `translations`."""
-        text = super().__new__(cls, str(translations.get("en") or next(iter(translations.values()), "")))
+        english = str(translations.get("en") or next(iter(translations.values()), ""))
+        text = super().__new__(cls, "form_rule", message=english)
         text.translations = dict(translations)
         return text
+
+    def __getnewargs_ex__(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """What copy and pickle build it again from: its languages."""
+        return (self.translations,), {}
 
 
 def today_in(now: datetime, zone: str) -> str:
@@ -157,8 +163,8 @@ def rule_errors(rules: Sequence[Mapping[str, Any]] | None, values: Mapping[str, 
             except ScriptError as exc:
                 if errors or _reads_empty(rule["check"], seen):
                     continue
-                raise ScriptError(f"{form_name}: rules[{number}] on {path} ({rule['check'].strip()}) "
-                                  f"cannot be evaluated: {exc}") from exc
+                raise ScriptError("rule_failed", form=form_name, number=number, field=path,
+                                  check=rule["check"].strip(), reason=str(exc)) from exc
             if not holds:
                 found[path] = Translated(rule["message"])
     return found

@@ -5,7 +5,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError
 
-from engine.errors import ValidationFailed
+from engine.errors import FieldError, ValidationFailed
 from engine.formrules import resolve_choices, rule_errors
 from engine.jsonsafe import json_safe
 
@@ -35,36 +35,31 @@ def _field_paths(error: ValidationError) -> list[str]:
     return ["/".join(p for p in [*path, name] if p) for name in missing]
 
 
-_FORMAT_HINTS = {"date": "enter a date (YYYY-MM-DD)", "date-time": "enter a date and a time",
-                 "email": "enter an e-mail address"}
-_TYPE_HINTS = {"integer": "enter a whole number", "number": "enter a number", "string": "enter text",
-               "boolean": "answer yes or no", "array": "give a list", "object": "fill in the group"}
-# Validator -> a plain reason; {n} is the schema's limit. Anything else keeps jsonschema's own wording.
-_LIMIT_HINTS = {"minLength": "must be at least {n} characters", "maxLength": "must be at most {n} characters",
-                "minimum": "must be at least {n}", "maximum": "must be at most {n}",
-                "exclusiveMinimum": "must be more than {n}", "exclusiveMaximum": "must be less than {n}",
-                "minItems": "needs at least {n} entries", "maxItems": "takes at most {n} entries"}
+_FORMAT_CODES = {"date": "enter_date", "date-time": "enter_date_time", "email": "enter_email"}
+_TYPE_CODES = {"integer": "enter_whole_number", "number": "enter_number", "string": "enter_text",
+               "boolean": "enter_yes_no", "array": "enter_list", "object": "enter_group"}
+# Validator -> the code of its plain reason, with the schema's limit as `n`.
+_LIMIT_CODES = {"minLength": "min_length", "maxLength": "max_length", "minimum": "minimum", "maximum": "maximum",
+                "exclusiveMinimum": "exclusive_minimum", "exclusiveMaximum": "exclusive_maximum",
+                "minItems": "min_items", "maxItems": "max_items"}
+_PLAIN_CODES = {"required": "required", "enum": "choose_offered", "const": "choose_offered", "pattern": "pattern",
+                "uniqueItems": "unique_items"}
 
 
-def _message(error: ValidationError) -> str:
-    """A short, plain reason a person can act on (the web UI translates these sentences)."""
+def _message(error: ValidationError) -> FieldError:
+    """A short, plain reason a person can act on, as a FieldError (jsonschema's own wording for the rest)."""
     kind, limit = error.validator, error.validator_value
-    if kind == "required":
-        return "this field is required"
-    if kind in ("enum", "const"):
-        return "choose one of the offered values"
+    if kind in _PLAIN_CODES:
+        return FieldError(_PLAIN_CODES[kind])
     if kind == "format":
-        return _FORMAT_HINTS.get(str(limit), f"not a valid {limit}")
-    if kind == "type" and isinstance(limit, str):
-        return _TYPE_HINTS.get(limit, error.message)
-    if kind in _LIMIT_HINTS:
+        return FieldError(_FORMAT_CODES[limit]) if limit in _FORMAT_CODES else FieldError("invalid_format",
+                                                                                           format=limit)
+    if kind == "type" and isinstance(limit, str) and limit in _TYPE_CODES:
+        return FieldError(_TYPE_CODES[limit])
+    if kind in _LIMIT_CODES:
         exact = int(limit) if isinstance(limit, float) and limit.is_integer() else limit
-        return _LIMIT_HINTS[kind].format(n=exact)
-    if kind == "pattern":
-        return "does not have the expected form"
-    if kind == "uniqueItems":
-        return "lists the same entry twice"
-    return error.message
+        return FieldError(_LIMIT_CODES[kind], n=exact)
+    return FieldError("schema_rule", reason=error.message)
 
 
 def validate_form(schema: dict[str, Any] | None, data: object, rules: Sequence[Mapping[str, Any]] = (),
@@ -80,11 +75,11 @@ def validate_form(schema: dict[str, Any] | None, data: object, rules: Sequence[M
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ValidationFailed({"": "form data must be an object of field values"})
+        raise ValidationFailed({"": FieldError("form_not_object")})
     try:
         submitted: dict[str, Any] = json_safe(copy.deepcopy(data))
     except TypeError as exc:
-        raise ValidationFailed({"": str(exc)}) from exc
+        raise ValidationFailed({"": FieldError("not_storable", reason=str(exc))}) from exc
     names = names or {}
     declared_schema = schema or _EMPTY
     schema = resolve_choices(declared_schema, names)

@@ -31,13 +31,13 @@ class OrgLoaded(TypedDict):
 
 
 class OrgError(OpsflowError):
-    """The organisation file cannot be loaded; `problems` lists each located reason."""
+    """The organisation file cannot be loaded; `problems` lists each located reason (each with its code)."""
 
-    code = "org"
+    kind = "org"
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = list(problems)
-        super().__init__("\n".join(str(problem) for problem in self.problems))
+        super().__init__("org_invalid", problems="\n".join(str(problem) for problem in self.problems))
 
 
 def _read_document(path: str | Path) -> YamlFile:
@@ -46,19 +46,18 @@ def _read_document(path: str | Path) -> YamlFile:
     try:
         size = Path(path).stat().st_size
         if size > MAX_ORG_FILE_BYTES:
-            raise OrgError([Problem(file, None, None, f"refused: {size_text(size)} is over the limit of "
-                                                      f"{size_text(MAX_ORG_FILE_BYTES)} for an organisation file")])
+            raise OrgError([Problem.coded(file, None, None, "org_file_too_large", size=size_text(size),
+                                          limit=size_text(MAX_ORG_FILE_BYTES))])
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise OrgError([Problem(file, None, None, f"cannot be read: {exc.strerror or exc}")]) from exc
+        raise OrgError([Problem.coded(file, None, None, "org_unreadable", reason=exc.strerror or str(exc))]) from exc
     document = read_yaml(file, data, MAX_ORG_YAML_NODES)
     if isinstance(document, Problem):
         raise OrgError([document])
     if document.data is None:
         document.data = {}
     if not isinstance(document.data, dict):
-        raise OrgError([Problem(file, 1, None, "an organisation file must be a mapping of departments, roles "
-                                               "and users")])
+        raise OrgError([Problem.coded(file, 1, None, "org_not_mapping")])
     return document
 
 
@@ -68,7 +67,7 @@ def _duplicate_problems(document: YamlFile, section: str, key: str) -> list[Prob
     problems: list[Problem] = []
     for index, entry in enumerate(document.data.get(section, [])):
         if entry[key] in seen:
-            problems.append(document.problem((section, index, key), f"{key} {entry[key]!r} is declared twice"))
+            problems.append(document.problem((section, index, key), "org_declared_twice", key=key, value=entry[key]))
         seen.add(entry[key])
     return problems
 
@@ -81,15 +80,16 @@ def _name_problems(document: YamlFile) -> list[Problem]:
     problems = []
     for index, user in enumerate(doc.get("users", [])):
         if user.get("manager") and user["manager"] not in declared["users"]:
-            problems.append(document.problem(("users", index, "manager"), f"manager {user['manager']!r} is not a user"))
+            problems.append(document.problem(("users", index, "manager"), "org_manager_unknown",
+                                             manager=user["manager"]))
         if user.get("department") and user["department"] not in declared["departments"]:
-            problems.append(document.problem(("users", index, "department"),
-                                             f"department {user['department']!r} is not declared"))
-        problems += [document.problem(("users", index, "roles", at), f"role {role!r} is not declared")
+            problems.append(document.problem(("users", index, "department"), "org_department_unknown",
+                                             department=user["department"]))
+        problems += [document.problem(("users", index, "roles", at), "org_role_unknown", role=role)
                      for at, role in enumerate(user.get("roles", [])) if role not in declared["roles"]]
     for index, dept in enumerate(doc.get("departments", [])):
         if dept.get("head") and dept["head"] not in declared["users"]:
-            problems.append(document.problem(("departments", index, "head"), f"head {dept['head']!r} is not a user"))
+            problems.append(document.problem(("departments", index, "head"), "org_head_unknown", head=dept["head"]))
     return problems
 
 

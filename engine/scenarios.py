@@ -96,7 +96,7 @@ def run_file(runtime: "Runtime", package_dir: PathLike, path: PathLike,
     except Mismatch as exc:
         return Result(key, name, str(path), False, str(exc))
     except OpsflowError as exc:
-        return Result(key, name, str(path), False, f"unexpected {exc.code} error: {exc}")
+        return Result(key, name, str(path), False, f"unexpected {exc.kind} error: {exc}")
     return Result(key, name, str(path), True)
 
 
@@ -130,7 +130,7 @@ class ScenarioRun:
             except Mismatch as exc:
                 raise Mismatch(f"step {number} {_describe(step)}: {exc}") from None
             except OpsflowError as exc:
-                raise Mismatch(f"step {number} {_describe(step)}: {exc.code} error: {exc}") from None
+                raise Mismatch(f"step {number} {_describe(step)}: {exc.kind} error: {exc}") from None
         self._check_final(self.scenario.get("expect") or {})
 
     def _scheduled_case(self, process: str) -> int:
@@ -212,8 +212,8 @@ class ScenarioRun:
         try:
             self._step(action)
         except OpsflowError as exc:
-            if exc.code != spec["error"]:
-                raise Mismatch(f"expected {spec['error']} error, got {exc.code}: {exc}") from None
+            if exc.kind != spec["error"]:
+                raise Mismatch(f"expected {spec['error']} error, got {exc.kind}: {exc}") from None
             _check_fields(spec.get("field"), exc, spec.get("message"))
             return
         raise Mismatch(f"expected {spec['error']} error, but it succeeded")

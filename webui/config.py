@@ -9,9 +9,6 @@ from engine.errors import ConfigError
 MIN_SECRET_KEY = 16
 # Keys published in earlier releases' defaults: anyone can sign a session with them, so they count as none.
 PUBLISHED_SECRET_KEYS = frozenset({"opsflow-demo-secret-change-me"})
-SECRET_KEY_HOWTO = ("set it to a long random value, the same in every web process, e.g. "
-                    "export OPSFLOW_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))'); "
-                    "`make run` keeps one in instance/secret_key")
 
 
 @dataclass
@@ -45,15 +42,12 @@ class WebSettings:
         """Refuse a missing, published or short session key: with it anyone could forge a signed-in session."""
         key = self.secret_key or ""
         if not key:
-            problem = "is not set"
-        elif key in PUBLISHED_SECRET_KEYS:
-            problem = "is the published demo key"
-        elif len(key) < MIN_SECRET_KEY:
-            problem = f"is shorter than {MIN_SECRET_KEY} characters"
-        else:
-            return key
-        raise ConfigError(f"OPSFLOW_SECRET_KEY {problem}; it signs every session, so it must be secret: "
-                          f"{SECRET_KEY_HOWTO}")
+            raise ConfigError("secret_key_missing")
+        if key in PUBLISHED_SECRET_KEYS:
+            raise ConfigError("secret_key_published")
+        if len(key) < MIN_SECRET_KEY:
+            raise ConfigError("secret_key_short", least=MIN_SECRET_KEY)
+        return key
 
 
 def current_web_settings():

@@ -5,11 +5,10 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import Busy, Conflict, Forbidden, NotFound, NotReady, ScriptError, ValidationFailed
-from webui.messages import localize
-from webui.names import people
+from webui.error_texts import localize
 from webui.runtime import current_runtime
 
-# Engine error -> HTTP status and a headline in the user's language; the engine's own sentence follows it.
+# Engine error -> HTTP status and a headline in the user's language; the error's text (by its code) follows it.
 ENGINE_ERRORS = {
     NotFound: (404, _l("Not found")),
     Forbidden: (403, _l("Not allowed")),
@@ -49,7 +48,7 @@ def _engine_error(exc):
     for kind, (status, headline) in ENGINE_ERRORS.items():
         if isinstance(exc, kind):
             # A stranger's 404 says nothing about what exists.
-            detail = "" if isinstance(exc, NotFound) else localize(str(exc), people())
+            detail = "" if isinstance(exc, NotFound) else localize(exc)
             advice = HTTP_ADVICE[404] if isinstance(exc, NotFound) else ""
             page, status = error_page(status, headline, detail, advice)
             return page, status, {"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)} if isinstance(exc, Busy) else {}

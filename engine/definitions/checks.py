@@ -5,6 +5,7 @@ from lxml import etree
 
 from engine.definitions.documents import Document, Model, bpmn
 from engine.definitions.model import Problem
+from engine.error_codes import Coded
 
 FLOW_NODES = frozenset(bpmn(tag) for tag in (
     "task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask", "receiveTask",
@@ -55,24 +56,18 @@ def _container_problems(document: Document, container: etree._Element) -> list[P
     targets = set()
     for flow in container.iterchildren(bpmn("sequenceFlow")):
         targets.add(flow.get("targetRef"))
-        for end, verb in (("sourceRef", "starts at"), ("targetRef", "leads to")):
+        for end, code in (("sourceRef", "flow_bad_source"), ("targetRef", "flow_bad_target")):
             if flow.get(end) not in nodes:
-                problems.append(document.problem(
-                    flow, f"sequence flow {verb} {flow.get(end)!r}, which is not a node of this {kind(container)}"
-                ))
+                problems.append(document.problem(flow, code, node=flow.get(end), container=kind(container)))
     for event in container.iterchildren(bpmn("boundaryEvent")):
         if event.get("attachedToRef") not in nodes:
-            problems.append(document.problem(
-                event, f"boundary event is attached to {event.get('attachedToRef')!r}, "
-                       f"which is not a node of this {kind(container)}"
-            ))
+            problems.append(document.problem(event, "boundary_bad_attachment", node=event.get("attachedToRef"),
+                                             container=kind(container)))
     if container.tag == bpmn("adHocSubProcess"):
         return problems
     for node in container:
         if node.tag in FLOW_NODES and node.get("id") not in targets and _needs_incoming(node):
-            problems.append(document.problem(
-                node, f"{kind(node)} has no incoming sequence flow, so it can never be reached"
-            ))
+            problems.append(document.problem(node, "node_unreachable", what=kind(node)))
     return problems
 
 
@@ -98,27 +93,23 @@ def gateway_problems(model: Model) -> list[Problem]:
         outgoing = [flow for flow in parent_of(gateway).iterchildren(bpmn("sequenceFlow"))
                     if flow.get("sourceRef") == gateway_id]
         if default and default not in {flow.get("id") for flow in outgoing}:
-            problems.append(document.problem(gateway, f"default flow {default!r} does not leave this gateway"))
+            problems.append(document.problem(gateway, "default_flow_elsewhere", flow=default))
         bare = [flow for flow in outgoing if flow.get("id") != default and not has_condition(flow)]
         if len(outgoing) < 2 or not bare:
             continue
         if not default:
-            problems.append(document.problem(
-                gateway, f"{kind(gateway)} has neither a default flow nor conditions on all outgoing flows"
-            ))
+            problems.append(document.problem(gateway, "gateway_no_default", what=kind(gateway)))
             continue
-        problems.extend(document.problem(
-            flow, f"flow leaves gateway {gateway_id!r} without a condition and is not its default"
-        ) for flow in bare)
+        problems.extend(document.problem(flow, "flow_without_condition", gateway=gateway_id) for flow in bare)
     return problems
 
 
-def _message_problem(message_ids: set[str | None], reference: str | None, what: str) -> str | None:
-    """Why a message reference cannot work, or None."""
+def _message_problem(message_ids: set[str | None], reference: str | None, what: str) -> Coded | None:
+    """(code, params) of why a message reference cannot work, or None."""
     if not reference:
-        return f"{what} has no messageRef: name the message it sends or waits for"
+        return "message_no_ref", {"what": what}
     if reference not in message_ids:
-        return f"{what} refers to message {reference!r}, which is not defined"
+        return "message_unknown", {"what": what, "message": reference}
     return None
 
 
@@ -130,12 +121,14 @@ def message_problems(model: Model) -> list[Problem]:
         event = parent_of(definition)
         problem = _message_problem(message_ids, definition.get("messageRef"), kind(event))
         if problem:
-            problems.append(document.problem(event, problem))
+            code, params = problem
+            problems.append(document.problem(event, code, **params))
     for document, task in model.elements("sendTask", "receiveTask"):
         if task.find(bpmn("messageEventDefinition")) is None:
             problem = _message_problem(message_ids, task.get("messageRef"), kind(task))
             if problem:
-                problems.append(document.problem(task, problem))
+                code, params = problem
+                problems.append(document.problem(task, code, **params))
     return problems
 
 
@@ -146,11 +139,9 @@ def call_problems(model: Model) -> list[Problem]:
     for document, call in model.elements("callActivity"):
         called = call.get("calledElement")
         if not called:
-            problems.append(document.problem(call, "call activity names no calledElement"))
+            problems.append(document.problem(call, "call_no_element"))
         elif called not in processes and model.complete:
-            problems.append(document.problem(
-                call, f"call activity calls process {called!r}, which is not in this package"
-            ))
+            problems.append(document.problem(call, "call_unknown_process", process=called))
     return problems
 
 

@@ -23,11 +23,10 @@ def process_problems(model: Model, manifest: YamlFile) -> list[Problem]:
     for document, process in model.elements("process"):
         if process.get("id") == process_id:
             if process.get("isExecutable") == "false":
-                return [document.problem(process, 'process is marked isExecutable="false": '
-                                                  "tick Executable in the modeler")]
+                return [document.problem(process, "process_not_executable")]
             return []
     files = ", ".join(document.path for document in model.bpmn) or "no .bpmn file"
-    return [manifest.problem(("process_id",), f"no process with id {process_id!r} in {files}")]
+    return [manifest.problem(("process_id",), "no_process", process=process_id, files=files)]
 
 
 def _leaf_lanes(model: Model) -> list[tuple[Document, etree._Element]]:
@@ -43,9 +42,9 @@ def lane_problems(model: Model, manifest: YamlFile) -> list[Problem]:
     for document, lane in _leaf_lanes(model):
         if lane.get("name") not in roles and lane.get("id") not in roles:
             label = lane.get("name") or lane.get("id")
-            problems.append(document.problem(lane, f"lane {label!r} has no role: add it under lanes: in process.yaml"))
+            problems.append(document.problem(lane, "lane_no_role", lane=label))
     known = {lane.get(attribute) for _, lane in model.elements("lane") for attribute in ("name", "id")}
-    problems.extend(manifest.problem(("lanes", key), f"no lane named {key!r} (or with that id) in the BPMN")
+    problems.extend(manifest.problem(("lanes", key), "lane_unknown", lane=key)
                     for key in roles if key not in known)
     return problems
 
@@ -58,12 +57,12 @@ def _laned_nodes(model: Model) -> set[str]:
 
 def _entry_problems(manifest: YamlFile, task_id: str, entry: dict[str, Any]) -> list[Problem]:
     """A task entry needs a form and a due duration; its expressions must compile."""
-    problems = [manifest.problem(("tasks", task_id), f"user task {task_id!r} has no {key}", element=task_id)
+    problems = [manifest.problem(("tasks", task_id), "task_entry_incomplete", element=task_id, task=task_id, key=key)
                 for key in ("form", "due") if key not in entry]
     for path, source, _ in task_expressions(task_id, entry):
         error = expression_error(source)
         if error:
-            problems.append(manifest.problem(path, f"does not compile: {error}"))
+            problems.append(manifest.problem(path, "manifest_expression_not_compiling", reason=error))
     return problems
 
 
@@ -76,14 +75,12 @@ def task_problems(model: Model, manifest: YamlFile) -> list[Problem]:
     for document, task in model.elements("userTask"):
         entry = entries.get(task.get("id"))
         if entry is None:
-            problems.append(document.problem(task, "user task has no entry under tasks: in process.yaml "
-                                                   "(it needs a form and due)"))
+            problems.append(document.problem(task, "task_no_entry"))
         elif task.get("id") not in laned and not entry.get("role") and not entry.get("assignee"):
-            problems.append(document.problem(task, "user task is in no lane and its entry in process.yaml "
-                                                   "names neither role nor assignee"))
+            problems.append(document.problem(task, "task_nobody"))
     for task_id, entry in entries.items():
         if task_id not in user_tasks:
-            problems.append(manifest.problem(("tasks", task_id), f"no user task with id {task_id!r} in the BPMN"))
+            problems.append(manifest.problem(("tasks", task_id), "task_unknown", task=task_id))
         problems.extend(_entry_problems(manifest, task_id, entry))
     return problems
 
@@ -116,8 +113,7 @@ def searchable_problems(model: Model, manifest: YamlFile, forms: Mapping[str, di
     """Searchable fields must be written by a form, a script or a decision: a typo finds nothing."""
     names = defined_names(model, forms)
     return [
-        manifest.problem(("searchable", index, "field"),
-                         f"field {item['field']!r} is written by no form, script or decision")
+        manifest.problem(("searchable", index, "field"), "searchable_unwritten", field=item["field"])
         for index, item in enumerate(manifest.data.get("searchable") or [])
         if item["field"] not in names
     ]
@@ -130,19 +126,19 @@ def unique_problems(manifest: YamlFile, forms: Mapping[str, dict[str, Any]]) -> 
         return []
     start = ((forms.get(manifest.data.get("start_form")) or {}).get("schema") or {}).get("properties") or {}
     searchable = {item["field"] for item in manifest.data.get("searchable") or []}
-    problems = [manifest.problem(("unique", "fields", index), f"field {field!r} is not a field of the start form")
+    problems = [manifest.problem(("unique", "fields", index), "unique_not_start_field", field=field)
                 for index, field in enumerate(rule["fields"]) if field not in start]
-    problems += [manifest.problem(("unique", "fields", index), f"field {field!r} must also be searchable")
+    problems += [manifest.problem(("unique", "fields", index), "unique_not_searchable", field=field)
                  for index, field in enumerate(rule["fields"]) if field in start and field not in searchable]
     if rule.get("field") and rule["field"] not in rule["fields"]:
-        problems.append(manifest.problem(("unique", "field"), f"field {rule['field']!r} is not one of unique.fields"))
+        problems.append(manifest.problem(("unique", "field"), "unique_field_not_listed", field=rule["field"]))
     return problems
 
 
 def confidential_problems(manifest: YamlFile) -> list[Problem]:
     """The expressions naming who may see a confidential case must compile."""
     users = (manifest.data.get("confidential") or {}).get("users") or []
-    return [manifest.problem(("confidential", "users", index), f"does not compile: {error}")
+    return [manifest.problem(("confidential", "users", index), "manifest_expression_not_compiling", reason=error)
             for index, source in enumerate(users) if (error := expression_error(source))]
 
 
@@ -156,16 +152,14 @@ def schedule_problems(model: Model, manifest: YamlFile) -> list[Problem]:
                     if event.find(bpmn("timerEventDefinition")) is not None]
     schedule = manifest.data.get("schedule")
     if timer_starts and schedule is None:
-        return [document.problem(event, "a timer start event needs schedule: in process.yaml "
-                                        "(as: who scheduled cases are started as)") for document, event in timer_starts]
+        return [document.problem(event, "schedule_missing") for document, event in timer_starts]
     if schedule is not None and not timer_starts:
-        return [manifest.problem(("schedule",), "schedule: is given but the process has no timer start event")]
+        return [manifest.problem(("schedule",), "schedule_without_timer")]
     plain_starts = [event for _, event in model.elements("startEvent")
                     if not any(etree.QName(child).localname.endswith("EventDefinition") for child in event)]
     if timer_starts and not plain_starts:
         document, event = timer_starts[0]
-        return [document.problem(event, "a process with a timer start event also needs a plain start event: "
-                                        "opsflow starts every case, scheduled ones too, through it")]
+        return [document.problem(event, "schedule_needs_plain_start")]
     error = expression_error(schedule["as"]) if schedule else None
-    return [manifest.problem(("schedule", "as"), f"does not compile: {error}")] if error else []
+    return [manifest.problem(("schedule", "as"), "manifest_expression_not_compiling", reason=error)] if error else []
 

@@ -45,14 +45,15 @@ def _input_problems(document: Document, table: etree._Element, q: Qualify) -> tu
     for column in table.iterchildren(q("input")):
         text = column.find(f"{q('inputExpression')}/{q('text')}")
         source = (text.text or "").strip() if text is not None else ""
-        error = expression_error(source) if source else "input has no expression"
-        if error:
-            problems.append(document.problem(column, f"input expression does not compile: {error}"
-                                             if source else error))
-        sources.append(None if error else source)
+        error = expression_error(source) if source else None
+        if not source:
+            problems.append(document.problem(column, "dmn_input_no_expression"))
+        elif error:
+            problems.append(document.problem(column, "not_compiling", what="input expression", reason=error))
+        sources.append(None if error or not source else source)
     for column in table.iterchildren(q("output")):
         if not column.get("name"):
-            problems.append(document.problem(column, "output has no name: it names the variable set"))
+            problems.append(document.problem(column, "dmn_output_no_name"))
     return sources, problems
 
 
@@ -61,19 +62,19 @@ def _rule_problems(document: Document, rule: etree._Element, sources: list[str |
     """Entries of one rule: as many as the table has columns, each compiling in the sandbox."""
     inputs, results = list(rule.iterchildren(q("inputEntry"))), list(rule.iterchildren(q("outputEntry")))
     if len(inputs) != len(sources) or len(results) != outputs:
-        return [document.problem(rule, f"rule has {len(inputs)} input and {len(results)} output entries "
-                                       f"but the table has {len(sources)} inputs and {outputs} outputs")]
+        return [document.problem(rule, "dmn_rule_entries", inputs=len(inputs), outputs=len(results),
+                                 table_inputs=len(sources), table_outputs=outputs)]
     problems = []
     for entry, source in zip(inputs, sources, strict=True):
         text = _cell(entry, q)
         error = input_entry_error(source, text) if text and source else None
         if error:
-            problems.append(document.problem(entry, f"input entry {text!r} does not compile: {error}"))
+            problems.append(document.problem(entry, "dmn_entry_not_compiling", what="input", entry=text, reason=error))
     for entry in results:
         text = _cell(entry, q)
         error = expression_error(text) if text else None
         if error:
-            problems.append(document.problem(entry, f"output entry {text!r} does not compile: {error}"))
+            problems.append(document.problem(entry, "dmn_entry_not_compiling", what="output", entry=text, reason=error))
     return problems
 
 
@@ -82,7 +83,7 @@ def _table_problems(document: Document, table: etree._Element, q: Qualify) -> li
     sources, problems = _input_problems(document, table, q)
     rules = list(table.iterchildren(q("rule")))
     if not rules:
-        problems.append(document.problem(table, "decision table has no rules"))
+        problems.append(document.problem(table, "dmn_no_rules"))
     outputs = len(list(table.iterchildren(q("output"))))
     for rule in rules:
         problems.extend(_rule_problems(document, rule, sources, outputs, q))
@@ -95,14 +96,14 @@ def _document_problems(document: Document, decisions: set[str | None]) -> list[P
     found = list(document.root.iterchildren(q("decision")))
     problems = []
     if len(found) != 1:
-        problems.append(document.problem(document.root, f"a DMN file must hold exactly one decision, not {len(found)}"))
+        problems.append(document.problem(document.root, "dmn_decision_count", count=len(found)))
     for decision in found:
         if decision.get("id") in decisions:
-            problems.append(document.problem(decision, "another DMN file has a decision with this id"))
+            problems.append(document.problem(decision, "dmn_duplicate_decision"))
         decisions.add(decision.get("id"))
         tables = list(decision.iterchildren(q("decisionTable")))
         if not tables:
-            problems.append(document.problem(decision, "decision has no decision table"))
+            problems.append(document.problem(decision, "dmn_no_table"))
         for table in tables:
             problems.extend(_table_problems(document, table, q))
     return problems
@@ -120,10 +121,7 @@ def decision_problems(model: Model) -> list[Problem]:
         called = task.find(f"{bpmn('extensionElements')}/{{{SPIFF_NS}}}calledDecisionId")
         decision = (called.text or "").strip() if called is not None else ""
         if not decision:
-            problems.append(document.problem(task, "business rule task names no decision "
-                                                   "(spiffworkflow:calledDecisionId)"))
+            problems.append(document.problem(task, "business_rule_no_decision"))
         elif decision not in decisions:
-            problems.append(document.problem(
-                task, f"business rule task calls decision {decision!r}, which is in no DMN file of this package"
-            ))
+            problems.append(document.problem(task, "business_rule_unknown_decision", decision=decision))
     return problems

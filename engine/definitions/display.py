@@ -15,14 +15,13 @@ def display_problems(model: Model, manifest: YamlFile) -> list[Problem]:
     """Problems of the manifest's `names` and `repeated`, each located at its key."""
     ids = {element.get("id") for document in model.bpmn for element in document.root.iter() if element.get("id")}
     multi = {parent_of(element).get("id") for _, element in model.elements("multiInstanceLoopCharacteristics")}
-    problems = [manifest.problem(("names", key), f"no BPMN element has the id {key!r}")
+    problems = [manifest.problem(("names", key), "names_unknown_element", key=key)
                 for key in (manifest.data.get("names") or {}) if key not in ids]
     for key, source in (manifest.data.get("repeated") or {}).items():
         if key not in multi:
-            problems.append(manifest.problem(("repeated", key), f"{key!r} is not a multi-instance task or "
-                                                                 "sub-process of the diagram"))
+            problems.append(manifest.problem(("repeated", key), "repeated_not_multi", key=key))
         try:
             _SYNTAX.parse(source)
         except TemplateSyntaxError as exc:
-            problems.append(manifest.problem(("repeated", key), f"template does not compile: {exc.message}"))
+            problems.append(manifest.problem(("repeated", key), "repeated_template_invalid", reason=exc.message))
     return problems

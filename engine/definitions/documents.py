@@ -3,6 +3,7 @@ import functools
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
@@ -40,9 +41,9 @@ class Document:
     file: str
     root: etree._Element
 
-    def problem(self, element: etree._Element, message: str) -> Problem:
-        """A problem located at an element of this file."""
-        return Problem(self.file, element.sourceline, element.get("id"), message)
+    def problem(self, element: etree._Element, code: str, /, **params: Any) -> Problem:
+        """A problem of `code` located at an element of this file."""
+        return Problem.coded(self.file, element.sourceline, element.get("id"), code, **params)
 
     def id_at(self, line: int) -> str | None:
         """The id of the first element written on `line`, to name what a schema error is about."""
@@ -89,7 +90,7 @@ def _xsd_problems(document: Document, data: bytes, schema: etree.XMLSchema, kind
         valid = schema.validate(tree)
         errors = [] if valid else [(error.line, error.message) for error in schema.error_log]
     return [
-        Problem(document.file, line, document.id_at(line), f"not allowed by the {kind} schema: {_plain(text)}")
+        Problem.coded(document.file, line, document.id_at(line), "xsd_violation", schema=kind, reason=_plain(text))
         for line, text in errors
     ]
 
@@ -106,15 +107,14 @@ def _load(path: str, data: bytes, origin: str, kind: str) -> tuple[Document | No
     try:
         document = Document(path, file, parse_xml(data))
     except etree.XMLSyntaxError as exc:
-        return None, [Problem(file, exc.lineno, None, f"not well-formed XML: {exc.msg}")]
+        return None, [Problem.coded(file, exc.lineno, None, "xml_not_well_formed", reason=exc.msg)]
     except XmlRefused as exc:
-        return None, [Problem(file, exc.line, None, f"refused: {exc.reason}")]
+        return None, [Problem.coded(file, exc.line, None, exc.code, **exc.params)]
     if kind == "bpmn":
         return document, _xsd_problems(document, data, VALIDATOR.validator, "BPMN 2.0", VALIDATOR.preprocess)
     namespace = etree.QName(document.root).namespace
     if namespace not in DMN_SCHEMAS:
-        return None, [Problem(file, document.root.sourceline, None,
-                              f"not a DMN 1.1, 1.2 or 1.3 file (namespace {namespace!r})")]
+        return None, [Problem.coded(file, document.root.sourceline, None, "not_dmn", namespace=namespace)]
     return document, _xsd_problems(document, data, _dmn_schema(DMN_SCHEMAS[namespace]), "DMN")
 
 

@@ -10,7 +10,6 @@ def duty_problems(model: Model, manifest: YamlFile) -> list[Problem]:
     problems = []
     user_tasks = {task.get("id") for _, task in model.elements("userTask")}
     for index, group in enumerate(manifest.data.get("separate_duties") or []):
-        problems += [manifest.problem(("separate_duties", index, position),
-                                      f"{key!r} is not a user task of this process (separate_duties names steps)")
+        problems += [manifest.problem(("separate_duties", index, position), "duties_not_user_task", key=key)
                      for position, key in enumerate(group) if key not in user_tasks]
     return problems

@@ -91,7 +91,7 @@ def _expression_problems(model: Model) -> list[Problem]:
             source = (element.text or "").strip()
             error = expression_error(source) if source else None
             if error:
-                problems.append(document.problem(owner(element), f"{what} does not compile: {error}"))
+                problems.append(document.problem(owner(element), "not_compiling", what=what, reason=error))
     return problems
 
 
@@ -102,16 +102,16 @@ def _script_problems(model: Model) -> list[Problem]:
         script = task.find(bpmn("script"))
         source = (script.text or "") if script is not None else ""
         if not source.strip():
-            problems.append(document.problem(task, "script task has no script"))
+            problems.append(document.problem(task, "script_task_empty"))
             continue
         error = script_error(source)
         if error:
-            problems.append(document.problem(task, f"script does not compile: {error}"))
+            problems.append(document.problem(task, "not_compiling", what="script", reason=error))
     for document, element in spiff_scripts(model):
         error = script_error(element.text or "")
         if error:
             name = etree.QName(element).localname
-            problems.append(document.problem(owner(element), f"{name} does not compile: {error}"))
+            problems.append(document.problem(owner(element), "not_compiling", what=name, reason=error))
     return problems
 
 
@@ -122,7 +122,8 @@ def _timer_problems(model: Model) -> list[Problem]:
         for document, element in model.elements(timer_kind):
             problem = timer_problem(timer_kind, element.text)
             if problem:
-                problems.append(document.problem(owner(element), f"{timer_kind}: {problem}"))
+                code, params = problem
+                problems.append(document.problem(owner(element), code, **params))
     return problems
 
 

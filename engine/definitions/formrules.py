@@ -32,15 +32,15 @@ def rule_problems(document: YamlFile) -> list[Problem]:
     schema = document.data["schema"]
     for path, node in choice_sites(schema, ("schema",)):
         path, source = path + (CHOICES,), node[CHOICES]
-        reason = "is not an expression" if not isinstance(source, str) else expression_error(source)
-        if reason:
-            problems.append(document.problem(path, f"{CHOICES} {reason}"))
+        if not isinstance(source, str):
+            problems.append(document.problem(path, "choices_not_expression"))
+        elif reason := expression_error(source):
+            problems.append(document.problem(path, "choices_not_compiling", reason=reason))
     for number, rule in enumerate(document.data.get("rules") or ()):
         field = rule["field"]
         if field_schema(schema, field) is None or field.count("*") > 1:
-            problems.append(document.problem(("rules", number, "field"),
-                                             f"field {field!r} is not a field of this form's schema"))
+            problems.append(document.problem(("rules", number, "field"), "rule_field_unknown", field=field))
         reason = expression_error(rule["check"])
         if reason:
-            problems.append(document.problem(("rules", number, "check"), reason))
+            problems.append(document.problem(("rules", number, "check"), "rule_not_compiling", reason=reason))
     return problems

@@ -69,13 +69,15 @@ def _field_problems(document: YamlFile, strict: bool) -> list[Problem]:
     `x-` keyword opsflow does not know; a deployed version is loaded without them (see inspect_files).
     """
     schema = document.data["schema"]
-    problems = [document.problem(path, "field has no x-label with both en and zh-Hant")
+    problems = [document.problem(path, "field_no_label")
                 for path, prop in walk_fields(schema, ("schema",)) if not _is_bilingual(prop.get(LABEL))]
     sites = walk_nodes(schema, ("schema",)) if strict else walk_fields(schema, ("schema",))
-    problems += [document.problem(path + (WIDGET,), reason)
-                 for path, node in sites if (reason := widget_problem(node, fit=strict))]
+    for path, node in sites:
+        wrong = widget_problem(node, fit=strict)
+        if wrong:
+            problems.append(document.problem(path + (WIDGET,), wrong.code, **wrong.params))
     if strict:
-        problems += [document.problem(path + (keyword,), f"{keyword} is not a form keyword opsflow knows")
+        problems += [document.problem(path + (keyword,), "unknown_form_keyword", keyword=keyword)
                      for path, keyword in unknown_keywords(schema, ("schema",))]
     return problems
 
@@ -86,7 +88,7 @@ def load_form(file: str, data: bytes, strict: bool = True) -> tuple[dict[str, An
     if isinstance(document, Problem):
         return None, [document]
     if not isinstance(document.data, dict):
-        return None, [Problem(file, 1, None, "a form must be a mapping with title, instructions and schema")]
+        return None, [Problem.coded(file, 1, None, "form_not_mapping")]
     problems = schema_problems(ENVELOPE, document)
     if problems:
         return None, problems
@@ -94,7 +96,7 @@ def load_form(file: str, data: bytes, strict: bool = True) -> tuple[dict[str, An
         Draft202012Validator.check_schema(document.data["schema"])
     except SchemaError as exc:
         path = ("schema",) + tuple(exc.absolute_path)
-        return None, [document.problem(path, f"not a valid JSON Schema: {exc.message}")]
+        return None, [document.problem(path, "form_schema_invalid", reason=exc.message)]
     form = {
         "title": document.data["title"],
         "instructions": document.data.get("instructions", dict.fromkeys(LANGUAGES, "")),
@@ -112,7 +114,7 @@ def load_forms(files: Mapping[str, bytes], manifest_file: YamlFile, origin: str,
     seen: set[str] = set()
     for key_path, form_path in form_references(manifest_file.data):
         if form_path not in files:
-            problems.append(manifest_file.problem(key_path, f"form file {form_path} does not exist"))
+            problems.append(manifest_file.problem(key_path, "form_file_missing", path=form_path))
             continue
         if form_path in seen:
             continue

@@ -36,10 +36,11 @@ def template_names(source: str) -> set[str]:
     return set(_parsed(source)[0] or ())
 
 
-def locate(files: Mapping[str, bytes], origin: str, form_path: str, language: str) -> Callable[[str], Problem]:
-    """A function making problems at a form's `instructions.<language>` key (the file is re-read only then)."""
+def locate(files: Mapping[str, bytes], origin: str, form_path: str, language: str) -> Callable[..., Problem]:
+    """A function making problems of a code at a form's `instructions.<language>` key (the file is re-read
+    only then): `locate(...)(code, **params)`."""
     document = reread_yaml(f"{origin}/{form_path}", files[form_path])
-    return lambda message: document.problem(("instructions", language), message)
+    return functools.partial(document.problem, ("instructions", language))
 
 
 def syntax_problems(forms: Mapping[str, dict[str, Any]], files: Mapping[str, bytes], origin: str) -> list[Problem]:
@@ -52,5 +53,5 @@ def syntax_problems(forms: Mapping[str, dict[str, Any]], files: Mapping[str, byt
             if error:
                 line, message = error
                 problems.append(locate(files, origin, form_path, language)(
-                    f"{language} instructions are not a valid Jinja2 template: line {line} of the template: {message}"))
+                    "instructions_syntax", language=language, line=line, reason=message))
     return problems

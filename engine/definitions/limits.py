@@ -54,14 +54,13 @@ def size_problems(origin: str, sizes: Mapping[str, int]) -> list[Problem]:
 
     A file over its own limit is named alone: the package's total would only repeat it.
     """
-    problems = [Problem(f"{origin}/{path}", None, None, f"refused: {size_text(size)} is over the limit of "
-                                                         f"{size_text(MAX_FILE_BYTES)} per file")
+    problems = [Problem.coded(f"{origin}/{path}", None, None, "file_too_large_for_package", size=size_text(size),
+                              limit=size_text(MAX_FILE_BYTES))
                 for path, size in sorted(sizes.items()) if size > MAX_FILE_BYTES]
     total = sum(sizes.values())
     if total > MAX_PACKAGE_BYTES and not problems:
-        problems.append(Problem(origin, None, None, f"refused: the package's files hold {size_text(total)}, over "
-                                                     f"the limit of {size_text(MAX_PACKAGE_BYTES)} per package"))
+        problems.append(Problem.coded(origin, None, None, "package_too_large", size=size_text(total),
+                                      limit=size_text(MAX_PACKAGE_BYTES)))
     if len(sizes) > MAX_PACKAGE_FILES:
-        problems.append(Problem(origin, None, None, f"refused: {len(sizes):,} files, over the limit of "
-                                                     f"{MAX_PACKAGE_FILES} per package"))
+        problems.append(Problem.coded(origin, None, None, "too_many_files", count=len(sizes), limit=MAX_PACKAGE_FILES))
     return problems

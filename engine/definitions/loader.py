@@ -63,7 +63,7 @@ def load_package(path: str | os.PathLike[str]) -> Package:
     """The package in a folder holding process.yaml, raising PackageError with every problem found."""
     folder = Path(path).resolve()
     if not (folder / MANIFEST).is_file():
-        raise PackageError([Problem(f"{folder.name}/{MANIFEST}", None, None, "no process.yaml in this folder")])
+        raise PackageError([Problem.coded(f"{folder.name}/{MANIFEST}", None, None, "no_manifest_here")])
     return package_from_files(_read_folder(folder), origin=folder.name)
 
 
@@ -78,7 +78,6 @@ def find_packages(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str
             continue
         children = {child for child in path.iterdir() if (child / MANIFEST).is_file()} if path.is_dir() else set()
         if not children:
-            raise PackageError([Problem(str(path), None, None, "no process package here: neither a "
-                                                               "process.yaml nor sub-folders holding one")])
+            raise PackageError([Problem.coded(str(path), None, None, "no_packages_here")])
         found |= children
     return sorted(found)

@@ -23,12 +23,12 @@ def read_manifest(files: Mapping[str, bytes], origin: str) -> tuple[YamlFile | N
     """Return (YamlFile or None, problems) for the package's process.yaml."""
     file = f"{origin}/{MANIFEST}"
     if MANIFEST not in files:
-        return None, [Problem(file, None, None, "the package has no process.yaml")]
+        return None, [Problem.coded(file, None, None, "manifest_missing")]
     document = read_yaml(file, files[MANIFEST])
     if isinstance(document, Problem):
         return None, [document]
     if not isinstance(document.data, dict):
-        return None, [Problem(file, 1, None, "process.yaml must be a mapping (key: ..., process_id: ...)")]
+        return None, [Problem.coded(file, 1, None, "manifest_not_mapping")]
     return document, schema_problems(VALIDATOR, document)
 
 

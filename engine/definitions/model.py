@@ -4,6 +4,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.error_codes import render
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -14,6 +16,14 @@ class Problem:
     element: str | None
     message: str
     warning: bool = False
+    code: str | None = field(default=None, compare=False)
+    params: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def coded(cls, file: str, line: int | None, element: str | None, code: str, /, warning: bool = False,
+              **params: Any) -> "Problem":
+        """A problem whose message is the English of `code` (engine/error_codes.py) with `params`."""
+        return cls(file, line, element, render(code, params), warning, code, params)
 
     def __str__(self) -> str:
         """Render as `file:line [element]: message`, the form editors and CI logs link."""

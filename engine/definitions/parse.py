@@ -27,9 +27,9 @@ def _read(package: Package, path: str) -> etree._Element:
     try:
         return parse_xml(package.files[path])
     except etree.XMLSyntaxError as exc:
-        raise PackageError([Problem(file, exc.lineno, None, f"not well-formed XML: {exc.msg}")]) from exc
+        raise PackageError([Problem.coded(file, exc.lineno, None, "xml_not_well_formed", reason=exc.msg)]) from exc
     except XmlRefused as exc:
-        raise PackageError([Problem(file, exc.line, None, f"refused: {exc.reason}")]) from exc
+        raise PackageError([Problem.coded(file, exc.line, None, exc.code, **exc.params)]) from exc
 
 
 def _located(package: Package, roots: dict[str, etree._Element], exc: ValidationException) -> Problem:
@@ -39,7 +39,8 @@ def _located(package: Package, roots: dict[str, etree._Element], exc: Validation
     if line is None and exc.id and path in roots:
         found = roots[path].xpath("//*[@id=$id]", id=exc.id)
         line = found[0].sourceline if found else None
-    return Problem(f"{package.origin}/{path}", line, exc.id or None, str(exc.args[0]) if exc.args else str(exc))
+    return Problem.coded(f"{package.origin}/{path}", line, exc.id or None, "spiff_refused",
+                         reason=str(exc.args[0]) if exc.args else str(exc))
 
 
 def _parse(package: Package) -> tuple[Any, dict[str, Any]]:
@@ -60,7 +61,7 @@ def _parse(package: Package) -> tuple[Any, dict[str, Any]]:
         raise
     except Exception as exc:  # the parser meets untrusted models; any failure is the package's
         main = package.manifest["files"]["bpmn"][0]
-        problem = Problem(f"{package.origin}/{main}", None, None, f"SpiffWorkflow cannot parse the model: {exc!r}")
+        problem = Problem.coded(f"{package.origin}/{main}", None, None, "spiff_cannot_parse", error=repr(exc))
         raise PackageError([problem]) from exc
 
 

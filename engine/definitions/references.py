@@ -21,9 +21,9 @@ from engine.definitions.model import Problem
 from engine.definitions.names import ORG_FUNCTIONS, expression_names, script_names
 from engine.definitions.timers import TIMER_KINDS, quote_iso
 from engine.definitions.yamlfile import KeyPath, YamlFile, reread_yaml
+from engine.error_codes import Coded
 from engine.formrules import RULE_NAMES
 
-UNSET = "which no form field, script or decision output sets"
 # (document, element to locate, what it is, names it reads) of one place in a model that reads case data.
 Site = tuple[Document, etree._Element, str, set[str]]
 
@@ -55,22 +55,17 @@ def _decision_sites(model: Model) -> Iterator[Site]:
             yield document, column, "input expression", expression_names(source)
 
 
-def _unset(names: set[str], known: set[str], what: str) -> list[str]:
-    """(name, message) for each name read and not known, hinting where org functions do work."""
-    found = []
-    for name in sorted(names - known):
-        message = f"{what} reads {name!r}, {UNSET}"
-        if name in ORG_FUNCTIONS:
-            message += f"; {name}() works only in process.yaml expressions"
-        found.append(message)
-    return found
+def _unset(names: set[str], known: set[str], what: str) -> list[Coded]:
+    """(code, params) for each name read and not known, hinting where org functions do work."""
+    return [("name_unset_org_function" if name in ORG_FUNCTIONS else "name_unset", {"what": what, "name": name})
+            for name in sorted(names - known)]
 
 
 def _model_problems(model: Model, known: set[str]) -> list[Problem]:
     """Located problems of every BPMN and DMN site that reads an unset name."""
     problems: list[Problem] = []
     for document, element, what, names in [*_model_sites(model), *_decision_sites(model)]:
-        problems.extend(document.problem(element, message) for message in _unset(names, known, what))
+        problems.extend(document.problem(element, code, **params) for code, params in _unset(names, known, what))
     return problems
 
 
@@ -83,12 +78,11 @@ def _manifest_problems(manifest: YamlFile, known: set[str]) -> list[Problem]:
               for index, source in enumerate((data.get("confidential") or {}).get("users") or [])]
     problems = []
     for path, source, extra in sites:
-        for message in _unset(expression_names(source), known | ORG_FUNCTIONS | extra, "expression"):
-            problems.append(manifest.problem(path, message))
+        for code, params in _unset(expression_names(source), known | ORG_FUNCTIONS | extra, "expression"):
+            problems.append(manifest.problem(path, code, **params))
     schedule = data.get("schedule")
     for name in sorted(expression_names(schedule["as"]) - ORG_FUNCTIONS) if schedule else ():
-        problems.append(manifest.problem(("schedule", "as"), f"expression reads {name!r}, but a scheduled "
-                                         "start has no case data yet: only the organisation functions are known"))
+        problems.append(manifest.problem(("schedule", "as"), "schedule_reads_data", name=name))
     return problems
 
 
@@ -101,11 +95,11 @@ def _template_problems(manifest: YamlFile, forms: Mapping[str, dict[str, Any]], 
     for form_path in dict.fromkeys(path for _, path in references):
         instructions = forms.get(form_path, {}).get("instructions") or {}
         allowed = known if form_path in task_forms else set()
-        why = UNSET if form_path in task_forms else "but start-form instructions are shown before any data"
+        code = "instructions_name_unset" if form_path in task_forms else "start_instructions_read_data"
         for language in LANGUAGES:
             for name in sorted(template_names(instructions.get(language) or "") - allowed):
                 problem = locate(files, origin, form_path, language)
-                problems.append(problem(f"{language} instructions read {name!r}, {why}"))
+                problems.append(problem(code, language=language, name=name))
     return problems
 
 
@@ -117,7 +111,7 @@ def _rule_problems(forms: Mapping[str, dict[str, Any]], files: Mapping[str, byte
         for key_path, source in rule_sites(form):
             for name in sorted(expression_names(source) - known - RULE_NAMES):
                 document = reread_yaml(f"{origin}/{form_path}", files[form_path])
-                problems.append(document.problem(key_path, f"reads {name!r}, {UNSET}"))
+                problems.append(document.problem(key_path, "rule_name_unset", name=name))
     return problems
 
 

@@ -36,6 +36,6 @@ def role_problems(package: Package, roles: Collection[str], where: str, warning:
     if not missing:
         return []
     document = reread_yaml(f"{package.origin}/{MANIFEST}", package.files[MANIFEST])
-    return [document.problem(path, f"role {role!r} is not a role of {where}", warning=warning)
+    return [document.problem(path, "role_unknown", warning=warning, role=role, where=where)
             for path, role in missing]
 

@@ -3,6 +3,7 @@ import ast
 import re
 from datetime import datetime
 
+from engine.error_codes import Coded
 from engine.errors import ScriptError
 from engine.sandbox import compile_expression
 
@@ -31,43 +32,45 @@ def quote_iso(text: str) -> str:
 
 
 def _duration_problem(value: str) -> str | None:
-    """Why `value` is not a duration, or None."""
-    if is_duration(value):
-        return None
-    return f"{value!r} is not an ISO 8601 duration such as PT5M or P2D"
+    """The code of why `value` is not a duration, or None."""
+    return None if is_duration(value) else "timer_not_duration"
 
 
 def _date_problem(value: str) -> str | None:
-    """Why `value` is not a zoned date-time, or None (naive ones would use the server's zone)."""
+    """The code of why `value` is not a zoned date-time, or None (naive ones would use the server's zone)."""
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        return f"{value!r} is not an ISO 8601 date-time such as 2026-12-01T09:00:00Z"
-    if moment.tzinfo is None:
-        return f"date-time {value!r} has no time zone: end it with Z or an offset such as +08:00"
-    return None
+        return "timer_not_date"
+    return "timer_no_zone" if moment.tzinfo is None else None
 
 
-def _cycle_problem(value: str) -> str | None:
-    """Why `value` is not a cycle (R[n]/duration, R[n]/start/duration, R[n]/duration/end), or None."""
+def _cycle_problem(value: str) -> tuple[str, str] | None:
+    """(code, the part it is about) of why `value` is not a cycle (R[n]/duration, R[n]/start/duration,
+    R[n]/duration/end), or None."""
     repeat, *spans = value.split("/")
     durations = [span for span in spans if span.startswith("P")]
     if not _REPEAT.fullmatch(repeat) or len(spans) not in (1, 2) or len(durations) != 1:
-        return f"{value!r} is not an ISO 8601 cycle such as R3/PT10M or R/2026-12-01T09:00:00Z/P1D"
+        return "timer_not_cycle", value
     for span in spans:
-        problem = _duration_problem(span) if span.startswith("P") else _date_problem(span)
-        if problem:
-            return problem
+        code = _duration_problem(span) if span.startswith("P") else _date_problem(span)
+        if code:
+            return code, span
     return None
 
 
-_VALUE_CHECKS = {"timeDuration": _duration_problem, "timeDate": _date_problem, "timeCycle": _cycle_problem}
+def _value_problem(kind: str, value: str) -> tuple[str, str] | None:
+    """(code, the part it is about) of why an ISO 8601 string cannot be a timer of `kind`, or None."""
+    if kind == "timeCycle":
+        return _cycle_problem(value)
+    code = _duration_problem(value) if kind == "timeDuration" else _date_problem(value)
+    return (code, value) if code else None
 
 
-def timer_problem(kind: str, text: str | None) -> str | None:
-    """Why a timer's text (timeDuration, timeDate or timeCycle) cannot work, or None."""
+def timer_problem(kind: str, text: str | None) -> Coded | None:
+    """(code, params) of why a timer's text (timeDuration, timeDate or timeCycle) cannot work, or None."""
     if not text or not text.strip():
-        return "timer has no expression"
+        return "timer_empty", {"timer": kind}
     source = quote_iso(text).strip()
     try:
         value = ast.literal_eval(source)
@@ -75,8 +78,9 @@ def timer_problem(kind: str, text: str | None) -> str | None:
         try:
             compile_expression(source)
         except ScriptError as exc:
-            return f"timer is neither ISO 8601 nor an allowed expression: {exc}"
+            return "timer_not_iso_or_expression", {"timer": kind, "reason": str(exc)}
         return None
     if not isinstance(value, str):
-        return f"timer {source} is not an ISO 8601 string"
-    return _VALUE_CHECKS[kind](value)
+        return "timer_not_string", {"timer": kind, "source": source}
+    problem = _value_problem(kind, value)
+    return (problem[0], {"timer": kind, "value": problem[1]}) if problem else None

@@ -37,11 +37,11 @@ def _model_files(manifest: YamlFile | None, files: Mapping[str, bytes],
         problems: list[Problem] = []
     else:
         listed = with_defaults(manifest.data, files)["files"]
-        problems = [manifest.problem(("files", kind, index), f"{path} does not exist")
+        problems = [manifest.problem(("files", kind, index), "model_file_missing", path=path)
                     for kind in ("bpmn", "dmn") for index, path in enumerate(listed[kind])
                     if path not in files]
     if not listed["bpmn"]:
-        problems.append(Problem(f"{origin}/process.yaml", None, "files.bpmn", "the package has no .bpmn file"))
+        problems.append(Problem.coded(f"{origin}/process.yaml", None, "files.bpmn", "no_bpmn_file"))
     return listed, problems
 
 

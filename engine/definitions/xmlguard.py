@@ -1,6 +1,7 @@
 """A streaming pass over BPMN and DMN bytes that refuses DTDs, entities, too many elements and too
 deep a nesting before any tree is built (and so before SpiffWorkflow's parser sees the model)."""
 import io
+from typing import Any
 
 from lxml import etree
 
@@ -8,12 +9,13 @@ from engine.definitions.limits import MAX_XML_DEPTH, MAX_XML_ELEMENTS
 
 
 class XmlRefused(Exception):
-    """An XML file over a limit or declaring a DTD; `line` is where, when known."""
+    """An XML file over a limit or declaring a DTD; `line` is where, when known, `code` and `params` say
+    which refusal (engine/error_codes.py)."""
 
-    def __init__(self, line: int | None, reason: str) -> None:
-        super().__init__(reason)
+    def __init__(self, line: int | None, code: str, /, **params: Any) -> None:
+        super().__init__(code)
         self.line = line
-        self.reason = reason
+        self.code, self.params = code, params
 
 
 class _Counter:
@@ -25,16 +27,16 @@ class _Counter:
 
     def doctype(self, name: str | None, public_id: str | None, system_id: str | None) -> None:
         """Called as the DOCTYPE starts, before its entities are read: refuse it there."""
-        raise XmlRefused(None, "a DOCTYPE (DTD or entity declarations) is not allowed in a model file")
+        raise XmlRefused(None, "xml_doctype")
 
     def start(self, tag: str, attributes: dict[str, str]) -> None:
         """Count an element and refuse it past the limits (the line is found afterwards)."""
         self.elements += 1
         self.depth += 1
         if self.elements > MAX_XML_ELEMENTS:
-            raise XmlRefused(None, f"more than the limit of {MAX_XML_ELEMENTS:,} elements in one file")
+            raise XmlRefused(None, "xml_too_many_elements", most=MAX_XML_ELEMENTS)
         if self.depth > MAX_XML_DEPTH:
-            raise XmlRefused(None, f"elements nested deeper than the limit of {MAX_XML_DEPTH} levels")
+            raise XmlRefused(None, "xml_too_deep", most=MAX_XML_DEPTH)
 
     def end(self, tag: str) -> None:
         """Leave an element."""
@@ -79,6 +81,6 @@ def check_xml(data: bytes) -> None:
         etree.fromstring(data, parser)
     except XmlRefused as exc:
         dtd = counter.elements == 0
-        raise XmlRefused(_doctype_line(data) if dtd else _breach_line(data), exc.reason) from None
+        raise XmlRefused(_doctype_line(data) if dtd else _breach_line(data), exc.code, **exc.params) from None
     except etree.XMLSyntaxError:
         return

@@ -8,6 +8,7 @@ from jsonschema.protocols import Validator
 
 from engine.definitions.limits import MAX_YAML_DEPTH, MAX_YAML_NODES
 from engine.definitions.model import Problem
+from engine.error_codes import Coded
 from engine.errors import PackageError
 
 # libyaml's loader when PyYAML was built with it: forms are many, the pure-Python one is slow.
@@ -31,9 +32,11 @@ class YamlFile:
             path = path[:-1]
         return self.lines.get(path, 1)
 
-    def problem(self, path: KeyPath, message: str, element: str | None = None, warning: bool = False) -> Problem:
-        """A problem (or a warning) at `path`, named by that path unless `element` names it better."""
-        return Problem(self.file, self.line(path), element or dotted(path) or None, message, warning)
+    def problem(self, path: KeyPath, code: str, /, element: str | None = None, warning: bool = False,
+                **params: Any) -> Problem:
+        """A problem (or a warning) of `code` at `path`, named by that path unless `element` names it better."""
+        return Problem.coded(self.file, self.line(path), element or dotted(path) or None, code, warning=warning,
+                             **params)
 
 
 def dotted(path: KeyPath) -> str:
@@ -59,12 +62,13 @@ def _index_lines(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int]) -> N
 
 
 class YamlRefused(Exception):
-    """A YAML document over a limit, refused before it was built; `line` is where it went over."""
+    """A YAML document over a limit, refused before it was built; `line` is where it went over, `code` and
+    `params` say which limit (engine/error_codes.py)."""
 
-    def __init__(self, line: int | None, reason: str) -> None:
-        super().__init__(reason)
+    def __init__(self, line: int | None, code: str, /, **params: Any) -> None:
+        super().__init__(code)
         self.line = line
-        self.reason = reason
+        self.code, self.params = code, params
 
 
 class _Shape:
@@ -81,7 +85,7 @@ class _Shape:
         line = event.start_mark.line + 1 if event.start_mark else None
         if isinstance(event, yaml.AliasEvent):
             if any(anchor == event.anchor for anchor, _ in self.open):
-                raise YamlRefused(line, f"alias *{event.anchor} repeats the mapping or list that holds it")
+                raise YamlRefused(line, "yaml_alias_loop", anchor=event.anchor)
             self.nodes += self.sizes.get(event.anchor, 1)
         elif isinstance(event, yaml.ScalarEvent):
             self.nodes += 1
@@ -91,14 +95,13 @@ class _Shape:
             self.nodes += 1
             self.open.append((event.anchor, self.nodes - 1))
             if len(self.open) > MAX_YAML_DEPTH:
-                raise YamlRefused(line, f"nested deeper than the limit of {MAX_YAML_DEPTH} levels")
+                raise YamlRefused(line, "yaml_too_deep", most=MAX_YAML_DEPTH)
         elif isinstance(event, yaml.CollectionEndEvent):
             anchor, before = self.open.pop()
             if anchor:
                 self.sizes[anchor] = self.nodes - before
         if self.nodes > self.max_nodes:
-            raise YamlRefused(line, f"more than the limit of {self.max_nodes:,} values once its aliases "
-                                    "are expanded")
+            raise YamlRefused(line, "yaml_too_many_values", most=self.max_nodes)
 
 
 def check_shape(text: str, max_nodes: int = MAX_YAML_NODES) -> None:
@@ -127,14 +130,14 @@ def read_yaml(file: str, data: bytes, max_nodes: int = MAX_YAML_NODES) -> YamlFi
     try:
         node, value = _compose_and_construct(data.decode("utf-8"), max_nodes)
     except UnicodeDecodeError as exc:
-        return Problem(file, None, None, f"not UTF-8 text: {exc.reason}")
+        return Problem.coded(file, None, None, "not_utf8", reason=exc.reason)
     except YamlRefused as exc:
-        return Problem(file, exc.line, None, f"refused: {exc.reason}")
+        return Problem.coded(file, exc.line, None, exc.code, **exc.params)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         reason = getattr(exc, "problem", None) or str(exc)
-        return Problem(file, line, None, f"not valid YAML: {reason}")
+        return Problem.coded(file, line, None, "yaml_invalid", reason=reason)
     lines: dict[KeyPath, int] = {(): node.start_mark.line + 1} if node is not None else {}
     if node is not None:
         _index_lines(node, (), lines)
@@ -152,12 +155,13 @@ def reread_yaml(file: str, data: bytes) -> YamlFile:
     return found
 
 
-def _error_message(error: ValidationError) -> str:
-    """Prefer the schema's own plain wording (`x-error`) over jsonschema's generic one."""
+def _error_reason(error: ValidationError) -> Coded:
+    """(code, params) of a schema error: the schema's own plain wording (`x-error` names its code) over
+    jsonschema's generic one."""
     wording = error.schema.get("x-error") if isinstance(error.schema, dict) else None
     if wording and error.validator in ("pattern", "format", "const", "enum", "oneOf"):
-        return f"{error.instance!r} {wording}"
-    return error.message
+        return wording, {"value": error.instance}
+    return "schema_mismatch", {"reason": error.message}
 
 
 def _error_path(error: ValidationError) -> KeyPath:
@@ -178,7 +182,8 @@ def schema_problems(validator: Validator, document: YamlFile, prefix: KeyPath = 
     for part in prefix:
         data = data[part]
     errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
-    return [
-        document.problem(prefix + _error_path(error), _error_message(error))
-        for error in errors
-    ]
+    problems = []
+    for error in errors:
+        code, params = _error_reason(error)
+        problems.append(document.problem(prefix + _error_path(error), code, **params))
+    return problems

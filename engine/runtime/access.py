@@ -201,43 +201,43 @@ class Guard(Component):
         if task is None:
             raise self.why_not_open(session, directory, task_id, user)
         if not task["user_active"]:
-            raise Forbidden(f"{user} is not an active user")
+            raise Forbidden("user_inactive", user=user)
         manifest = self.catalog.get(task["definition_id"], session).package.manifest
         if not can_see_task(directory, user, task, manifest):
-            raise NotFound(f"no task {task_id}")
+            raise NotFound("no_task", task=task_id)
         return task
 
     def case(self, session, directory, instance_id, user):
         """(row, deployed version) of a case `user` may see (None: a trusted caller); else NotFound."""
         row = load_row(session, _case_id(instance_id))
         if row is None:
-            raise NotFound(f"no case {instance_id}")
+            raise NotFound("no_case", case=instance_id)
         deployed = self.catalog.get(row["definition_id"], session)
         if user is not None and not can_see_case(session, directory, user, row, deployed.package.manifest):
-            raise NotFound(f"no case {instance_id}")
+            raise NotFound("no_case", case=instance_id)
         return row, deployed
 
     def check_can_work_on(self, user, task):
         """Forbidden unless `user` may complete the task: its assignee, or one of its pool while unclaimed."""
         if not can_work_on(user, task):
-            raise Forbidden(self.why_not_eligible(task, user))
+            raise self.why_not_eligible(task, user)
 
     @staticmethod
     def why_not_eligible(task, user):
-        """The sentence of a refusal to claim or complete: excluded, held by someone else, or not in the pool."""
+        """The refusal (Forbidden) to claim or complete: excluded, held by someone else, or not in the pool."""
         if task["is_excluded"]:
-            return f"{user} may not do step {task['task_key']} of case {task['instance_id']} (separation of duties)"
+            return Forbidden("separation_of_duties", user=user, step=task["task_key"], case=task["instance_id"])
         if task["assignee"] is not None:
-            return f"task {task['id']} is assigned to {task['assignee']}, not {user}"
+            return Forbidden("task_assigned_to_other", task=task["id"], owner=task["assignee"], user=user)
         if task["pool"] == POOL_ROLE:
-            return f"{user} does not hold role {task['role']} of task {task['id']}"
-        return f"{user} is not one of the people who may take task {task['id']}"
+            return Forbidden("role_not_held", user=user, role=task["role"], task=task["id"])
+        return Forbidden("not_a_candidate", user=user, task=task["id"])
 
     def check_supervisor(self, session, directory, user, task):
         """Forbidden unless `user` supervises the task's procedure."""
         manifest = self.catalog.get(task["definition_id"], session).package.manifest
         if not is_supervisor(directory, user, manifest):
-            raise Forbidden(f"{user} does not supervise {task['process_key']}")
+            raise Forbidden("not_supervisor", user=user, procedure=task["process_key"])
 
     def why_not_open(self, session, directory, task_id, user):
         """Tell a stale page (task done, case cancelled) from a wrong id, to those who may know."""
@@ -245,17 +245,17 @@ class Guard(Component):
                                .where(Event.task_id == str(task_id)).order_by(Event.id.desc()).limit(1)).first()
         row = load_row(session, last.instance_id) if last is not None else None
         if row is None:
-            return NotFound(f"no open task {task_id}")
+            return NotFound("no_open_task", task=task_id)
         manifest = self.catalog.get(row["definition_id"], session).package.manifest
         facts = last.data or {}
         was_candidate = facts.get("assignee") == user or facts.get("role") in directory.roles_of(user)
         if not was_candidate and not can_see_case(session, directory, user, row, manifest):
-            return NotFound(f"no open task {task_id}")
+            return NotFound("no_open_task", task=task_id)
         if row["status"] == "cancelled":
-            return NotReady(f"case {row['id']} was cancelled; task {task_id} can no longer be done")
+            return NotReady("case_cancelled", case=row["id"], task=task_id)
         if last.kind == "task_completed":
-            return Conflict(f"task {task_id} was already completed by {last.actor} at {last.at:%Y-%m-%d %H:%M}")
-        return NotReady(f"task {task_id} of case {row['id']} is no longer open")
+            return Conflict("task_done", task=task_id, user=last.actor, at=last.at)
+        return NotReady("task_closed", task=task_id, case=row["id"])
 
 
 def _case_id(value):

@@ -3,7 +3,7 @@ import secrets
 
 from sqlalchemy import select, update
 
-from engine.errors import NotFound, ValidationFailed
+from engine.errors import FieldError, NotFound, ValidationFailed
 from engine.passwords import hash_password, verify_password
 from engine.runtime.context import Component
 from engine.store.models import User, UserRole
@@ -65,9 +65,9 @@ class Accounts(Component):
         with self.db.write() as session:
             user = session.get(User, username) if isinstance(username, str) and username else None
             if user is None or not user.active:
-                raise NotFound(f"no active user {username!r}")
+                raise NotFound("no_active_user", user=username)
             if not isinstance(old, str) or not verify_password(old, user.password_hash):
-                raise ValidationFailed({"old_password": "is not your current password"})
+                raise ValidationFailed({"old_password": FieldError("wrong_password")})
             _check_new_password(old, new)
             user.password_hash = hash_password(new, n=self.settings.password_hash_cost)
             user.session_generation = User.session_generation + 1
@@ -104,6 +104,6 @@ def _account(session, user):
 def _check_new_password(old, new):
     """A new password is 10 to 200 characters and differs from the old one."""
     if not isinstance(new, str) or not MIN_PASSWORD <= len(new) <= MAX_PASSWORD:
-        raise ValidationFailed({"new_password": f"must be {MIN_PASSWORD} to {MAX_PASSWORD} characters"})
+        raise ValidationFailed({"new_password": FieldError("password_length", low=MIN_PASSWORD, high=MAX_PASSWORD)})
     if new == old:
-        raise ValidationFailed({"new_password": "must differ from your current password"})
+        raise ValidationFailed({"new_password": FieldError("password_unchanged")})

@@ -211,7 +211,7 @@ def hand_over(session, ctx, task, new, kind, actor, expect):
     result = session.execute(update(HumanTask).where(HumanTask.id == task["id"], _same(HumanTask.assignee, expect))
                              .values(assignee=new).execution_options(synchronize_session=False))
     if result.rowcount != 1:
-        raise Conflict(f"task {task['id']} changed meanwhile; reload it")
+        raise Conflict("task_changed", task=task["id"])
     event = Event(instance_id=task["instance_id"], at=ctx.clock.now(), actor=actor, kind=kind,
                   task_id=task["id"], task_key=task["task_key"], data={"assignee": new, "was": expect})
     session.add(event)

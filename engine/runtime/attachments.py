@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, func, select
 
-from engine.errors import Forbidden, NotFound, NotReady, ValidationFailed
+from engine.errors import FieldError, Forbidden, NotFound, NotReady, ValidationFailed
 from engine.filestore import KEY_PATTERN
 from engine.org import Directory
 from engine.runtime import files
@@ -56,17 +56,17 @@ class Attachments(Component):
         directory = Directory(session)
         if instance_id is None:
             if not directory.is_active(user):
-                raise Forbidden(f"{user} is not an active user")
+                raise Forbidden("user_inactive", user=user)
             waiting = session.scalar(select(func.count()).select_from(Attachment).where(
                 Attachment.instance_id.is_(None), Attachment.uploaded_by == user))
             if waiting >= MAX_PENDING_PER_USER:
-                raise ValidationFailed({"file": f"{waiting} of your uploads wait for a form already; submit it first"})
+                raise ValidationFailed({"file": FieldError("uploads_waiting", count=waiting)})
             return None
         if not directory.is_active(user):
-            raise NotFound(f"no case {instance_id}")
+            raise NotFound("no_case", case=instance_id)
         row, _deployed = self.guard.case(session, directory, instance_id, user)
         if row["status"] != "running":
-            raise NotReady(f"case {row['id']} is {row['status']}; files can no longer be added")
+            raise NotReady("case_closed_for_files", case=row["id"], status=row["status"])
         return row
 
     def purge_pending_uploads(self, older_than=PENDING_LIFETIME):
@@ -85,7 +85,7 @@ class Attachments(Component):
         """(metadata, where the file store keeps it) of an attachment `user` may read; else NotFound."""
         found = self._readable_attachment(attachment_id, user)
         if not self.ctx.file_store.exists(attachment_id):
-            raise NotFound(f"the file of attachment {attachment_id} is missing from the file store")
+            raise NotFound("attachment_file_missing", attachment=attachment_id)
         return attachment_metadata(found), self.ctx.file_store.location(attachment_id)
 
     def open_attachment(self, attachment_id, user):
@@ -94,17 +94,17 @@ class Attachments(Component):
         try:
             stream = self.ctx.file_store.open(attachment_id)
         except FileNotFoundError:
-            raise NotFound(f"the file of attachment {attachment_id} is missing from the file store") from None
+            raise NotFound("attachment_file_missing", attachment=attachment_id) from None
         return attachment_metadata(found), stream
 
     def _readable_attachment(self, attachment_id, user):
         """The row of an attachment `user` may read: its case's readers, or its uploader while it is pending."""
         if not isinstance(attachment_id, str) or not KEY_PATTERN.match(attachment_id):
-            raise NotFound(f"no attachment {attachment_id!r}")
+            raise NotFound("no_attachment", attachment=attachment_id)
         with self.db.read() as session:
             found = session.get(Attachment, attachment_id)
             if found is None or (found.instance_id is None and found.uploaded_by != user):
-                raise NotFound(f"no attachment {attachment_id}")
+                raise NotFound("no_attachment", attachment=attachment_id)
             if found.instance_id is not None:
                 self.guard.case(session, Directory(session), found.instance_id, user)
         return found
@@ -136,5 +136,5 @@ def _optional_text(value, name, limit):
     if value is None:
         return None
     if not isinstance(value, str) or len(value) > limit:
-        raise ValidationFailed({name: f"must be text of at most {limit} characters"})
+        raise ValidationFailed({name: FieldError("text_too_long", most=limit)})
     return value

@@ -203,7 +203,7 @@ class Case:
         result = self.conn.execute(SAVE_CASE, dict(values, b_id=self.row["id"], b_lock=self.row["lock_version"],
                                                    b_next=self.row["lock_version"] + 1))
         if result.rowcount != 1:
-            raise Conflict(f"case {self.row['id']} was changed by someone else; reload it and try again")
+            raise Conflict("case_changed", case=self.row["id"])
         self.row["lock_version"] += 1
 
     def _hold_done_task(self):
@@ -216,7 +216,7 @@ class Case:
             return
         task_id, user = self.done_by
         if self.conn.execute(HOLD_TASK, {"b_task": task_id, "b_user": user}).rowcount != 1:
-            raise Conflict(f"task {task_id} changed meanwhile; reload it")
+            raise Conflict("task_changed", task=task_id)
 
     def _task_writes(self, now):
         """Deletes of task rows no longer open, inserts for new ones (assignees picked now, before any write)."""
@@ -282,7 +282,7 @@ def load_workflow(ctx, session, row):
         try:
             workflow = ctx.codec.from_blob(state)
         except Exception as exc:
-            raise ScriptError(f"case {row['id']} could not be loaded: {exc}") from exc
+            raise ScriptError("case_unloadable", case=row["id"], reason=str(exc)) from exc
     return workflow
 
 

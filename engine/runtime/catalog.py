@@ -63,8 +63,7 @@ class Catalog:
                 return self._deploy_all(paths, actor, on_new_version)
             except IntegrityError as exc:
                 if attempt == DEPLOY_ATTEMPTS:
-                    raise Conflict("other deploys of the same procedures kept storing versions at the same "
-                                   "moment; deploy again") from exc
+                    raise Conflict("deploy_race") from exc
 
     def _deploy_all(self, paths, actor, on_new_version):
         """One attempt at a deploy, in one transaction (a unique-key race raises IntegrityError)."""
@@ -111,7 +110,7 @@ class Catalog:
         with self.db.write() as session:
             found = session.scalar(select(Definition.id).where(Definition.key == key, Definition.version == version))
             if found is None:
-                raise NotFound(f"procedure {key!r} has no version {version}; `opsflow versions {key}` lists them")
+                raise NotFound("no_version", procedure=key, version=version)
             was = self._active_version(session, key)
             if was != version:
                 session.add(Activation(process_key=key, definition_id=found, activated_at=self.clock.now(),
@@ -127,7 +126,7 @@ class Catalog:
                                       Definition.content_hash).where(Definition.key == key)
                                .order_by(Definition.version.desc())).all()
         if not rows:
-            raise NotFound(f"no procedure {key!r} is deployed")
+            raise NotFound("no_procedure", procedure=key)
         return [dict(r._mapping, active=r.version == active) for r in rows]
 
     def active_id(self, session, key):
@@ -135,7 +134,7 @@ class Catalog:
         found = session.scalar(select(Activation.definition_id).where(Activation.process_key == key)
                                .order_by(Activation.id.desc()).limit(1))
         if found is None:
-            raise NotFound(f"no procedure {key!r} is deployed")
+            raise NotFound("no_procedure", procedure=key)
         return found
 
     @staticmethod
@@ -161,7 +160,7 @@ class Catalog:
                 return self._load(definition_id, own)
         row = session.get(Definition, definition_id)
         if row is None:
-            raise NotFound(f"definition {definition_id} does not exist")
+            raise NotFound("no_definition", definition=definition_id)
         package = package_from_files({p: t.encode("utf-8") for p, t in row.files.items()},
                                      origin=f"{row.key} v{row.version}", strict=False)
         spec, subprocess_specs = build_specs(package)

@@ -10,7 +10,7 @@ import math
 from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
 
-from engine.errors import Conflict, Forbidden, NotFound, NotReady, ValidationFailed
+from engine.errors import Conflict, FieldError, Forbidden, NotFound, NotReady, ValidationFailed
 from engine.forms import validate_form
 from engine.jsonsafe import json_safe
 from engine.org import Directory
@@ -46,7 +46,7 @@ class Commands(Component):
     def start_case(self, session, directory, deployed, user, data, scheduled=None, input_errors=None):
         """Within a transaction: check, validate, create, run and save a new case (also for schedules)."""
         if not directory.is_active(user) or not access.can_start(directory, user, deployed.package.manifest):
-            raise Forbidden(f"{user} may not start {deployed.package.key}")
+            raise Forbidden("start_forbidden", user=user, procedure=deployed.package.key)
         form = deployed.package.start_form() or {}
         schema = form.get("schema")
         clean = validate_form(schema, data, form.get("rules"), self.ctx.rule_names({"starter": user}, directory),
@@ -76,9 +76,9 @@ class Commands(Component):
             if task["assignee"] == user:
                 return
             if task["assignee"] is not None:
-                raise Conflict(f"task {task_id} is already claimed by {task['assignee']}")
+                raise Conflict("task_claimed", task=task_id, user=task["assignee"])
             if not access.can_claim(task):
-                raise Forbidden(self.guard.why_not_eligible(task, user))
+                raise self.guard.why_not_eligible(task, user)
             assignment.hand_over(session, self.ctx, task, user, "task_claimed", user, expect=None)
 
     def release(self, task_id, user):
@@ -87,9 +87,9 @@ class Commands(Component):
             directory = Directory(session)
             task = self.guard.task(session, directory, task_id, user)
             if task["assignee"] != user:
-                raise Forbidden(f"{user} has not claimed task {task_id}")
+                raise Forbidden("task_not_claimed", user=user, task=task_id)
             if not access.others_in_pool(session, task, user):
-                raise NotReady(f"nobody else may take task {task_id}, so it stays with {user}")
+                raise NotReady("no_one_else", task=task_id, user=user)
             assignment.hand_over(session, self.ctx, task, None, "task_released", user, expect=user)
 
     def reassign(self, task_id, user, to_user):
@@ -99,9 +99,9 @@ class Commands(Component):
             task = self.guard.task(session, directory, task_id, user)
             self.guard.check_supervisor(session, directory, user, task)
             if directory.user(to_user) is None:
-                raise NotFound(f"no user {to_user!r}")
+                raise NotFound("no_user", user=to_user)
             if not access.is_eligible(session, task, to_user):
-                raise Forbidden(f"{to_user} may not do step {task['task_key']} of case {task['instance_id']}")
+                raise Forbidden("not_eligible", user=to_user, step=task["task_key"], case=task["instance_id"])
             assignment.hand_over(session, self.ctx, task, to_user, "task_reassigned", user, expect=task["assignee"])
 
     def complete(self, task_id, user, data=None, input_errors=None):
@@ -123,7 +123,7 @@ class Commands(Component):
             with self.cache.kept_on_error(row["id"], row["lock_version"], workflow):
                 spiff_task = spiff.find_task(workflow, task_id)
                 if not spiff.is_ready(spiff_task):
-                    raise Conflict(f"task {task_id} is no longer waiting; reload the case")
+                    raise Conflict("task_not_waiting", task=task_id)
                 form = deployed.package.form_for(task["task_key"]) or {}
                 schema = form.get("schema")
                 clean = validate_form(schema, data, form.get("rules"), self.ctx.rule_names(spiff_task.data, directory),
@@ -148,9 +148,9 @@ class Commands(Component):
             directory = Directory(session)
             row, deployed = self.guard.case(session, directory, instance_id, user)
             if not access.can_cancel(directory, user, row, deployed.package.manifest):
-                raise Forbidden(f"{user} may not cancel case {instance_id}")
+                raise Forbidden("cancel_forbidden", user=user, case=instance_id)
             if row["status"] != "running":
-                raise NotReady(f"case {instance_id} is already {row['status']}")
+                raise NotReady("case_finished", case=instance_id, status=row["status"])
             workflow = load_workflow(self.ctx, session, row)
             case = Case(self.ctx, session, directory, row, deployed, workflow)
             spiff.cancel(workflow)
@@ -163,13 +163,13 @@ class Commands(Component):
         """Add a comment to a case's history (running or finished); return the event id."""
         text = text.strip() if isinstance(text, str) else ""
         if not text:
-            raise ValidationFailed({"text": "write a comment first"})
+            raise ValidationFailed({"text": FieldError("comment_empty")})
         if len(text) > MAX_COMMENT:
-            raise ValidationFailed({"text": f"must be at most {MAX_COMMENT} characters"})
+            raise ValidationFailed({"text": FieldError("max_length", n=MAX_COMMENT)})
         with self.db.write() as session:
             directory = Directory(session)
             if not directory.is_active(user):
-                raise NotFound(f"no case {instance_id}")
+                raise NotFound("no_case", case=instance_id)
             row, _loaded = self.guard.case(session, directory, instance_id, user)
             event = Event(instance_id=row["id"], at=self.clock.now(), actor=user, kind="comment", data={"text": text})
             session.add(event)
@@ -203,13 +203,13 @@ class Commands(Component):
 def _draft_data(data):
     """A draft as JSON-safe data of at most 256 KiB, else ValidationFailed."""
     if not isinstance(data, dict):
-        raise ValidationFailed({"data": "must be an object of field values"})
+        raise ValidationFailed({"data": FieldError("draft_not_object")})
     try:
         data = json_safe(data)
     except TypeError as exc:
-        raise ValidationFailed({"data": str(exc)}) from exc
+        raise ValidationFailed({"data": FieldError("not_storable", reason=str(exc))}) from exc
     size = len(json.dumps(data, ensure_ascii=False).encode("utf-8"))
     if size > MAX_DRAFT_BYTES:
-        raise ValidationFailed({"data": f"is {math.ceil(size / 1024)} KiB; a draft may hold at most "
-                                        f"{MAX_DRAFT_BYTES // 1024} KiB"})
+        raise ValidationFailed({"data": FieldError("draft_too_large", size=math.ceil(size / 1024),
+                                                   most=MAX_DRAFT_BYTES // 1024)})
     return data

@@ -5,7 +5,7 @@ import unicodedata
 
 from sqlalchemy import select, update
 
-from engine.errors import Conflict, ValidationFailed
+from engine.errors import Conflict, FieldError, ValidationFailed
 from engine.filestore import LocalDiskStore
 from engine.formfields import file_values, has_file_fields
 from engine.store.models import Attachment
@@ -44,7 +44,7 @@ def check_form_files(session, schema, data, user, instance_id=None):
     """{attachment id: field path} of the pending uploads a valid form names, to link once saved.
 
     Every file value must be a pending upload of `user` or a file already linked to this case;
-    any other value is refused as ValidationFailed({field path: "unknown attachment"}).
+    any other value is refused as ValidationFailed({field path: FieldError("unknown_attachment")}).
     """
     if not schema or not has_file_fields(schema):
         return {}
@@ -56,7 +56,8 @@ def check_form_files(session, schema, data, user, instance_id=None):
                            .where(Attachment.id.in_(ids))).all() if ids else []
     pending = {r.id for r in rows if r.instance_id is None and r.uploaded_by == user}
     usable = pending | {r.id for r in rows if instance_id is not None and r.instance_id == instance_id}
-    errors = {path: "unknown attachment" for path, value in named if not (isinstance(value, str) and value in usable)}
+    errors = {path: FieldError("unknown_attachment") for path, value in named
+              if not (isinstance(value, str) and value in usable)}
     if errors:
         raise ValidationFailed(errors)
     return {value: path for path, value in named if value in pending}
@@ -70,4 +71,4 @@ def link_form_files(session, pending, instance_id, task_id=None):
                                  .values(instance_id=instance_id, task_id=task_id, field=path[:200])
                                  .execution_options(synchronize_session=False))
         if result.rowcount != 1:
-            raise Conflict(f"attachment {attachment_id} was used by another form meanwhile; upload it again")
+            raise Conflict("attachment_taken", attachment=attachment_id)

@@ -11,7 +11,7 @@ from datetime import timedelta
 from sqlalchemy import and_, case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from engine.errors import Conflict, NotFound, ValidationFailed
+from engine.errors import Conflict, FieldError, NotFound, ValidationFailed
 from engine.org import Directory
 from engine.runtime import access
 from engine.runtime.access import TASK_COLUMNS
@@ -52,9 +52,9 @@ class Inbox(Component):
                    priority=None, search=None, sort="due", page=1, per_page=50):
         """One page of the user's open tasks (theirs and their roles' unclaimed ones) with the tabs' counts."""
         if scope not in SCOPES:
-            raise ValidationFailed({"scope": f"is not one of {', '.join(SCOPES)}"})
+            raise ValidationFailed({"scope": FieldError("not_one_of", choices=", ".join(SCOPES))})
         if sort not in SORTS:
-            raise ValidationFailed({"sort": f"is not one of {', '.join(SORTS)}"})
+            raise ValidationFailed({"sort": FieldError("not_one_of", choices=", ".join(SORTS))})
         task_filters = self._task_filters(process_key, overdue, due_within_hours, priority)
         case_filters = self._search_filters(search)
         per_page, page = page_size(per_page), whole_number(page, "page")
@@ -78,13 +78,13 @@ class Inbox(Component):
         if due_within_hours not in (None, ""):
             hours = _number(due_within_hours, "due_within_hours")
             if not 0 <= hours <= MAX_HOURS:
-                raise ValidationFailed({"due_within_hours": f"must be 0 to {MAX_HOURS} hours"})
+                raise ValidationFailed({"due_within_hours": FieldError("hours_out_of_range", most=MAX_HOURS)})
             # Not yet overdue, as the 'due soon' count: overdue tasks have a filter of their own.
             filters.append(and_(HumanTask.due_at >= now, HumanTask.due_at <= now + timedelta(hours=hours)))
         if priority not in (None, ""):
             level = whole_number(priority, "priority")
             if not 1 <= level <= 4:
-                raise ValidationFailed({"priority": "is not a priority from 1 (urgent) to 4 (low)"})
+                raise ValidationFailed({"priority": FieldError("not_a_priority")})
             filters.append(HumanTask.priority == level)
         return filters
 
@@ -93,11 +93,11 @@ class Inbox(Component):
         if not search:
             return []
         if not isinstance(search, dict):
-            raise ValidationFailed({"search": "must map field names to values"})
+            raise ValidationFailed({"search": FieldError("search_not_mapping")})
         clauses = []
         for field, value in search.items():
             if not isinstance(field, str) or not FIELD_NAME.match(field):
-                raise ValidationFailed({"search": f"{field!r} is not a field name"})
+                raise ValidationFailed({"search": FieldError("not_field_name", value=field)})
             if isinstance(value, str):
                 if value.strip():
                     clauses.append(Instance.search[field].as_string().icontains(value.strip(), autoescape=True))
@@ -106,14 +106,14 @@ class Inbox(Component):
             elif isinstance(value, list):  # any of these stored codes (a choice field searched by its labels)
                 clauses.append(Instance.search[field].as_string().in_([str(code) for code in value]))
             elif value is not None:
-                raise ValidationFailed({f"search.{field}": "give text, a range {min, max} or a list of codes"})
+                raise ValidationFailed({f"search.{field}": FieldError("search_value_kind")})
         return clauses
 
     def _range(self, field, bounds):
         """min/max clauses on a numeric field; a case whose value is no number matches no range."""
         unknown = set(bounds) - {"min", "max"}
         if unknown:
-            raise ValidationFailed({f"search.{field}": f"unknown bound {sorted(unknown)[0]!r}; use min and max"})
+            raise ValidationFailed({f"search.{field}": FieldError("unknown_bound", bound=sorted(unknown)[0])})
         number = self._json_number(field)
         clauses = []
         for key, compare in (("min", number.__ge__), ("max", number.__le__)):
@@ -147,7 +147,7 @@ class Inbox(Component):
             manifest = session.scalar(select(Definition.manifest).where(Definition.key == process_key)
                                       .order_by(Definition.version.desc()).limit(1))
         if manifest is None:
-            raise NotFound(f"no procedure {process_key!r} is deployed")
+            raise NotFound("no_procedure", procedure=process_key)
         return list(manifest.get("searchable") or [])
 
     def saved_filters(self, user):
@@ -172,21 +172,21 @@ class Inbox(Component):
                 session.flush()
                 return row.id
         except IntegrityError as exc:
-            raise Conflict(f"a filter named {name!r} was saved meanwhile; try again") from exc
+            raise Conflict("filter_name_taken", name=name) from exc
 
     def delete_filter(self, user, filter_id):
         """Delete one of the user's saved filters (NotFound for anyone else's)."""
         try:
             filter_id = int(filter_id)
         except (TypeError, ValueError):
-            raise NotFound(f"no saved filter {filter_id!r}") from None
+            raise NotFound("no_saved_filter", filter=filter_id) from None
         if not 0 < filter_id < 2**31:
-            raise NotFound(f"no saved filter {filter_id}")
+            raise NotFound("no_saved_filter", filter=filter_id)
         with self.db.write() as session:
             gone = session.execute(delete(SavedFilter).where(SavedFilter.id == filter_id,
                                                              SavedFilter.username == user))
             if gone.rowcount != 1:
-                raise NotFound(f"no saved filter {filter_id}")
+                raise NotFound("no_saved_filter", filter=filter_id)
 
 
 class _Page:
@@ -258,7 +258,7 @@ def whole_number(value, name):
         return value
     if isinstance(value, str) and WHOLE.match(value.strip()) and len(value.strip()) <= 18:
         return int(value)
-    raise ValidationFailed({name: "is not a whole number"})
+    raise ValidationFailed({name: FieldError("not_whole_number")})
 
 
 def _number(value, name):
@@ -268,7 +268,7 @@ def _number(value, name):
     except (TypeError, ValueError):
         number = float("nan")
     if not math.isfinite(number):
-        raise ValidationFailed({name: "is not a number"})
+        raise ValidationFailed({name: FieldError("not_a_number")})
     return number
 
 
@@ -276,7 +276,7 @@ def _filter_fields(name, query):
     """A saved filter's name (stripped, 1..100 characters) and query (text up to 2000 characters)."""
     name = name.strip() if isinstance(name, str) else ""
     if not 1 <= len(name) <= MAX_FILTER_NAME:
-        raise ValidationFailed({"name": f"must be 1 to {MAX_FILTER_NAME} characters"})
+        raise ValidationFailed({"name": FieldError("name_length", most=MAX_FILTER_NAME)})
     if not isinstance(query, str) or len(query) > MAX_FILTER_QUERY:
-        raise ValidationFailed({"query": f"must be text of at most {MAX_FILTER_QUERY} characters"})
+        raise ValidationFailed({"query": FieldError("text_too_long", most=MAX_FILTER_QUERY)})
     return name, query

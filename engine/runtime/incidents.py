@@ -48,19 +48,19 @@ class Incidents(Component):
             directory = Directory(session)
             row, deployed = self.guard.case(session, directory, instance_id, user)
             if not directory.is_active(user) or not access.is_supervisor(directory, user, deployed.package.manifest):
-                raise Forbidden(f"{user} does not supervise {deployed.package.key}, so may not retry its incidents")
+                raise Forbidden("incident_forbidden", user=user, procedure=deployed.package.key)
             if row["status"] != "running":
-                raise NotReady(f"case {row['id']} is {row['status']}; only a running case's incident can be retried")
+                raise NotReady("incident_case_closed", case=row["id"], status=row["status"])
             incident = _incident(session, row["id"], incident_id)
             retried = _retries(session, [row["id"]]).get(incident.id)
             if retried is not None:
-                raise Conflict(f"incident {incident.id} of case {row['id']} was retried already by {retried.actor}")
+                raise Conflict("incident_retried", incident=incident.id, case=row["id"], user=retried.actor)
             timer_id = _held_timer(session, incident)
             now = self.clock.now()
             rearmed = session.execute(update(Timer).where(Timer.id == timer_id, Timer.fired_at.is_not(None))
                                       .values(fired_at=None).execution_options(synchronize_session=False))
             if rearmed.rowcount != 1:
-                raise Conflict(f"the timer of incident {incident.id} is pending already")
+                raise Conflict("incident_pending", incident=incident.id)
             session.add(Event(instance_id=row["id"], at=now, actor=user, kind=RETRIED, task_id=incident.task_id,
                               task_key=incident.task_key, data={"incident": incident.id}))
 
@@ -105,7 +105,7 @@ def _incident(session, instance_id, incident_id):
     found = session.execute(select(*columns).where(
         Event.id == _number(incident_id), Event.instance_id == instance_id, Event.kind == INCIDENT)).first()
     if found is None:
-        raise NotFound(f"no incident {incident_id} in case {instance_id}; `opsflow incidents` lists the open ones")
+        raise NotFound("no_incident", incident=incident_id, case=instance_id)
     return found
 
 
@@ -121,7 +121,7 @@ def _held_timer(session, incident):
                                         Timer.fired_at.is_not(None)).order_by(Timer.id.desc()).limit(1))
     timer_id = session.scalar(query)
     if timer_id is None:
-        raise NotReady(f"the timer of incident {incident.id} is gone (its task ended); nothing to retry")
+        raise NotReady("incident_timer_gone", incident=incident.id)
     return timer_id
 
 
@@ -130,4 +130,4 @@ def _number(value):
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise NotFound(f"no incident {value!r}: an incident id is a number") from None
+        raise NotFound("incident_id_not_number", incident=value) from None

@@ -7,7 +7,7 @@ import functools
 from sqlalchemy import func, select
 
 from engine import formfields
-from engine.errors import NotFound, ValidationFailed
+from engine.errors import FieldError, NotFound, ValidationFailed
 from engine.formfields import any_field
 from engine.formrules import resolve_choices
 from engine.org import Directory
@@ -145,7 +145,7 @@ class Queries(Component):
             directory = Directory(session)
             deployed = self.catalog.get(self.catalog.active_id(session, process_key), session)
             if not directory.is_active(user) or not access.can_start(directory, user, deployed.package.manifest):
-                raise NotFound(f"no procedure {process_key!r} is deployed")
+                raise NotFound("no_procedure", procedure=process_key)
             form = deployed.package.start_form() or {}
             schema = resolve_choices(form.get("schema"), self.ctx.rule_names({"starter": user}, directory))
         return _procedure(deployed) | {
@@ -157,7 +157,7 @@ class Queries(Component):
     def requests(self, user, *, status=None, page=1, per_page=50):
         """The cases the user started, newest first, each with the people it waits for."""
         if status not in (None, "", *STATUSES):
-            raise ValidationFailed({"status": f"is not one of {', '.join(STATUSES)}"})
+            raise ValidationFailed({"status": FieldError("not_one_of", choices=", ".join(STATUSES))})
         where = [Instance.starter == user] + ([Instance.status == status] if status else [])
         per_page = page_size(per_page)
         with self.db.read() as session:

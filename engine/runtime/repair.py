@@ -42,12 +42,12 @@ class Repair(Component):
             task = self.guard.task(session, directory, task_id, user)
             self.guard.check_supervisor(session, directory, user, task)
             if not _is_stuck(session, task["id"]):
-                raise NotReady(f"task {task_id} can be taken already; reassign it instead")
+                raise NotReady("task_not_stuck", task=task_id)
             if directory.user(to_user) is None:
-                raise NotFound(f"no user {to_user!r}")
+                raise NotFound("no_user", user=to_user)
             eligible = access.eligible_users(task, repair=True).where(User.username == to_user).limit(1)
             if session.execute(eligible).first() is None:
-                raise Forbidden(f"{to_user} may not do step {task['task_key']} of case {task['instance_id']}")
+                raise Forbidden("not_eligible", user=to_user, step=task["task_key"], case=task["instance_id"])
             hand_over(session, self.ctx, task, to_user, "assignment_repaired", user, expect=None)
             add_candidate(session, task["id"], to_user)
 

@@ -162,16 +162,18 @@ def run_engine(workflow):
     try:
         workflow.do_engine_steps()
     except SpiffWorkflowException as exc:
-        raise ScriptError(_explain(exc)) from exc
+        raise _explain(exc) from exc
 
 
 def _explain(exc):
-    """A one-line reason naming the BPMN element that failed."""
+    """A ScriptError with a one-line reason, naming the BPMN element that failed when known."""
     task = getattr(exc, "task", None)
-    where = f"[{task.task_spec.bpmn_id}] " if task is not None and task.task_spec.bpmn_id else ""
     inner = getattr(exc, "error_msg", None) or str(exc)
     notes = " ".join(getattr(exc, "__notes__", []))
-    return f"{where}{inner} {notes}".strip()
+    reason = f"{inner} {notes}".strip()
+    if task is not None and task.task_spec.bpmn_id:
+        return ScriptError("step_failed", step=task.task_spec.bpmn_id, reason=reason)
+    return ScriptError("workflow_failed", reason=reason)
 
 
 def all_tasks(workflow):

@@ -242,7 +242,7 @@ def _mark_fired(session, timer, now, strict=True):
     marked = session.execute(update(Timer).where(Timer.id == timer.id, Timer.fired_at.is_(None))
                              .values(fired_at=now).execution_options(synchronize_session=False))
     if marked.rowcount != 1 and strict:
-        raise Conflict("timer already fired")
+        raise Conflict("timer_fired")
     return marked.rowcount == 1
 
 

@@ -60,7 +60,7 @@ def evaluate(source: str, names: Mapping[str, Any] | None = None, limit: float |
         except ScriptError:
             raise
         except Exception as exc:
-            raise ScriptError(f"{type(exc).__name__}: {exc}") from exc
+            raise ScriptError("script_exception", exception=type(exc).__name__, detail=str(exc)) from exc
     plain = {key: value for key, value in names.items() if key not in hosts}
     return _in_child(("eval", source, plain, list(hosts)), hosts, limit)[1]
 
@@ -87,5 +87,5 @@ def _in_child(job: tuple[Any, ...], hosts: Mapping[str, Callable[..., Any]], lim
     job = (*job, seconds, *more)
     reply = _POOL.run(job, hosts, seconds, limits.memory_mb, 2 * limits.data_bytes + REPLY_OVERHEAD)
     if reply[0] == "error":
-        raise ScriptError(reply[1])
+        raise ScriptError(reply[1], **reply[2])
     return reply

@@ -50,7 +50,7 @@ def _send(conn: Connection, reply: tuple[Any, ...]) -> None:
     try:
         conn.send(reply)
     except (pickle.PicklingError, TypeError, AttributeError) as exc:
-        conn.send(("error", f"the result is not a value: {exc}"))
+        conn.send(("error", "result_not_value", {"reason": str(exc)}))
 
 
 def _limit_memory(megabytes: int) -> None:
@@ -79,7 +79,7 @@ def _proxy(conn: Connection, name: str) -> Callable[..., Any]:
         conn.send(("call", name, args, kwargs))
         kind, value = conn.recv()
         if kind == "raise":
-            raise ScriptError(value)
+            raise ScriptError("host_call_failed", **value)
         return value
 
     call.__name__ = name
@@ -105,11 +105,11 @@ def _run(conn: Connection, job: tuple[Any, ...]) -> tuple[Any, ...]:
     except MemoryError:
         raise
     except ScriptError as exc:
-        return ("error", str(exc))
+        return ("error", exc.code, exc.params)
     except RecursionError:
-        return ("error", "RecursionError: calls nested too deeply")
+        return ("error", "calls_too_deep", {})
     except Exception as exc:
-        return ("error", f"{type(exc).__name__}: {exc}")
+        return ("error", "script_exception", {"exception": type(exc).__name__, "detail": str(exc)})
 
 
 def _changes(namespace: dict[str, Any], data: dict[str, Any],

@@ -44,8 +44,7 @@ def check_written(changed: dict[str, Any], limit: int) -> None:
     """ScriptError when the case data a script changed is more than `limit` bytes of JSON."""
     written = len(json.dumps(changed, default=str))
     if written > limit:
-        raise ScriptError(f"the script wrote {written:,} bytes of case data, more than the limit of {limit:,} "
-                          "(OPSFLOW_SCRIPT_DATA_LIMIT_BYTES)")
+        raise ScriptError("script_data_limit", written=written, limit=limit)
 
 
 def _is_int(value: object) -> bool:
@@ -57,10 +56,9 @@ def guarded_mul(left: Any, right: Any) -> Any:
     """`left * right`, refusing a repeated sequence or an integer product beyond the bounds."""
     for seq, times in ((left, right), (right, left)):
         if isinstance(seq, _SEQUENCES) and _is_int(times) and len(seq) * times > MAX_SEQUENCE:
-            raise ScriptError(f"repeating a sequence of {len(seq)} {times} times is more than "
-                              f"{MAX_SEQUENCE:,} items")
+            raise ScriptError("sequence_too_long", length=len(seq), times=times, most=MAX_SEQUENCE)
     if _is_int(left) and _is_int(right) and left.bit_length() + right.bit_length() > MAX_INT_BITS:
-        raise ScriptError(f"a product of more than {MAX_INT_BITS:,} bits is not allowed")
+        raise ScriptError("product_too_large", most=MAX_INT_BITS)
     return left * right
 
 
@@ -68,15 +66,14 @@ def guarded_pow(base: Any, exponent: Any, modulo: Any = None) -> Any:
     """`base ** exponent` (or pow with a modulo), refusing an integer power beyond MAX_INT_BITS."""
     huge = modulo is None and _is_int(base) and _is_int(exponent) and abs(base) > 1
     if huge and (abs(base).bit_length() - 1) * exponent > MAX_INT_BITS:
-        raise ScriptError(f"a power of about {int(exponent * math.log10(abs(base))):,} digits "
-                              f"is more than {MAX_INT_BITS:,} bits")
+        raise ScriptError("power_too_large", digits=int(exponent * math.log10(abs(base))), most=MAX_INT_BITS)
     return pow(base, exponent) if modulo is None else pow(base, exponent, modulo)
 
 
 def guarded_lshift(value: Any, shift: Any) -> Any:
     """`value << shift`, refusing an integer beyond MAX_INT_BITS."""
     if _is_int(value) and _is_int(shift) and value and value.bit_length() + shift > MAX_INT_BITS:
-        raise ScriptError(f"shifting by {shift:,} bits is more than {MAX_INT_BITS:,} bits")
+        raise ScriptError("shift_too_large", shift=shift, most=MAX_INT_BITS)
     return value << shift
 
 
@@ -88,7 +85,7 @@ def guarded_range(*args: int) -> range:
     except OverflowError:
         size = MAX_SEQUENCE + 1
     if size > MAX_SEQUENCE:
-        raise ScriptError(f"a range of more than {MAX_SEQUENCE:,} numbers is not allowed")
+        raise ScriptError("range_too_long", most=MAX_SEQUENCE)
     return numbers
 
 
@@ -157,7 +154,7 @@ def compile_expression(source: str) -> CodeType:
     """Compile an expression, raising ScriptError with the reason when it is not allowed."""
     result = compile_restricted_eval(source.strip(), "<expression>", policy=BoundedTransformer)
     if result.errors or result.code is None:
-        raise ScriptError(f"expression {source.strip()!r}: {'; '.join(result.errors)}")
+        raise ScriptError("expression_refused", source=source.strip(), reasons="; ".join(result.errors))
     return result.code
 
 
@@ -167,11 +164,11 @@ def compile_script(source: str) -> CodeType:
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
-        raise ScriptError(f"script: line {exc.lineno}: {exc.msg}") from exc
+        raise ScriptError("script_syntax", line=exc.lineno, reason=exc.msg) from exc
     for node in ast.walk(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
-            raise ScriptError(f"script: line {node.lineno}: imports are not allowed")
+            raise ScriptError("script_import", line=node.lineno)
     result = compile_restricted_exec(source, "<script>", policy=BoundedTransformer)
     if result.errors or result.code is None:
-        raise ScriptError(f"script: {'; '.join(result.errors)}")
+        raise ScriptError("script_refused", reasons="; ".join(result.errors))
     return result.code

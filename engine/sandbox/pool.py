@@ -62,7 +62,7 @@ class Child:
         self.memory_mb = memory_mb
         if not self.conn.poll(START_SECONDS):
             self.kill()
-            raise ScriptError("the sandbox process did not start")
+            raise ScriptError("sandbox_not_started")
         self._receive(1 << 10)
 
     def run(self, job: tuple[Any, ...], hosts: Hosts, seconds: float, max_bytes: int) -> tuple[Any, ...]:
@@ -72,7 +72,7 @@ class Child:
         while True:
             if not self.conn.poll(max(0.0, deadline - time.monotonic())):
                 self.kill()
-                raise Killed(f"ran longer than {seconds:g} s")
+                raise Killed("script_time", seconds=seconds)
             reply = self._receive(max_bytes)
             if reply[0] != "call":
                 return reply
@@ -84,15 +84,15 @@ class Child:
             data = self.conn.recv_bytes(max_bytes)
         except EOFError:
             self.kill()
-            raise Killed("the sandbox process ended (it ran out of time or memory)") from None
+            raise Killed("sandbox_ended") from None
         except OSError:
             self.kill()
-            raise Killed(f"the result is larger than {max_bytes:,} bytes") from None
+            raise Killed("result_too_large", most=max_bytes) from None
         try:
             return values_only(data)
         except (pickle.UnpicklingError, EOFError, ValueError) as exc:
             self.kill()
-            raise Killed(f"the result is not a plain value: {exc}") from None
+            raise Killed("result_not_plain", reason=str(exc)) from None
 
     def alive(self) -> bool:
         """True while the process runs and its pipe is open."""
@@ -115,7 +115,8 @@ def _serve(hosts: Hosts, message: tuple[Any, ...]) -> bytes:
             raise NameError(f"name {name!r} is not defined")
         return pickle.dumps(("ret", hosts[name](*args, **kwargs)), protocol=pickle.HIGHEST_PROTOCOL)
     except Exception as exc:
-        return pickle.dumps(("raise", f"{name}(): {type(exc).__name__}: {exc}"))
+        params = {"function": name, "exception": type(exc).__name__, "detail": str(exc)}
+        return pickle.dumps(("raise", params), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _source_root() -> str:
@@ -146,7 +147,7 @@ class Pool:
         if reply[0] == "memory":
             child.kill()
             self._checkin(child)
-            raise ScriptError(f"used more than {memory_mb} MB of memory")
+            raise ScriptError("script_memory", mb=memory_mb)
         self._checkin(child)
         return reply
 

@@ -22,8 +22,6 @@ SQLITE_BUSY, SQLITE_LOCKED = 5, 6  # sqlite3 primary result codes: another conne
 PG_BUSY = {"55P03", "57014"}  # lock_not_available (lock_timeout), query_canceled (statement_timeout)
 PG_CONFLICT = {"40001", "40P01"}  # serialization_failure, deadlock_detected: a racing writer won
 CONNECT_TIMEOUT_SECONDS = 10  # an unreachable PostgreSQL host fails a command after this, instead of hanging
-URL_EXAMPLES = "sqlite:///path/to/opsflow.db or postgresql+psycopg://user@host/database"
-CHECK_DATABASE = "check OPSFLOW_DATABASE_URL and that the database server is running"
 
 
 class Database:
@@ -102,13 +100,12 @@ class Database:
         orig = exc.orig
         sqlite_code = getattr(orig, "sqlite_errorcode", None)
         if sqlite_code is not None and sqlite_code & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED):
-            return Busy(f"the database stayed busy with other changes for {self.busy_seconds:g} s; "
-                        "nothing was saved, try again in a moment")
+            return Busy("database_busy", seconds=self.busy_seconds)
         state = getattr(orig, "sqlstate", None)
         if state in PG_BUSY:
-            return Busy("the database stayed busy with other changes; nothing was saved, try again in a moment")
+            return Busy("database_lock_timeout")
         if state in PG_CONFLICT:
-            return Conflict("another change to the same data was saved at the same moment; reload and try again")
+            return Conflict("write_conflict")
         return None
 
     @contextmanager
@@ -152,15 +149,15 @@ class Database:
             raise self.unreachable(exc) from exc
         needed = {newest_revision()}
         if not current:
-            raise NotInitialised(f"the database {self.shown_url()} has no opsflow schema; run `opsflow init`")
+            raise NotInitialised("no_schema", database=self.shown_url())
         if current != needed:
-            raise NotInitialised(f"the database {self.shown_url()} is at schema revision {', '.join(sorted(current))}, "
-                                 f"this opsflow needs {', '.join(sorted(needed))}; run `opsflow init` to upgrade it")
+            raise NotInitialised("old_schema", database=self.shown_url(), current=", ".join(sorted(current)),
+                                 needed=", ".join(sorted(needed)))
 
     def unreachable(self, exc: BaseException) -> DatabaseUnavailable:
         """The one-line error for a database that failed to answer."""
-        return DatabaseUnavailable(f"cannot use the database {self.shown_url()}: "
-                                   f"{driver_reason(exc) or 'no reason given'}; {CHECK_DATABASE}")
+        return DatabaseUnavailable("database_unreachable", database=self.shown_url(),
+                                   reason=driver_reason(exc) or "no reason given")
 
     def shown_url(self) -> str:
         """The URL without its password, fit to print."""
@@ -177,21 +174,18 @@ def _create_engine(url: str, **kwargs: Any) -> Engine:
     try:
         return create_engine(url, **kwargs)
     except NoSuchModuleError as exc:
-        raise ConfigError(f"unknown database driver {make_url(url).drivername!r} in OPSFLOW_DATABASE_URL; "
-                          f"use {URL_EXAMPLES}") from exc
+        raise ConfigError("unknown_driver", driver=make_url(url).drivername) from exc
     except ArgumentError as exc:  # after its subclass NoSuchModuleError
-        raise ConfigError(f"OPSFLOW_DATABASE_URL is not a database URL; use {URL_EXAMPLES}") from exc
+        raise ConfigError("not_a_database_url") from exc
     except ModuleNotFoundError as exc:
-        raise ConfigError(f"the database driver {exc.name!r} is not installed; opsflow runs on {URL_EXAMPLES} "
-                          "(the latter needs opsflow[postgres])") from exc
+        raise ConfigError("driver_missing", driver=exc.name) from exc
 
 
 def _refuse_missing_sqlite_folder(url: str) -> None:
     """A SQLite file in a folder that does not exist is a typo to report, not a folder to create."""
     path = url.split(":///", 1)[-1].split("?", 1)[0]
     if path and path != ":memory:" and not Path(path).parent.is_dir():
-        raise ConfigError(f"the folder {Path(path).parent} of the SQLite database in OPSFLOW_DATABASE_URL "
-                          "does not exist; create it or fix the URL")
+        raise ConfigError("sqlite_folder_missing", folder=str(Path(path).parent))
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

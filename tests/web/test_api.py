@@ -1,8 +1,12 @@
 """The JSON API under /api/v1: the signed-in user's inbox, and every refusal as problem+json with its code."""
+from datetime import UTC, datetime
+
 import pytest
 from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
 
-from engine.errors import Busy, Conflict, Forbidden, NotFound, NotReady, ValidationFailed
+from engine.error_codes import CODES
+from engine.errors import Busy, Conflict, FieldError, Forbidden, NotFound, NotReady, ValidationFailed
+from engine.formrules import Translated
 from tests.webapp import approved_purchase
 from webui.api import problems
 
@@ -47,15 +51,16 @@ def test_a_bad_query_is_422_with_the_fields_in_error(login):
     response = login("proc.lai").get("/api/v1/tasks?sort=sideways")
     assert (response.status_code, response.mimetype) == (422, PROBLEM)
     body = response.get_json(force=True)
-    assert body["code"] == "invalid"
+    assert (body["kind"], body["code"]) == ("invalid", "form_invalid")
     assert [e["field"] for e in body["errors"]] == ["sort"] and "is not one of" in body["errors"][0]["message"]
+    assert body["errors"][0]["code"] == "not_one_of" and set(body["errors"][0]["params"]) == {"choices"}
 
 
 def test_a_busy_database_is_503_with_retry_after(runtime, login, monkeypatch):
     client = login("proc.lai")
 
     def busy(*args, **kwargs):
-        raise Busy("the database is busy; nothing was saved, try again")
+        raise Busy("database_busy", seconds=10.0)
 
     monkeypatch.setattr(runtime, "inbox", busy)
     response = client.get("/api/v1/tasks")
@@ -74,36 +79,47 @@ def test_unknown_api_urls_and_methods_are_problems_but_pages_stay_pages(client, 
     assert (page.status_code, page.mimetype) == (404, "text/html")
 
 
-class Refusal(Conflict):
-    """A conflict carrying the values of its message, as the engine's errors do."""
-
-    params = {"task": "t-1", "by": "proc.lai"}
-
-
-@pytest.mark.parametrize(("error", "status", "code"), [
-    (NotFound("no task t-1"), 404, "not_found"),
-    (Forbidden("sales.lu does not supervise procurement"), 403, "forbidden"),
-    (Refusal("task t-1 changed meanwhile; reload it"), 409, "conflict"),
-    (NotReady("case 3 was cancelled; task t-1 can no longer be done"), 409, "not_ready"),
-    (ValidationFailed({"amount": "must be at least 0"}), 422, "invalid"),
-    (Busy("the database is busy"), 503, "database_busy"),
+@pytest.mark.parametrize(("error", "status", "kind"), [
+    (NotFound("no_task", task="t-1"), 404, "not_found"),
+    (Forbidden("not_supervisor", user="sales.lu", procedure="procurement"), 403, "forbidden"),
+    (Conflict("task_changed", task="t-1"), 409, "conflict"),
+    (NotReady("case_cancelled", case=3, task="t-1"), 409, "not_ready"),
+    (ValidationFailed({"amount": FieldError("minimum", n=0)}), 422, "invalid"),
+    (Busy("database_busy", seconds=10.0), 503, "database_busy"),
 ])
-def test_each_engine_refusal_has_its_status_and_code(app, error, status, code):
+def test_each_engine_refusal_has_its_status_and_code(app, error, status, kind):
     with app.test_request_context("/api/v1/tasks"):
         response = problems.engine_problem(error)
     body = response.get_json(force=True)
-    assert (response.status_code, response.mimetype, body["status"], body["code"]) == (status, PROBLEM, status, code)
-    assert body["params"] == ({} if status == 404 else getattr(error, "params", {}))
-    assert ("detail" in body) == (status != 404)  # a 404 says nothing about what exists
+    assert (response.status_code, response.mimetype, body["status"]) == (status, PROBLEM, status)
+    if status == 404:  # a 404 says nothing about what exists: it reads as the HTTP one
+        assert (body["code"], body["params"], "kind" in body, "detail" in body) == ("not_found", {}, False, False)
+    else:
+        assert (body["kind"], body["code"], body["params"]) == (kind, error.code, error.params)
+        assert body["type"] == "urn:opsflow:problem:" + error.code and body["detail"]
 
 
 def test_a_refusal_s_params_and_field_list_reach_the_client(app):
+    done = datetime(2026, 3, 1, 1, 30, tzinfo=UTC)
+    rule = Translated({"en": "too late", "zh-Hant": "太晚了"})
     with app.test_request_context("/api/v1/tasks"):
-        conflict = problems.engine_problem(Refusal("task t-1 changed meanwhile; reload it")).get_json(force=True)
-        invalid = problems.engine_problem(ValidationFailed({"amount": "must be at least 0", "": "too late"}))
-    assert conflict["params"] == {"task": "t-1", "by": "proc.lai"}
-    assert invalid.get_json(force=True)["errors"] == [{"field": "amount", "message": "must be at least 0"},
-                                                      {"field": "", "message": "too late"}]
+        conflict = problems.engine_problem(Conflict("task_done", task="t-1", user="proc.lai", at=done))
+        invalid = problems.engine_problem(ValidationFailed({"amount": FieldError("minimum", n=0), "": rule}))
+    assert conflict.get_json(force=True)["params"] == {"task": "t-1", "user": "proc.lai", "at": done.isoformat()}
+    assert invalid.get_json(force=True)["errors"] == [
+        {"field": "amount", "code": "minimum", "params": {"n": 0}, "message": "must be at least 0"},
+        {"field": "", "code": "form_rule", "params": {"message": "too late"}, "message": "too late",
+         "translations": {"en": "too late", "zh-Hant": "太晚了"}}]
+
+
+def test_a_refusal_reads_in_the_caller_s_language_and_keeps_its_code(app):
+    with app.test_request_context("/api/v1/tasks", headers={"Accept-Language": "zh-TW"}):
+        body = problems.engine_problem(Forbidden("task_not_claimed", user="ops.wang", task="t-1")).get_json(force=True)
+    assert (body["code"], body["detail"]) == ("task_not_claimed", "您尚未認領此任務。")
+
+
+def test_no_engine_code_is_named_like_an_http_problem():
+    assert (set(problems.HTTP_CODES.values()) | {"csrf"}).isdisjoint(CODES)
 
 
 @pytest.mark.parametrize(("error", "status", "code"), [

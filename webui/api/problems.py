@@ -1,11 +1,14 @@
 """Problem details (RFC 9457) for the API: every refusal as application/problem+json with the engine's code.
 
-Engine errors get the same statuses as the HTML pages (webui/errors.py): NotFound 404 (nothing said beyond
-its code, as a page says nothing), Forbidden 403, Conflict and NotReady 409, ValidationFailed 422 with
-`errors` (one {field, message} per field), Busy 503 with Retry-After. HTTP errors keep their status
-(401 not signed in, 413 too large, 429 too many requests). Each problem carries `code` (the engine's
-error code, or a name for the HTTP error) and `params` (the error's values, for clients that word the
-message themselves); `title` and `detail` are in the caller's language.
+Engine errors get the same statuses as the HTML pages (webui/errors.py): NotFound 404, Forbidden 403,
+Conflict and NotReady 409, ValidationFailed 422 with `errors` (one {field, code, params, message} per
+field), Busy 503 with Retry-After. Such a problem carries the error's `kind` (its class: not_found,
+conflict, ...), its `code` (one of engine/error_codes.py, the same as `type`'s last part) and its `params`,
+for clients that word the message themselves; `title` and `detail` are in the caller's language. A 404
+says nothing beyond it: it reads as the HTTP one does (`code` not_found, no params, no detail), so a
+thing the caller may not see looks like a thing that does not exist. HTTP errors keep their status
+(401 not signed in, 413 too large, 429 too many requests) and name it as their `code` (HTTP_CODES, which
+no engine code shares).
 """
 import json
 
@@ -15,13 +18,12 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import Busy, NotFound, OpsflowError, ValidationFailed
+from webui.error_texts import localize
 from webui.errors import BUSY_RETRY_AFTER_SECONDS, ENGINE_ERRORS, HTTP_HEADLINES
-from webui.messages import localize
-from webui.names import people
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:opsflow:problem:"
-# HTTP errors by status: their `code` in a problem (the engine's errors bring their own).
+# HTTP errors by status: their `code` in a problem (the engine's errors bring their own, and a 404 this one).
 HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 413: "too_large", 429: "too_many_requests", 500: "internal"}
 UNAUTHENTICATED = _l("Sign in first")
@@ -50,17 +52,29 @@ def _plain(value):
 
 
 def engine_problem(exc):
-    """An engine refusal as a problem with the engine's code and params (a 404's stay unsaid)."""
+    """An engine refusal as a problem with its kind, code and params (a 404's stay unsaid)."""
     status, title = next(((s, t) for kind, (s, t) in ENGINE_ERRORS.items() if isinstance(exc, kind)),
                          (500, HTTP_HEADLINES[500]))
     if isinstance(exc, NotFound):
-        return problem(status, exc.code, title)
-    members = {}
+        return problem(status, HTTP_CODES[404], title)
+    members = {"kind": exc.kind}
     if isinstance(exc, ValidationFailed):
-        members["errors"] = [{"field": path, "message": localize(message)} for path, message in exc.errors.items()]
+        members["errors"] = [field_problem(path, reason) for path, reason in exc.errors.items()]
     headers = {"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)} if isinstance(exc, Busy) else None
-    return problem(status, exc.code, title, localize(str(exc), people()), getattr(exc, "params", {}), headers,
-                   **members)
+    return problem(status, exc.code, title, localize(exc), exc.params, headers, **members)
+
+
+def field_problem(path, reason):
+    """One field's refusal: its path, the code and params of its FieldError, and its text in the caller's language.
+
+    A package's own rule message (code form_rule) also gives every language it was written in.
+    """
+    entry = {"field": path, "code": getattr(reason, "code", None), "params": getattr(reason, "params", {}),
+             "message": localize(reason)}
+    translations = getattr(reason, "translations", None)
+    if translations:
+        entry["translations"] = translations
+    return entry
 
 
 def http_problem(exc):

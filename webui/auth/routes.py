@@ -9,8 +9,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from engine.errors import ValidationFailed
 from webui.auth.forms import LoginForm, PasswordChangeForm
 from webui.config import current_web_settings
+from webui.error_texts import localize
 from webui.i18n import COOKIE, COOKIE_MAX_AGE, LANGUAGES
-from webui.messages import localize
 from webui.runtime import current_runtime
 from webui.security import Account, limiter
 

@@ -8,8 +8,8 @@ from markupsafe import Markup
 
 from engine.errors import ValidationFailed
 from engine.templates import as_html
+from webui.error_texts import localize
 from webui.i18n import STATUS, number, package_language, pick
-from webui.messages import localize
 from webui.names import version_choices, version_searchable
 from webui.runtime import current_runtime
 from webui.schema_forms import format_value

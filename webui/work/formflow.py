@@ -6,8 +6,8 @@ from flask_login import current_user
 
 from engine.errors import NotFound
 from engine.formfields import any_field, file_values, has_file_fields
+from webui.error_texts import localize_errors
 from webui.i18n import package_language
-from webui.messages import localize_errors
 from webui.names import with_department_names
 from webui.runtime import current_runtime
 from webui.schema_forms import apply_row_action, build_fields, parse_submission, row_action

@@ -10,9 +10,9 @@ from flask_login import current_user
 
 from engine.errors import Conflict, Forbidden, NotFound, NotReady, ValidationFailed
 from webui.auth.routes import safe_next
+from webui.error_texts import localize
 from webui.i18n import pick
-from webui.messages import localize
-from webui.names import choices, people, procedures, searchable
+from webui.names import choices, procedures, searchable
 from webui.runtime import current_runtime
 from webui.work import bp
 
@@ -148,7 +148,7 @@ def bulk_claim():
         except NotFound:
             refused.append(_("a task no longer exists"))
         except (Conflict, NotReady, Forbidden) as exc:
-            refused.append(localize(str(exc), people()))
+            refused.append(localize(exc))
     if claimed:
         flash(ngettext("Claimed %(num)d task.", "Claimed %(num)d tasks.", claimed), "success")
     for reason in refused:
