@@ -26,9 +26,11 @@ DELETE_TIMERS = TIMERS.delete().where(TIMERS.c.instance_id == bindparam("b_id"),
 # inline(): no RETURNING of new keys, so the inserts can be batched (nobody reads them).
 INSERT_TASKS, INSERT_TIMERS, INSERT_EVENTS = (t.insert().inline() for t in (TASKS, TIMERS, EVENTS))
 # A completion's task row, still unclaimed or the doer's; the no-op update locks it until commit on PostgreSQL.
-HOLD_TASK = (TASKS.update().where(TASKS.c.id == bindparam("b_task"),
-                                  or_(TASKS.c.assignee.is_(None), TASKS.c.assignee == bindparam("b_user")))
-             .values(assignee=TASKS.c.assignee))
+_STILL_THEIRS = (TASKS.c.id == bindparam("b_task"),
+                 or_(TASKS.c.assignee.is_(None), TASKS.c.assignee == bindparam("b_user")))
+HOLD_TASK = TASKS.update().where(*_STILL_THEIRS).values(assignee=TASKS.c.assignee)
+# The usual completion: the done task closes, so deleting it (still unclaimed or the doer's) is the hold.
+CLOSE_DONE_TASK = TASKS.delete().where(*_STILL_THEIRS)
 LOAD_ROW = select(INSTANCES.c.id, INSTANCES.c.definition_id, INSTANCES.c.status, INSTANCES.c.starter,
                   INSTANCES.c.lock_version, INSTANCES.c.process_key, INSTANCES.c.viewers
                   ).where(INSTANCES.c.id == bindparam("b_id"))
@@ -92,6 +94,7 @@ class Case:
         self.main_event = None
         self.memo = {}  # what the assignment policy read once for this save
         self.done_by = None  # (task id, user) of a completion, checked by the save against a racing claim
+        self.done_closes = False  # whether the save deletes the done task's row (its hold) or only locks it
 
     @property
     def package(self):
@@ -211,11 +214,14 @@ class Case:
 
         Claims change only the task row, so the instance's compare-and-set cannot see them. This runs after
         that compare-and-set, so every command locks a case before its task rows and none waits in a cycle.
+        When the done task closes (the usual case) the check is its row's conditional delete; otherwise the
+        row is locked by a no-op update.
         """
         if self.done_by is None:
             return
         task_id, user = self.done_by
-        if self.conn.execute(HOLD_TASK, {"b_task": task_id, "b_user": user}).rowcount != 1:
+        statement = CLOSE_DONE_TASK if self.done_closes else HOLD_TASK
+        if self.conn.execute(statement, {"b_task": task_id, "b_user": user}).rowcount != 1:
             raise Conflict("task_changed", task=task_id)
 
     def _task_writes(self, now):
@@ -231,6 +237,9 @@ class Case:
             self.new_task_rows.append(row)
             people += named
         self._record_withdrawn(gone)
+        if self.done_by is not None and self.done_by[0] in gone:
+            gone.remove(self.done_by[0])
+            self.done_closes = True
         writes = [(DELETE_TASKS, {"ids": gone})] if gone else []
         writes += assignment.separate(self, {str(i): ready[i] for i in set(ready) & self.tasks_before})
         if self.new_task_rows:
