@@ -5,8 +5,9 @@ Package validation (engine/definitions/forms.py), linking uploads to their case 
 the web form's rendering and parsing (webui/schema_forms) all read a form through this module, so a
 widget means the same thing everywhere.
 """
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 LABEL = "x-label"
 HELP = "x-help"
@@ -44,8 +45,13 @@ FORMAT_KINDS = {"date": "date", "date-time": "datetime", "email": "email"}
 # An integer with x-widget radio offers every value from its minimum to its maximum, if they are this close.
 MAX_RADIO_RANGE = 20
 
+# A JSON Schema node (a form, a field, an array's items) as read from a package's YAML.
+Schema = dict[str, Any]
+# Where a node stands in its file: keys and list positions from the file's root, e.g. ("schema", "properties", "x").
+KeyPath = tuple[str | int, ...]
 
-def json_type(prop):
+
+def json_type(prop: Schema) -> str:
     """The JSON type of a property (the non-null one of a list), "string" when unsaid."""
     declared = prop.get("type")
     if isinstance(declared, list):
@@ -53,18 +59,18 @@ def json_type(prop):
     return declared or "string"
 
 
-def items_of(prop):
+def items_of(prop: Schema) -> Schema:
     """The schema of an array's items ({} when unsaid or not a mapping)."""
     items = prop.get("items")
     return items if isinstance(items, dict) else {}
 
 
-def properties_of(schema):
+def properties_of(schema: Schema | None) -> dict[str, Schema]:
     """The declared properties of an object schema, in order."""
     return (schema or {}).get("properties") or {}
 
 
-def _radio_range(prop):
+def _radio_range(prop: Schema) -> list[int] | None:
     """The values minimum..maximum of an integer field, when they are few enough for radio buttons; else None."""
     if json_type(prop) != "integer":
         return None
@@ -74,7 +80,7 @@ def _radio_range(prop):
     return None
 
 
-def enum_values(prop):
+def enum_values(prop: Schema) -> list[Any] | None:
     """The allowed values offered as choices: `enum`, or a small integer range shown as radio buttons."""
     if "enum" in prop:
         return list(prop["enum"])
@@ -83,7 +89,7 @@ def enum_values(prop):
     return _radio_range(prop)
 
 
-def _offers_choices(prop):
+def _offers_choices(prop: Schema) -> bool:
     """Whether a field has a list of allowed values: `enum`, or `x-choices-from` worked out per case."""
     return "enum" in prop or CHOICES in prop
 
@@ -93,31 +99,31 @@ class Widget:
     """One `x-widget` value: the kind of field it makes, and the fields it may be written on."""
 
     name: str
-    fits: Callable[[dict], bool]
+    fits: Callable[[Schema], bool]
     fits_what: str
 
 
-def _is_string(prop):
+def _is_string(prop: Schema) -> bool:
     """Whether a field holds text."""
     return json_type(prop) == "string"
 
 
-def _is_numeric(prop):
+def _is_numeric(prop: Schema) -> bool:
     """Whether a field holds a number (whole or not)."""
     return json_type(prop) in ("integer", "number")
 
 
-def _holds_ids(prop):
+def _holds_ids(prop: Schema) -> bool:
     """Whether a field holds one text value or a list of them (attachment ids)."""
     return _is_string(prop) or (json_type(prop) == "array" and _is_string(items_of(prop)))
 
 
-def _offers_one(prop):
+def _offers_one(prop: Schema) -> bool:
     """Whether a field offers values to pick one of: a choice, or an integer with a small range."""
     return _offers_choices(prop) or _radio_range(prop) is not None
 
 
-def _offers_several(prop):
+def _offers_several(prop: Schema) -> bool:
     """Whether a field is a list whose items offer values to pick from."""
     return json_type(prop) == "array" and _offers_choices(items_of(prop))
 
@@ -133,13 +139,13 @@ WIDGETS = {widget.name: widget for widget in (
 )}
 
 
-def _named_widget(node):
+def _named_widget(node: Schema) -> Widget | None:
     """The Widget a node's x-widget names, or None (none given, unknown, or not even text)."""
     name = node.get(WIDGET)
     return WIDGETS.get(name) if isinstance(name, str) else None
 
 
-def widget_of(prop):
+def widget_of(prop: Schema) -> str | None:
     """The property's x-widget when it is known and fits the field, else None.
 
     A list of files may name the widget on the array or on its items (`items: {x-widget: file}`).
@@ -150,7 +156,7 @@ def widget_of(prop):
     return widget.name if widget is not None and widget.fits(prop) else None
 
 
-def kind_of(prop):
+def kind_of(prop: Schema) -> str:
     """The kind of field a property is (one of KINDS); an x-widget that does not fit it is left aside."""
     declared = json_type(prop)
     if declared == "boolean":
@@ -170,10 +176,10 @@ def kind_of(prop):
         return widget
     if declared in ("integer", "number"):
         return declared
-    return FORMAT_KINDS.get(prop.get("format"), "text")
+    return FORMAT_KINDS.get(prop.get("format", ""), "text")
 
 
-def widget_problem(node, fit=True):
+def widget_problem(node: Schema, fit: bool = True) -> str | None:
     """Why a field's x-widget is wrong: not a widget the UI has, or (with `fit`) not one for this field; else None."""
     name = node.get(WIDGET)
     if name is None:
@@ -186,7 +192,7 @@ def widget_problem(node, fit=True):
     return None
 
 
-def walk_fields(schema, path=()):
+def walk_fields(schema: object, path: KeyPath = ()) -> Iterator[tuple[KeyPath, Schema]]:
     """Yield (key path, property) for every declared property of an object schema, at any depth.
 
     A nested object's properties and the properties of an array's items are fields too; `path` is the
@@ -205,7 +211,7 @@ def walk_fields(schema, path=()):
             yield from walk_fields(prop["items"], here + ("items",))
 
 
-def walk_nodes(schema, path=()):
+def walk_nodes(schema: object, path: KeyPath = ()) -> Iterator[tuple[KeyPath, Schema]]:
     """Yield (key path, schema) for every field and every array's items: each place a field's keywords stand."""
     for here, prop in walk_fields(schema, path):
         yield here, prop
@@ -213,7 +219,7 @@ def walk_nodes(schema, path=()):
             yield here + ("items",), prop["items"]
 
 
-def unknown_keywords(schema, path=()):
+def unknown_keywords(schema: Schema, path: KeyPath = ()) -> Iterator[tuple[KeyPath, str]]:
     """Yield (key path, keyword) for every `x-` keyword of the schema or its fields that is not in KEYWORDS."""
     for here, node in [(path, schema), *walk_nodes(schema, path)]:
         for key in node:
@@ -221,20 +227,21 @@ def unknown_keywords(schema, path=()):
                 yield here, key
 
 
-def any_field(schema, kind):
+def any_field(schema: Schema, kind: str) -> bool:
     """Whether a form schema has a field of `kind` at any depth (a field, a nested one, an array's items)."""
     return any(kind_of(node) == kind for _, node in walk_nodes(schema))
 
 
-def is_file_field(prop):
+def is_file_field(prop: Schema) -> bool:
     """Whether a property holds attachment ids (x-widget file on it, or on its array's items)."""
     return kind_of(prop) == "file"
 
 
-_HAS_FILES = {}  # id(schema) -> (schema, whether it has a file field): schemas live with their package
+# id(schema) -> (schema, whether it has a file field): schemas live with their package.
+_HAS_FILES: dict[int, tuple[Schema, bool]] = {}
 
 
-def has_file_fields(schema):
+def has_file_fields(schema: Schema) -> bool:
     """Whether a form schema has file fields (worked out once per schema object)."""
     found = _HAS_FILES.get(id(schema))
     if found is None or found[0] is not schema:
@@ -242,7 +249,7 @@ def has_file_fields(schema):
     return found[1]
 
 
-def file_values(schema, data, path=()):
+def file_values(schema: object, data: object, path: tuple[str, ...] = ()) -> Iterator[tuple[str, Any]]:
     """Yield (field path such as 'items/0/receipt', value) for every value of a file field in form data."""
     properties = schema.get("properties") if isinstance(schema, dict) else None
     if not isinstance(properties, dict) or not isinstance(data, dict):
