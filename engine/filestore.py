@@ -9,6 +9,7 @@ import os
 import re
 import tempfile
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -50,12 +51,12 @@ class FileStore(Protocol):
         """Where the bytes under `key` are, as this store names it (for logs and tests; read with open())."""
 
 
-def new_key():
+def new_key() -> str:
     """A fresh random key."""
     return uuid.uuid4().hex
 
 
-def copy_within(stream, write, limit):
+def copy_within(stream: BinaryIO, write: Callable[[bytes], object], limit: int) -> tuple[int, str]:
     """Copy a binary stream to `write` in chunks, hashing as it goes; return (size, sha256 hex).
 
     More than `limit` bytes, or none, raises ValidationFailed({"file": reason}); what was written by
@@ -80,20 +81,20 @@ class LocalDiskStore:
     so a reader never sees half a file and a refused upload leaves nothing behind.
     """
 
-    def __init__(self, folder):
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
         self.folder = folder
 
-    def _root(self):
+    def _root(self) -> Path:
         """The folder as an absolute path (a relative setting is read from the working directory)."""
         return Path(self.folder).resolve()
 
-    def location(self, key):
+    def location(self, key: str) -> Path:
         """The absolute path of the file under `key`; ValueError for anything that is not a key."""
         if not isinstance(key, str) or not KEY_PATTERN.match(key):
             raise ValueError(f"{key!r} is not a file key")
         return self._root() / key[:2] / key
 
-    def put(self, stream, limit):
+    def put(self, stream: BinaryIO, limit: int) -> Stored:
         """Copy the stream into the folder under a new key (see FileStore.put)."""
         root = self._root()
         root.mkdir(parents=True, exist_ok=True)
@@ -110,14 +111,14 @@ class LocalDiskStore:
             raise
         return Stored(key, size, digest)
 
-    def open(self, key):
+    def open(self, key: str) -> BinaryIO:
         """The file under `key`, opened for reading in binary mode."""
         return self.location(key).open("rb")
 
-    def exists(self, key):
+    def exists(self, key: str) -> bool:
         """Whether the file under `key` is there."""
         return self.location(key).is_file()
 
-    def delete(self, key):
+    def delete(self, key: str) -> None:
         """Remove the file under `key`, if it is there."""
         self.location(key).unlink(missing_ok=True)
