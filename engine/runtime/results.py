@@ -481,15 +481,20 @@ class TaskRef(TypedDict):
     """The task an event is about: its id and BPMN id."""
 
     id: str
-    bpmn_id: str | None
+    bpmn_id: str
 
 
-class TaskInfo(TaskRef):
+class TaskData(TaskRef):
+    """A task and its data: what assignee, due and priority expressions are evaluated over."""
+
+    data: JsonObject
+
+
+class TaskInfo(TaskData):
     """Plain facts of a SpiffWorkflow task: its ids, name, lane and data."""
 
-    name: str | None
+    name: str
     lane: str | None
-    data: JsonObject
 
 
 class CaseEvent(TypedDict):
