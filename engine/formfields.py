@@ -227,7 +227,7 @@ def unknown_keywords(schema: Schema, path: KeyPath = ()) -> Iterator[tuple[KeyPa
                 yield here, key
 
 
-def any_field(schema: Schema, kind: str) -> bool:
+def any_field(schema: Schema | None, kind: str) -> bool:
     """Whether a form schema has a field of `kind` at any depth (a field, a nested one, an array's items)."""
     return any(kind_of(node) == kind for _, node in walk_nodes(schema))
 
@@ -238,10 +238,10 @@ def is_file_field(prop: Schema) -> bool:
 
 
 # id(schema) -> (schema, whether it has a file field): schemas live with their package.
-_HAS_FILES: dict[int, tuple[Schema, bool]] = {}
+_HAS_FILES: dict[int, tuple[Schema | None, bool]] = {}
 
 
-def has_file_fields(schema: Schema) -> bool:
+def has_file_fields(schema: Schema | None) -> bool:
     """Whether a form schema has file fields (worked out once per schema object)."""
     found = _HAS_FILES.get(id(schema))
     if found is None or found[0] is not schema:

@@ -361,7 +361,7 @@ class InboxPage(TypedDict):
     counts: InboxCounts
 
 
-class SavedFilter(TypedDict):
+class SavedInboxFilter(TypedDict):
     """A user's named inbox filter (the inbox page's query string)."""
 
     id: int

@@ -6,7 +6,7 @@ import functools
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeGuard
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
@@ -213,7 +213,7 @@ def find_task(workflow: BpmnWorkflow, task_id: str) -> Task | None:
         return None
 
 
-def is_ready(task: Task | None) -> bool:
+def is_ready(task: Task | None) -> TypeGuard[Task]:
     """True when the task may be run now (SpiffWorkflow's run() does not check)."""
     return task is not None and task.state == TaskState.READY
 
