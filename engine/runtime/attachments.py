@@ -19,8 +19,6 @@ from engine.store.models import Attachment, Event
 PENDING_LIFETIME = timedelta(hours=24)
 # Uploads one user may have waiting for their forms at once.
 MAX_PENDING_PER_USER = 100
-METADATA = ("id", "instance_id", "task_id", "field", "filename", "content_type", "size", "sha256", "uploaded_by",
-            "uploaded_at")
 
 
 class Attachments(Component):
@@ -134,7 +132,7 @@ def readable_attachments(session: Session, attachment_ids: Iterable[str], user: 
 
 
 def attachment_metadata(row: Attachment) -> AttachmentMeta:
-    """An attachment row as the plain dict callers get (its METADATA)."""
+    """An attachment row as the plain dict callers get (results.AttachmentMeta)."""
     return {"id": row.id, "instance_id": row.instance_id, "task_id": row.task_id, "field": row.field,
             "filename": row.filename, "content_type": row.content_type, "size": row.size, "sha256": row.sha256,
             "uploaded_by": row.uploaded_by, "uploaded_at": row.uploaded_at}
