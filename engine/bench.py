@@ -93,8 +93,8 @@ class Persisted:
             case = runtime.start(self.package_dir.name, start["as"], start["data"])
             for key, user, data in self.steps:
                 with runtime.db.read() as session:
-                    task_id = session.scalar(select(HumanTask.id).where(HumanTask.instance_id == case,
-                                                                        HumanTask.task_key == key).limit(1))
+                    task_id = session.scalars(select(HumanTask.id).where(HumanTask.instance_id == case,
+                                                                         HumanTask.task_key == key).limit(1)).one()
                 before = runtime.db.statements
                 began = time.perf_counter()
                 runtime.complete(task_id, user, data)

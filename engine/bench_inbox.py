@@ -23,6 +23,7 @@ from engine.store.db import private_schema
 from engine.store.models import Definition, HumanTask, Instance
 
 if TYPE_CHECKING:
+    from engine.runtime.results import InboxPage
     from engine.runtime.service import Runtime
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,7 +101,7 @@ def bench_runtime(url: str) -> "Runtime":
     return runtime
 
 
-def _time(runtime: "Runtime", kwargs: dict[str, Any], runs: int) -> tuple[list[float], dict[str, Any]]:
+def _time(runtime: "Runtime", kwargs: dict[str, Any], runs: int) -> tuple[list[float], "InboxPage"]:
     """Milliseconds of each of `runs` calls (after one warm-up call), and the last result."""
     result = runtime.inbox(USER, **kwargs)
     times = []

@@ -103,11 +103,11 @@ def _role_warnings(packages: Iterable[Package]) -> list[str]:
 def validate(paths: tuple[str, ...], org_file: str | None) -> None:
     """Validate packages without deploying them; every problem (and warning) on a line of its own."""
     from engine.errors import PackageError
-    from engine.runtime.catalog import Catalog
+    from engine.runtime.catalog import LOADED, Catalog
 
     roles = _org_roles(org_file) if org_file else None
     try:
-        packages = Catalog(None, None).load_paths(paths, roles, where=org_file)
+        packages = Catalog.load_paths(paths, roles, where=org_file or LOADED)
     except PackageError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)

@@ -1,5 +1,6 @@
 """The engine's only source of 'now', so tests move time instead of sleeping."""
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 
 class SystemClock:
@@ -26,3 +27,10 @@ class ManualClock:
             raise ValueError("a clock only moves forward")
         self._now += delta
         return self._now
+
+
+class Clock(Protocol):
+    """What the engine asks of a clock (SystemClock, ManualClock): the time now, in UTC."""
+
+    def now(self) -> datetime:
+        """The current time, timezone-aware."""

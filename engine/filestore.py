@@ -81,7 +81,7 @@ class LocalDiskStore:
     so a reader never sees half a file and a refused upload leaves nothing behind.
     """
 
-    def __init__(self, folder: str | Path) -> None:
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
         self.folder = folder
 
     def _root(self) -> Path:

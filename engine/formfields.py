@@ -46,9 +46,10 @@ KINDS = {
 FORMAT_KINDS = {"date": "date", "date-time": "datetime", "email": "email"}
 # An integer with x-widget radio offers every value from its minimum to its maximum, if they are this close.
 MAX_RADIO_RANGE = 20
-# A field's schema (a JSON Schema object from a form file), and a key path to it in that file.
+# A JSON Schema node (a form, a field, an array's items) as read from a package's YAML.
 Schema = dict[str, Any]
-Path = tuple[str | int, ...]
+# Where a node stands in its file: keys and list positions from the file's root, e.g. ("schema", "properties", "x").
+KeyPath = tuple[str | int, ...]
 
 
 def json_type(prop: Schema) -> str:
@@ -194,7 +195,7 @@ def widget_problem(node: Schema, fit: bool = True) -> FieldError | None:
     return None
 
 
-def walk_fields(schema: Any, path: Path = ()) -> Iterator[tuple[Path, Schema]]:
+def walk_fields(schema: object, path: KeyPath = ()) -> Iterator[tuple[KeyPath, Schema]]:
     """Yield (key path, property) for every declared property of an object schema, at any depth.
 
     A nested object's properties and the properties of an array's items are fields too; `path` is the
@@ -213,7 +214,7 @@ def walk_fields(schema: Any, path: Path = ()) -> Iterator[tuple[Path, Schema]]:
             yield from walk_fields(prop["items"], here + ("items",))
 
 
-def walk_nodes(schema: Any, path: Path = ()) -> Iterator[tuple[Path, Schema]]:
+def walk_nodes(schema: object, path: KeyPath = ()) -> Iterator[tuple[KeyPath, Schema]]:
     """Yield (key path, schema) for every field and every array's items: each place a field's keywords stand."""
     for here, prop in walk_fields(schema, path):
         yield here, prop
@@ -221,7 +222,7 @@ def walk_nodes(schema: Any, path: Path = ()) -> Iterator[tuple[Path, Schema]]:
             yield here + ("items",), prop["items"]
 
 
-def unknown_keywords(schema: Schema, path: Path = ()) -> Iterator[tuple[Path, str]]:
+def unknown_keywords(schema: Schema, path: KeyPath = ()) -> Iterator[tuple[KeyPath, str]]:
     """Yield (key path, keyword) for every `x-` keyword of the schema or its fields that is not in KEYWORDS."""
     for here, node in [(path, schema), *walk_nodes(schema, path)]:
         for key in node:
@@ -229,7 +230,7 @@ def unknown_keywords(schema: Schema, path: Path = ()) -> Iterator[tuple[Path, st
                 yield here, key
 
 
-def any_field(schema: Schema, kind: str) -> bool:
+def any_field(schema: Schema | None, kind: str) -> bool:
     """Whether a form schema has a field of `kind` at any depth (a field, a nested one, an array's items)."""
     return any(kind_of(node) == kind for _, node in walk_nodes(schema))
 
@@ -240,10 +241,10 @@ def is_file_field(prop: Schema) -> bool:
 
 
 # id(schema) -> (schema, whether it has a file field): schemas live with their package.
-_HAS_FILES: dict[int, tuple[Schema, bool]] = {}
+_HAS_FILES: dict[int, tuple[Schema | None, bool]] = {}
 
 
-def has_file_fields(schema: Schema) -> bool:
+def has_file_fields(schema: Schema | None) -> bool:
     """Whether a form schema has file fields (worked out once per schema object)."""
     found = _HAS_FILES.get(id(schema))
     if found is None or found[0] is not schema:
@@ -251,7 +252,7 @@ def has_file_fields(schema: Schema) -> bool:
     return found[1]
 
 
-def file_values(schema: Any, data: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, Any]]:
+def file_values(schema: object, data: object, path: tuple[str, ...] = ()) -> Iterator[tuple[str, Any]]:
     """Yield (field path such as 'items/0/receipt', value) for every value of a file field in form data."""
     properties = schema.get("properties") if isinstance(schema, dict) else None
     if not isinstance(properties, dict) or not isinstance(data, dict):

@@ -144,7 +144,7 @@ def _reads_empty(check: str, seen: Mapping[str, Any]) -> bool:
 
 
 def rule_errors(rules: Sequence[Mapping[str, Any]] | None, values: Mapping[str, Any], names: Mapping[str, Any],
-                errors: Mapping[str, str], form_name: str = "form") -> dict[str, Translated]:
+                errors: Mapping[str, str], form_name: str | None = "form") -> dict[str, Translated]:
     """Field path -> translated message for every rule that does not hold (fields already in error skipped).
 
     `values` are the submitted fields (every declared one present, None when left empty), seen over

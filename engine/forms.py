@@ -62,8 +62,8 @@ def _message(error: ValidationError) -> FieldError:
     return FieldError("schema_rule", reason=error.message)
 
 
-def validate_form(schema: dict[str, Any] | None, data: object, rules: Sequence[Mapping[str, Any]] = (),
-                  names: Mapping[str, Any] | None = None, form_name: str = "form",
+def validate_form(schema: dict[str, Any] | None, data: object, rules: Sequence[Mapping[str, Any]] | None = (),
+                  names: Mapping[str, Any] | None = None, form_name: str | None = "form",
                   input_errors: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Return the declared fields of `data` if valid, else raise ValidationFailed(field -> reason).
 

@@ -1,7 +1,7 @@
 """Scenario tests of process packages: start data, task inputs in order, clock moves, expectations."""
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -109,10 +109,11 @@ class ScenarioRun:
         self.scenario = scenario
         self.case: int | None = None
         self.watch = watch  # called with the case id before each step (tests walk every open task there)
+        self.clock = ManualClock()  # the runtime's clock while this run plays
 
     def run(self) -> None:
         """Start on a fresh clock (scenarios never see each other's time), play every step, check."""
-        self.runtime.clock = ManualClock()
+        self.clock = self.runtime.clock = ManualClock()
         start = self.scenario.get("start") or {}
         process = self.scenario.get("process") or self._only_process()
         if "expect_error" in start:
@@ -121,7 +122,7 @@ class ScenarioRun:
         if start.get("scheduled"):
             self.case = self._scheduled_case(process)
         else:
-            self.case = self.runtime.start(process, start.get("as"), start.get("data") or {})
+            self.case = self.runtime.start(process, _actor(start), start.get("data") or {})
         for number, step in enumerate(self.scenario.get("steps") or [], start=1):
             if self.watch is not None:
                 self.watch(self.case)
@@ -141,8 +142,8 @@ class ScenarioRun:
             newest = session.scalar(select(func.max(Instance.id))) or 0
         if due is None:
             raise Mismatch(f"{process} has no scheduled start pending")
-        if due > self.runtime.clock.now():
-            self.runtime.clock.advance(due - self.runtime.clock.now())
+        if due > self.clock.now():
+            self.clock.advance(due - self.clock.now())
         self.runtime.fire_due_timers(limit=100_000)
         with self.runtime.db.read() as session:
             case = session.scalar(select(func.min(Instance.id)).where(Instance.process_key == process,
@@ -150,6 +151,11 @@ class ScenarioRun:
         if case is None:
             raise Mismatch(f"the scheduled start of {process} created no case")
         return case
+
+    def _started(self) -> int:
+        """The id of the case this run follows (run() starts it before any step)."""
+        assert self.case is not None, "the scenario's case has not started"
+        return self.case
 
     def _only_process(self) -> str:
         """The process key when the database holds exactly one procedure."""
@@ -166,7 +172,7 @@ class ScenarioRun:
                                    .order_by(HumanTask.created_at, HumanTask.id)).all()
         return [dict(r._mapping) for r in rows]
 
-    def _find(self, task_key: str, user: str | None, where: dict[str, Any] | None = None) -> str:
+    def _find(self, task_key: str, user: str, where: dict[str, Any] | None = None) -> str:
         """The open task to act on: the user's own first, else an unclaimed one; `where` picks by task data."""
         rows = [r for r in self._open() if r["task_key"] == task_key]
         if where:
@@ -180,19 +186,19 @@ class ScenarioRun:
     def _step(self, step: dict[str, Any]) -> None:
         """Apply one step."""
         if "start" in step:
-            self.runtime.start(step["start"], step.get("as"), step.get("data") or {})
+            self.runtime.start(step["start"], _actor(step), step.get("data") or {})
         elif "complete" in step:
-            task_id = self._find(step["complete"], step.get("as"), step.get("where"))
-            self.runtime.complete(task_id, step.get("as"), step.get("data") or {})
+            task_id = self._find(step["complete"], _actor(step), step.get("where"))
+            self.runtime.complete(task_id, _actor(step), step.get("data") or {})
         elif "claim" in step:
-            self.runtime.claim(self._find(step["claim"], step.get("as")), step.get("as"))
+            self.runtime.claim(self._find(step["claim"], _actor(step)), _actor(step))
         elif "release" in step:
-            self.runtime.release(self._find(step["release"], step.get("as")), step.get("as"))
+            self.runtime.release(self._find(step["release"], _actor(step)), _actor(step))
         elif "cancel" in step:
-            self.runtime.cancel(self.case, step.get("as"), step.get("reason"))
+            self.runtime.cancel(self._started(), _actor(step), step.get("reason"))
         elif "advance" in step:
-            now = self.runtime.clock.now()
-            self.runtime.clock.advance(spiff.parse_duration(step["advance"], now) - now + timedelta(seconds=1))
+            now = self.clock.now()
+            self.clock.advance(spiff.parse_duration(step["advance"], now) - now + timedelta(seconds=1))
             self.runtime.fire_due_timers(limit=100_000)
         elif "expect_open" in step:
             self._expect_equal(sorted(step["expect_open"]), sorted(r["task_key"] for r in self._open()), "open tasks")
@@ -220,7 +226,7 @@ class ScenarioRun:
 
     def _check_final(self, expect: dict[str, Any]) -> None:
         """Compare the case with the scenario's final expectations."""
-        case = self.runtime.case(self.case)
+        case = self.runtime.case(self._started())
         for key in ("status", "end_event"):
             if key in expect:
                 self._expect_equal(expect[key], case[key], key)
@@ -272,6 +278,12 @@ def _check_fields(wanted: str | list[str] | None, error: OpsflowError, message: 
             raise Mismatch(f"expected an error on {path}, got errors on {sorted(located) or 'no field'}: {error}")
         if message is not None and message not in str(located[path]):
             raise Mismatch(f"expected the error on {path} to say {message!r}, it says {str(located[path])!r}")
+
+
+def _actor(step: Mapping[str, Any]) -> Any:
+    """Whom a step (or the start) acts as, as the scenario file says: a username, or None when it names nobody,
+    whom the runtime refuses like any user who may not act."""
+    return step.get("as")
 
 
 def _describe(step: dict[str, Any]) -> str:

@@ -46,3 +46,50 @@ def test_a_misspelt_key_of_a_typed_record_fails_the_check(tmp_path):
 def test_the_right_key_passes(tmp_path):
     report, status = mypy_on(tmp_path, "status")
     assert (status, report) == (0, "")
+
+
+# The runtime's own results, read by key as the web and the CLI read them.
+RUNTIME_SNIPPET = '''
+from engine.runtime.service import Runtime
+
+
+def status_of(runtime: Runtime) -> str:
+    return runtime.case(1)["{case_key}"]
+
+
+def may_complete(runtime: Runtime) -> bool:
+    return runtime.task_page("a-task", "ops.chen")["{page_key}"]["can_complete"]
+
+
+def diagram_of(runtime: Runtime) -> str:
+    return runtime.case(1, "ops.chen", "en")["diagram"]["xml"]
+'''
+
+
+@pytest.fixture(scope="module")
+def runtime_cache(tmp_path_factory):
+    """One mypy cache for the runtime snippets: the second run re-checks only the snippet, not all of engine/."""
+    return tmp_path_factory.mktemp("mypy-cache")
+
+
+def mypy_on_runtime(tmp_path, cache, monkeypatch, case_key, page_key):
+    """mypy's report (and exit status) on a snippet reading a case and a task page by these keys."""
+    monkeypatch.chdir(SETUP_CFG.parent)  # where mypy finds the engine package the snippet imports
+    source = tmp_path / "reads.py"
+    source.write_text(textwrap.dedent(RUNTIME_SNIPPET).format(case_key=case_key, page_key=page_key), encoding="utf-8")
+    report, errors, status = mypy_api.run(["--config-file", str(SETUP_CFG), "--cache-dir", str(cache),
+                                           "--no-error-summary", str(source)])
+    return report + errors, status
+
+
+def test_a_misspelt_key_of_a_runtime_result_fails_the_check(tmp_path, runtime_cache, monkeypatch):
+    report, status = mypy_on_runtime(tmp_path, runtime_cache, monkeypatch, "stauts", "actoins")
+    assert status == 1
+    assert 'TypedDict "CaseView" has no key "stauts"' in report, report
+    assert 'TypedDict "TaskPage" has no key "actoins"' in report, report
+    assert report.count("error:") == 2, report
+
+
+def test_the_right_keys_of_runtime_results_pass(tmp_path, runtime_cache, monkeypatch):
+    report, status = mypy_on_runtime(tmp_path, runtime_cache, monkeypatch, "status", "actions")
+    assert (status, report) == (0, "")

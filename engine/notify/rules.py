@@ -13,10 +13,13 @@
 Params carry ids and facts, not text: the sender writes the text in the recipient's language when it
 sends. A message's `dedupe_key` (kind, case, task, recipient, the happening's time) is unique in the outbox.
 """
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from engine.notify.happenings import TASK_OPENED
+from engine.notify.happenings import TASK_OPENED, Happening
+from engine.runtime.results import JsonObject
 
 EMAIL, DIGEST = "email", "digest"
 
@@ -34,9 +37,9 @@ class Message:
     created_at: datetime
     not_before: datetime
     dedupe_key: str
-    params: dict = field(default_factory=dict)
+    params: JsonObject = field(default_factory=dict)
 
-    def row(self):
+    def row(self) -> dict[str, Any]:
         """The outbox row of this message, unsent."""
         return {"channel": self.channel, "kind": self.kind, "recipient": self.recipient, "role": self.role,
                 "instance_id": self.case_id, "task_id": self.task_id, "params": self.params,
@@ -44,12 +47,12 @@ class Message:
                 "attempts": 0, "sent_at": None, "last_error": None}
 
 
-def messages_for(happenings):
+def messages_for(happenings: Iterable[Happening]) -> list[Message]:
     """Every message the happenings of one command call for, in their order."""
     return [message for h in happenings for message in RULES.get(h.kind, _nothing)(h)]
 
 
-def _task_opened(h):
+def _task_opened(h: Happening) -> list[Message]:
     """A new task: its assignee hears of it, else its pool's digest lists it."""
     assignee = h.data.get("assignee")
     if assignee is None:
@@ -57,45 +60,45 @@ def _task_opened(h):
     return _assigned(h, assignee)
 
 
-def _handed_over(h):
+def _handed_over(h: Happening) -> list[Message]:
     """A reassignment or repair: the new assignee hears of it."""
     return _assigned(h, h.data.get("assignee"))
 
 
-def _released(h):
+def _released(h: Happening) -> list[Message]:
     """A task given back to its pool waits in the pool's digest again."""
     return [_queued(h)]
 
 
-def _breached(h):
+def _breached(h: Happening) -> list[Message]:
     """A task past its due time: every supervising role hears of it."""
     return [_message(h, EMAIL, "task_overdue", role=role, due_at=h.data.get("due_at"),
                      assignee=h.data.get("assignee")) for role in h.supervisor_roles]
 
 
-def _escalated(h):
+def _escalated(h: Happening) -> list[Message]:
     """An overdue task handed on by its escalation rule: the person it went to hears of it."""
     return [_message(h, EMAIL, "task_escalated", recipient=h.data["to"], escalated_from=h.data.get("from"))]
 
 
-def _completed(h):
+def _completed(h: Happening) -> list[Message]:
     """A case that reached an end: its starter hears how it ended."""
     return [_message(h, EMAIL, "case_completed", recipient=h.starter, end_event=h.data.get("end_event"))]
 
 
-def _cancelled(h):
+def _cancelled(h: Happening) -> list[Message]:
     """A case someone else cancelled: its starter hears who and why."""
     if h.actor == h.starter:
         return []
     return [_message(h, EMAIL, "case_cancelled", recipient=h.starter, reason=h.data.get("reason", ""))]
 
 
-def _nothing(h):
+def _nothing(h: Happening) -> list[Message]:
     """Most events concern nobody beyond the history (a comment, a fired timer, a claim)."""
     return []
 
 
-RULES = {
+RULES: dict[str, Callable[[Happening], list[Message]]] = {
     TASK_OPENED: _task_opened,
     "task_reassigned": _handed_over,
     "assignment_repaired": _handed_over,
@@ -107,20 +110,21 @@ RULES = {
 }
 
 
-def _assigned(h, person):
+def _assigned(h: Happening, person: str | None) -> list[Message]:
     """`task_assigned` to a person, unless nobody or they themselves did it."""
     if not person or person == h.actor:
         return []
     return [_message(h, EMAIL, "task_assigned", recipient=person, due_at=h.data.get("due_at"))]
 
 
-def _queued(h):
+def _queued(h: Happening) -> Message:
     """A digest entry for a task waiting in a pool: its role's holders, or its named candidates."""
     role = h.data.get("role") if h.data.get("pool") == "role" else None
     return _message(h, DIGEST, "task_queued", role=role, pool=h.data.get("pool"), due_at=h.data.get("due_at"))
 
 
-def _message(h, channel, kind, recipient=None, role=None, **params):
+def _message(h: Happening, channel: str, kind: str, recipient: str | None = None, role: str | None = None,
+             **params: Any) -> Message:
     """A message about happening `h`, due at once, with the case facts every message carries."""
     who = recipient or (f"role:{role}" if role else "pool")
     key = f"{kind}:{h.case_id}:{h.task_id or '-'}:{who}:{h.at.isoformat()}"

@@ -7,12 +7,17 @@ task_people). People `excluded` from a task (a manifest's `exclude`, or `separat
 did one step may not do another) may never claim, complete or be handed it, whatever roles they hold.
 Anything a user may not see is reported as not found.
 """
-from sqlalchemy import and_, bindparam, exists, func, or_, select
-from sqlalchemy.orm import aliased
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, cast
 
-from engine.errors import Conflict, Forbidden, NotFound, NotReady
+from sqlalchemy import ColumnElement, Label, Select, and_, bindparam, exists, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
+
+from engine.errors import Conflict, Forbidden, NotFound, NotReady, OpsflowError
+from engine.org import Directory
 from engine.runtime.case import load_row
 from engine.runtime.context import Component
+from engine.runtime.results import CaseRow, JsonObject, OpenTask
 from engine.store.models import (
     CANDIDATE,
     EXCLUDED,
@@ -32,13 +37,18 @@ TASK_COLUMNS = (HumanTask.id, HumanTask.instance_id, HumanTask.process_key, Huma
                 HumanTask.created_at, HumanTask.due_at, HumanTask.escalated_at, HumanTask.priority)
 MAX_ID = 2**31 - 1  # ids are INTEGER columns; a larger number would fail in the database, not just miss
 
-
-def is_supervisor(directory, username, manifest):
-    """Admins, the owner role and supervisor roles see every case; a confidential procedure names its own."""
-    return bool(directory.roles_of(username) & supervisor_roles(manifest))
+if TYPE_CHECKING:  # the catalogue's module is loaded by the runtime's facade; mypy alone needs the name here
+    from engine.runtime.catalog import DeployedVersion
 
 
-def supervisor_roles(manifest):
+def is_supervisor(directory: Directory, username: str | None, manifest: JsonObject) -> bool:
+    """Admins, the owner role and supervisor roles see every case; a confidential procedure names its own.
+
+    Nobody (None, a trusted caller's read) supervises nothing."""
+    return username is not None and bool(directory.roles_of(username) & supervisor_roles(manifest))
+
+
+def supervisor_roles(manifest: JsonObject) -> set[str | None]:
     """The roles that supervise a procedure: its confidential roles, else its supervisor and owner roles and admins."""
     secret = manifest.get("confidential")
     if secret is not None:
@@ -46,18 +56,18 @@ def supervisor_roles(manifest):
     return set(manifest.get("supervisor_roles", [])) | {manifest.get("owner_role"), ADMIN_ROLE}
 
 
-def can_start(directory, username, manifest):
+def can_start(directory: Directory, username: str, manifest: JsonObject) -> bool:
     """The user holds one of the procedure's start roles (or is an admin)."""
     roles = directory.roles_of(username)
     return bool(roles & (set(manifest.get("start_roles", [])) | {ADMIN_ROLE}))
 
 
-def named(username, relation):
+def named(username: str, relation: str) -> Select[str]:
     """SQL: ids of the tasks that name `username` as a candidate (or as excluded)."""
     return select(TaskPerson.task_id).where(TaskPerson.username == username, TaskPerson.relation == relation)
 
 
-def open_to(username, roles, scope="all"):
+def open_to(username: str, roles: set[str], scope: str = "all") -> ColumnElement[bool]:
     """SQL over human_tasks: the tasks `username` holds ("mine"), may take from a pool ("unclaimed"), or both.
 
     Each pool is a branch of its own, so a role's unclaimed tasks are read from the covering index
@@ -75,22 +85,29 @@ def open_to(username, roles, scope="all"):
     return {"mine": mine, "unclaimed": unclaimed}.get(scope, or_(mine, role_pool, people_pool))
 
 
-def candidates_of(session, rows):
-    """Give task rows of a named pool (`pool` "people") their `candidates`: the usernames who may take them."""
+def pool_candidates(session: Session, rows: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
+    """Task id -> the usernames who may take it, for those task rows of a named pool (`pool` "people")."""
     ids = [row["id"] for row in rows if row.get("pool") == POOL_PEOPLE]
-    found = {}
+    found: dict[str, list[str]] = {}
     if ids:
         for task_id, username in session.execute(select(TaskPerson.task_id, TaskPerson.username).where(
                 TaskPerson.task_id.in_(ids), TaskPerson.relation == CANDIDATE).order_by(TaskPerson.username)):
             found.setdefault(task_id, []).append(username)
+    return found
+
+
+def candidates_of(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Give task rows of a named pool (`pool` "people") their `candidates`: the usernames who may take them."""
+    found = pool_candidates(session, rows)
     for row in rows:
         row["candidates"] = found.get(row["id"], [])
     return rows
 
 
-def person_flags(task_id, username):
+def person_flags(task_id: InstrumentedAttribute[str] | ColumnElement[str],
+                 username: ColumnElement[str]) -> tuple[Label[bool], Label[bool], Label[bool]]:
     """SQL columns for one task row: does `username` hold its role, is a candidate of it, is excluded from it."""
-    def person(relation):
+    def person(relation: str) -> Any:
         return exists().where(TaskPerson.task_id == task_id, TaskPerson.username == username,
                               TaskPerson.relation == relation)
     has_role = exists().where(UserRole.username == username, UserRole.role == HumanTask.role)
@@ -105,13 +122,13 @@ _OPEN_TASK = (select(*TASK_COLUMNS, HumanTask.pool, Instance.definition_id, Inst
               .join(Instance, Instance.id == HumanTask.instance_id).where(HumanTask.id == bindparam("b_task")))
 
 
-def open_task(session, task_id, user=None):
+def open_task(session: Session, task_id: str, user: str | None = None) -> OpenTask | None:
     """An open task joined with its case facts, and for `user`: active, holds its role, candidate, excluded; or None."""
     found = session.connection().execute(_OPEN_TASK, {"b_task": str(task_id), "b_user": user}).first()
-    return dict(found._mapping) if found else None
+    return cast(OpenTask, dict(found._mapping)) if found else None
 
 
-def can_see_case(session, directory, username, row, manifest):
+def can_see_case(session: Session, directory: Directory, username: str, row: CaseRow, manifest: JsonObject) -> bool:
     """Starter, supervisors, anyone whose inbox holds a task of it, and anyone who acted on it.
 
     A confidential procedure shows a case only to its starter, its roles and the users its
@@ -126,36 +143,36 @@ def can_see_case(session, directory, username, row, manifest):
     return bool(session.scalar(select(open_for_me | acted)))
 
 
-def can_cancel(directory, username, row, manifest):
+def can_cancel(directory: Directory, username: str | None, row: CaseRow, manifest: JsonObject) -> bool:
     """Who may cancel a case (while it runs): its starter and the procedure's supervisors."""
     return row["starter"] == username or is_supervisor(directory, username, manifest)
 
 
-def in_pool(task_row):
+def in_pool(task_row: OpenTask) -> bool:
     """Whether the user the row was read for belongs to the task's pool (role holder or named candidate)."""
     if task_row["is_excluded"]:
         return False
     return bool(task_row["has_role"] if task_row["pool"] == POOL_ROLE else task_row["is_candidate"])
 
 
-def can_work_on(username, task_row):
+def can_work_on(username: str, task_row: OpenTask) -> bool:
     """The assignee, or (while unclaimed) anyone in its pool; never someone excluded from it."""
     if task_row["assignee"] is not None:
         return task_row["assignee"] == username and not task_row["is_excluded"]
     return in_pool(task_row)
 
 
-def can_claim(task_row):
+def can_claim(task_row: OpenTask) -> bool:
     """An unclaimed task the user may take from its pool."""
     return task_row["assignee"] is None and in_pool(task_row)
 
 
-def can_see_task(directory, username, task_row, manifest):
+def can_see_task(directory: Directory, username: str, task_row: OpenTask, manifest: JsonObject) -> bool:
     """Who may open a task: whoever may work on it, and the procedure's supervisors."""
     return can_work_on(username, task_row) or is_supervisor(directory, username, manifest)
 
 
-def eligible_users(task_row, repair=False):
+def eligible_users(task_row: OpenTask, repair: bool = False) -> Select[str, str, str | None]:
     """SQL: active users who may hold the task: its pool (role holders or candidates) less the excluded.
 
     `repair` widens a named pool nobody can take (see `stuck`) to the holders of the task's role as well.
@@ -170,17 +187,17 @@ def eligible_users(task_row, repair=False):
     return select(User.username, User.name, User.department).where(User.active.is_(True), in_pool, ~excluded)
 
 
-def is_eligible(session, task_row, username):
+def is_eligible(session: Session, task_row: OpenTask, username: str) -> bool:
     """Whether `username` is one of the task's eligible users (a reassignment's target must be)."""
     return session.execute(eligible_users(task_row).where(User.username == username).limit(1)).first() is not None
 
 
-def others_in_pool(session, task_row, username):
+def others_in_pool(session: Session, task_row: OpenTask, username: str) -> bool:
     """Whether anyone but `username` could take the task if they gave it back (so a release makes sense)."""
     return session.execute(eligible_users(task_row).where(User.username != username).limit(1)).first() is not None
 
 
-def stuck():
+def stuck() -> ColumnElement[bool]:
     """SQL over human_tasks: unclaimed tasks of a named pool with no active candidate, which nobody may take.
 
     They come from an assignee expression that named nobody, someone inactive or someone excluded (and no
@@ -195,7 +212,7 @@ def stuck():
 class Guard(Component):
     """The checks every command and read makes before it shows or changes anything, with the reason it refuses."""
 
-    def task(self, session, directory, task_id, user):
+    def task(self, session: Session, directory: Directory, task_id: str, user: str) -> OpenTask:
         """An open task joined with its case, or an error that explains a stale page."""
         task = open_task(session, task_id, user)
         if task is None:
@@ -207,7 +224,8 @@ class Guard(Component):
             raise NotFound("no_task", task=task_id)
         return task
 
-    def case(self, session, directory, instance_id, user):
+    def case(self, session: Session, directory: Directory, instance_id: int | str,
+             user: str | None) -> tuple[CaseRow, "DeployedVersion"]:
         """(row, deployed version) of a case `user` may see (None: a trusted caller); else NotFound."""
         row = load_row(session, _case_id(instance_id))
         if row is None:
@@ -217,13 +235,13 @@ class Guard(Component):
             raise NotFound("no_case", case=instance_id)
         return row, deployed
 
-    def check_can_work_on(self, user, task):
+    def check_can_work_on(self, user: str, task: OpenTask) -> None:
         """Forbidden unless `user` may complete the task: its assignee, or one of its pool while unclaimed."""
         if not can_work_on(user, task):
             raise self.why_not_eligible(task, user)
 
     @staticmethod
-    def why_not_eligible(task, user):
+    def why_not_eligible(task: OpenTask, user: str) -> Forbidden:
         """The refusal (Forbidden) to claim or complete: excluded, held by someone else, or not in the pool."""
         if task["is_excluded"]:
             return Forbidden("separation_of_duties", user=user, step=task["task_key"], case=task["instance_id"])
@@ -233,13 +251,13 @@ class Guard(Component):
             return Forbidden("role_not_held", user=user, role=task["role"], task=task["id"])
         return Forbidden("not_a_candidate", user=user, task=task["id"])
 
-    def check_supervisor(self, session, directory, user, task):
+    def check_supervisor(self, session: Session, directory: Directory, user: str, task: OpenTask) -> None:
         """Forbidden unless `user` supervises the task's procedure."""
         manifest = self.catalog.get(task["definition_id"], session).package.manifest
         if not is_supervisor(directory, user, manifest):
             raise Forbidden("not_supervisor", user=user, procedure=task["process_key"])
 
-    def why_not_open(self, session, directory, task_id, user):
+    def why_not_open(self, session: Session, directory: Directory, task_id: str, user: str) -> OpsflowError:
         """Tell a stale page (task done, case cancelled) from a wrong id, to those who may know."""
         last = session.execute(select(Event.instance_id, Event.actor, Event.at, Event.kind, Event.data)
                                .where(Event.task_id == str(task_id)).order_by(Event.id.desc()).limit(1)).first()
@@ -247,6 +265,7 @@ class Guard(Component):
         if row is None:
             return NotFound("no_open_task", task=task_id)
         manifest = self.catalog.get(row["definition_id"], session).package.manifest
+        assert last is not None  # the case row was read through it
         facts = last.data or {}
         was_candidate = facts.get("assignee") == user or facts.get("role") in directory.roles_of(user)
         if not was_candidate and not can_see_case(session, directory, user, row, manifest):
@@ -258,7 +277,7 @@ class Guard(Component):
         return NotReady("task_closed", task=task_id, case=row["id"])
 
 
-def _case_id(value):
+def _case_id(value: int | str) -> int:
     """A case id as the integer the table holds (-1, which matches nothing, for text or a number out of range)."""
     try:
         number = int(value)

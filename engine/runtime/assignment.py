@@ -4,13 +4,22 @@ The save step of a case calls `open_task` for each task that became ready and `s
 command completed a step; an SLA escalation picks its target with `pick_person`, like an assignee.
 What the rows mean for claim, complete, release and reassign is decided in engine/runtime/access.py.
 """
-from sqlalchemy import bindparam, select, update
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, cast
+
+from sqlalchemy import ColumnElement, CursorResult, bindparam, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from engine import notify
 from engine.errors import Conflict, ScriptError
 from engine.runtime import spiff
 from engine.runtime.repeated import task_titles
+from engine.runtime.results import JsonObject, NewTaskRow, OpenTask, TaskData, TaskInfo, TaskPersonRow, TaskRef
 from engine.store.models import CANDIDATE, EXCLUDED, POOL_PEOPLE, POOL_ROLE, Event, HumanTask, TaskPerson
+
+if TYPE_CHECKING:  # the case unit of work calls this module; mypy alone needs their names here
+    from engine.runtime.case import Case, Write
+    from engine.runtime.context import Context
 
 DEFAULT_PRIORITY = 3  # normal; 1 urgent, 2 high, 4 low
 PEOPLE = TaskPerson.__table__
@@ -22,13 +31,14 @@ HAND_BACK = (HumanTask.__table__.update()
              .values(assignee=None))
 
 
-def open_task(case, info, now):
+def open_task(case: "Case", info: TaskInfo, now: datetime) -> tuple[NewTaskRow, list[TaskPersonRow]]:
     """(human-task row, task_people rows) of a task that just became ready: pool, assignee, due time."""
     package = case.package
     cfg = package.task(info["bpmn_id"])
     role = cfg.get("role") or package.manifest["lanes"].get(info["lane"])
     excluded = excluded_people(case, cfg, info)
-    assignee, candidates = None, set()
+    assignee: str | None = None
+    candidates: set[str] = set()
     personal = bool(cfg.get("assignee")) or "candidates" in cfg
     if cfg.get("assignee"):
         assignee = pick_person(case, cfg["assignee"], info, excluded)
@@ -38,30 +48,31 @@ def open_task(case, info, now):
         if not candidates:
             _went_to_nobody(case, cfg, info)
     titles = task_titles(package, info["bpmn_id"], info["name"], info["data"], case.directory)
-    row = {"id": info["id"], "process_key": package.key, "task_key": info["bpmn_id"], **titles,
+    row: NewTaskRow = {"id": info["id"], "process_key": package.key, "task_key": info["bpmn_id"], **titles,
            "lane": info["lane"], "role": role, "assignee": assignee, "created_at": now,
            "pool": POOL_PEOPLE if personal else POOL_ROLE,
            "due_at": _due(case, cfg.get("due"), info, now),
            "escalated_at": None, "priority": _priority(case, cfg.get("priority"), info)}
-    people = [{"task_id": info["id"], "username": u, "relation": CANDIDATE} for u in sorted(candidates)]
+    people: list[TaskPersonRow] = [{"task_id": info["id"], "username": u, "relation": CANDIDATE}
+                                   for u in sorted(candidates)]
     people += [{"task_id": info["id"], "username": u, "relation": EXCLUDED} for u in sorted(excluded)]
     return row, people
 
 
-def excluded_people(case, cfg, info):
+def excluded_people(case: "Case", cfg: JsonObject, info: TaskInfo) -> set[str]:
     """Who may never act on this task: its `exclude` list, and whoever did a step `separate_duties` pairs it with."""
-    excluded = set()
+    excluded: set[str] = set()
     for expression in cfg.get("exclude") or []:
         excluded |= _people(case, expression, info)
     siblings = mates(case.package.manifest, info["bpmn_id"])
     if siblings:
-        excluded |= {user for key, user in done_steps(case) if key in siblings}
+        excluded |= {user for key, user in done_steps(case) if key in siblings and user is not None}
     return excluded
 
 
-def mates(manifest, task_key):
+def mates(manifest: JsonObject, task_key: str | None) -> set[str]:
     """The steps that `separate_duties` says must be done by someone other than whoever does `task_key`."""
-    found = set()
+    found: set[str] = set()
     for group in manifest.get("separate_duties") or []:
         if task_key in group:
             found.update(group)
@@ -69,20 +80,20 @@ def mates(manifest, task_key):
     return found
 
 
-def done_steps(case):
+def done_steps(case: "Case") -> set[tuple[str | None, str | None]]:
     """(task key, user) of every step completed in the case so far, this command's included (read once per save)."""
     if "done_steps" not in case.memo:
-        done = set()
+        done: set[tuple[str | None, str | None]] = set()
         if case.row.get("id") is not None:
             rows = case.session.execute(select(Event.task_key, Event.actor).where(
                 Event.instance_id == case.row["id"], Event.kind == "task_completed"))
             done = {(key, actor) for key, actor in rows}
         case.memo["done_steps"] = done
     queued = {(e["task_key"], e["actor"]) for e in case.events if e["kind"] == "task_completed"}
-    return case.memo["done_steps"] | queued
+    return cast(set[tuple[str | None, str | None]], case.memo["done_steps"]) | queued
 
 
-def separate(case, staying):
+def separate(case: "Case", staying: dict[str, spiff.SpiffTask]) -> list["Write"]:
     """Writes that keep `separate_duties` for tasks already open: whoever just did a step is excluded from its mates.
 
     `staying` maps the ids of tasks that stay open to their SpiffWorkflow tasks. A mate the same person
@@ -91,7 +102,7 @@ def separate(case, staying):
     if not case.package.manifest.get("separate_duties"):
         return []
     open_tasks = {task_id: spiff.task_info(task)["bpmn_id"] for task_id, task in staying.items()}
-    writes = []
+    writes: list[Write] = []
     for event in [e for e in case.events if e["kind"] == "task_completed"]:
         siblings = mates(case.package.manifest, event["task_key"])
         ids = sorted(i for i, key in open_tasks.items() if key in siblings)
@@ -108,19 +119,19 @@ def separate(case, staying):
     return writes
 
 
-def excluded_from(session, task_id):
+def excluded_from(session: Session, task_id: str) -> set[str]:
     """The usernames excluded from an open task (its `excluded` rows)."""
     return set(session.scalars(select(TaskPerson.username).where(TaskPerson.task_id == task_id,
                                                                  TaskPerson.relation == EXCLUDED)))
 
 
-def add_candidate(session, task_id, username):
+def add_candidate(session: Session, task_id: str, username: str) -> None:
     """Make `username` a candidate of an open task (an escalation hands it to someone outside its pool)."""
     session.execute(FORGET_PERSON, {"ids": [task_id], "b_user": username})
     session.execute(INSERT_PEOPLE, [{"task_id": task_id, "username": username, "relation": CANDIDATE}])
 
 
-def _went_to_nobody(case, cfg, info):
+def _went_to_nobody(case: "Case", cfg: JsonObject, info: TaskRef) -> None:
     """Record that a personal step opened with nobody to take it, unless a failing expression already said why."""
     if any(e["kind"] == "assignment_failed" and e["task_id"] == info["id"] for e in case.events):
         return
@@ -128,7 +139,7 @@ def _went_to_nobody(case, cfg, info):
                                                      "result": None})
 
 
-def _people(case, expression, info, **extra):
+def _people(case: "Case", expression: str | None, info: TaskData, **extra: Any) -> set[str]:
     """Active usernames an expression names (one name, a list of names, or None); a failure names nobody."""
     if not expression:
         return set()
@@ -141,7 +152,7 @@ def _people(case, expression, info, **extra):
     return {n for n in names if isinstance(n, str) and case.directory.is_active(n)}
 
 
-def pick_person(case, expression, info, excluded, **extra):
+def pick_person(case: "Case", expression: str, info: TaskData, excluded: set[str], **extra: Any) -> str | None:
     """Evaluate an assignee or escalation expression to an active user not excluded from the task.
 
     None when it names nobody; the history records `assignment_failed` when it fails, names someone
@@ -164,7 +175,7 @@ def pick_person(case, expression, info, excluded, **extra):
     return who
 
 
-def _due(case, due, info, now):
+def _due(case: "Case", due: str | JsonObject | None, info: TaskData, now: datetime) -> datetime | None:
     """When a new task is due: a fixed duration, or an expression giving a duration or a moment."""
     if not isinstance(due, dict):
         return spiff.parse_duration(due, now) if due else None
@@ -176,7 +187,7 @@ def _due(case, due, info, now):
         return None
 
 
-def _priority(case, priority, info):
+def _priority(case: "Case", priority: int | str | JsonObject | None, info: TaskData) -> int:
     """A new task's priority (1 urgent .. 4 low): fixed, or an expression; a failing one falls back to 3."""
     if not isinstance(priority, dict):
         return int(priority) if priority else DEFAULT_PRIORITY
@@ -193,7 +204,7 @@ def _priority(case, priority, info):
     return level
 
 
-def priority_level(value):
+def priority_level(value: object) -> int | None:
     """1..4 from an expression's result: an integer 1..4 or "P1".."P4"; None for anything else."""
     if isinstance(value, str):
         text = value.strip().upper()
@@ -205,11 +216,13 @@ def priority_level(value):
     return value if 1 <= value <= 4 else None
 
 
-def hand_over(session, ctx, task, new, kind, actor, expect):
+def hand_over(session: Session, ctx: "Context", task: OpenTask, new: str | None, kind: str, actor: str,
+              expect: str | None) -> None:
     """Change a task's assignee if it still has the one we saw; record the event (at the context's clock) and
     the messages the context's notifier makes of it."""
-    result = session.execute(update(HumanTask).where(HumanTask.id == task["id"], _same(HumanTask.assignee, expect))
-                             .values(assignee=new).execution_options(synchronize_session=False))
+    result = cast(CursorResult[Any], session.execute(
+        update(HumanTask).where(HumanTask.id == task["id"], _same(HumanTask.assignee, expect))
+        .values(assignee=new).execution_options(synchronize_session=False)))
     if result.rowcount != 1:
         raise Conflict("task_changed", task=task["id"])
     event = Event(instance_id=task["instance_id"], at=ctx.clock.now(), actor=actor, kind=kind,
@@ -218,6 +231,6 @@ def hand_over(session, ctx, task, new, kind, actor, expect):
     ctx.notifier.notify(session.connection(), notify.from_task_change(task, event))
 
 
-def _same(column, value):
+def _same(column: InstrumentedAttribute[str | None], value: str | None) -> ColumnElement[bool]:
     """SQL equality that treats None as IS NULL."""
     return column.is_(None) if value is None else column == value

@@ -1,31 +1,36 @@
 """Uploads: files attached to a case, or waiting for the form they were uploaded with to be submitted."""
+from collections.abc import Iterable
 from datetime import timedelta
+from typing import BinaryIO
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
 
 from engine.errors import FieldError, Forbidden, NotFound, NotReady, ValidationFailed
 from engine.filestore import KEY_PATTERN
 from engine.org import Directory
 from engine.runtime import files
-from engine.runtime.context import Component
+from engine.runtime.access import Guard
+from engine.runtime.context import Component, Context
+from engine.runtime.results import AttachmentMeta, CaseRow
 from engine.store.models import Attachment, Event
 
 # An upload made with a form that was never submitted is deleted after this long.
 PENDING_LIFETIME = timedelta(hours=24)
 # Uploads one user may have waiting for their forms at once.
 MAX_PENDING_PER_USER = 100
-METADATA = ("id", "instance_id", "task_id", "field", "filename", "content_type", "size", "sha256", "uploaded_by",
-            "uploaded_at")
 
 
 class Attachments(Component):
     """Store, describe and hand out uploaded files; who may read one follows who may see its case."""
 
-    def __init__(self, ctx, guard):
+    def __init__(self, ctx: Context, guard: Guard) -> None:
         super().__init__(ctx)
         self.guard = guard
 
-    def add_attachment(self, user, filename, content_type, stream, *, instance_id=None, task_id=None, field=None):
+    def add_attachment(self, user: str, filename: object, content_type: object, stream: BinaryIO, *,
+                       instance_id: int | None = None, task_id: object = None,
+                       field: object = None) -> AttachmentMeta:
         """Store a binary stream as a new attachment; return its metadata.
 
         With `instance_id` it is added to that running case (and its history); without, it waits for
@@ -51,14 +56,14 @@ class Attachments(Component):
             raise
         return attachment_metadata(attachment)
 
-    def _check_upload(self, session, user, instance_id):
+    def _check_upload(self, session: Session, user: str, instance_id: int | None) -> CaseRow | None:
         """The running case an upload goes to (None for a pending upload), if `user` may add to it."""
         directory = Directory(session)
         if instance_id is None:
             if not directory.is_active(user):
                 raise Forbidden("user_inactive", user=user)
-            waiting = session.scalar(select(func.count()).select_from(Attachment).where(
-                Attachment.instance_id.is_(None), Attachment.uploaded_by == user))
+            waiting = session.scalars(select(func.count()).select_from(Attachment).where(
+                Attachment.instance_id.is_(None), Attachment.uploaded_by == user)).one()
             if waiting >= MAX_PENDING_PER_USER:
                 raise ValidationFailed({"file": FieldError("uploads_waiting", count=waiting)})
             return None
@@ -69,7 +74,7 @@ class Attachments(Component):
             raise NotReady("case_closed_for_files", case=row["id"], status=row["status"])
         return row
 
-    def purge_pending_uploads(self, older_than=PENDING_LIFETIME):
+    def purge_pending_uploads(self, older_than: timedelta = PENDING_LIFETIME) -> int:
         """Delete uploads no submitted form took within `older_than` (rows, then their bytes); return how many."""
         cutoff = self.clock.now() - older_than
         with self.db.write() as session:
@@ -81,14 +86,14 @@ class Attachments(Component):
             self.ctx.file_store.delete(attachment_id)
         return len(stale)
 
-    def attachment(self, attachment_id, user):
+    def attachment(self, attachment_id: str, user: str) -> tuple[AttachmentMeta, object]:
         """(metadata, where the file store keeps it) of an attachment `user` may read; else NotFound."""
         found = self._readable_attachment(attachment_id, user)
         if not self.ctx.file_store.exists(attachment_id):
             raise NotFound("attachment_file_missing", attachment=attachment_id)
         return attachment_metadata(found), self.ctx.file_store.location(attachment_id)
 
-    def open_attachment(self, attachment_id, user):
+    def open_attachment(self, attachment_id: str, user: str) -> tuple[AttachmentMeta, BinaryIO]:
         """(metadata, binary file object to read and close) of an attachment `user` may read; else NotFound."""
         found = self._readable_attachment(attachment_id, user)
         try:
@@ -97,7 +102,7 @@ class Attachments(Component):
             raise NotFound("attachment_file_missing", attachment=attachment_id) from None
         return attachment_metadata(found), stream
 
-    def _readable_attachment(self, attachment_id, user):
+    def _readable_attachment(self, attachment_id: object, user: str) -> Attachment:
         """The row of an attachment `user` may read: its case's readers, or its uploader while it is pending."""
         if not isinstance(attachment_id, str) or not KEY_PATTERN.match(attachment_id):
             raise NotFound("no_attachment", attachment=attachment_id)
@@ -110,14 +115,14 @@ class Attachments(Component):
         return found
 
 
-def case_attachments(session, instance_id):
+def case_attachments(session: Session, instance_id: int) -> list[AttachmentMeta]:
     """Metadata of a case's attachments, oldest first."""
     rows = session.scalars(select(Attachment).where(Attachment.instance_id == instance_id)
                            .order_by(Attachment.uploaded_at, Attachment.id))
     return [attachment_metadata(r) for r in rows]
 
 
-def readable_attachments(session, attachment_ids, user):
+def readable_attachments(session: Session, attachment_ids: Iterable[str], user: str) -> dict[str, AttachmentMeta]:
     """id -> metadata of those of `attachment_ids` that are `user`'s uploads still waiting for a form."""
     if not attachment_ids:
         return {}
@@ -126,12 +131,14 @@ def readable_attachments(session, attachment_ids, user):
     return {row.id: attachment_metadata(row) for row in rows}
 
 
-def attachment_metadata(row):
-    """An attachment row as the plain dict callers get."""
-    return {name: getattr(row, name) for name in METADATA}
+def attachment_metadata(row: Attachment) -> AttachmentMeta:
+    """An attachment row as the plain dict callers get (results.AttachmentMeta)."""
+    return {"id": row.id, "instance_id": row.instance_id, "task_id": row.task_id, "field": row.field,
+            "filename": row.filename, "content_type": row.content_type, "size": row.size, "sha256": row.sha256,
+            "uploaded_by": row.uploaded_by, "uploaded_at": row.uploaded_at}
 
 
-def _optional_text(value, name, limit):
+def _optional_text(value: object, name: str, limit: int) -> str | None:
     """An optional short text (a task id, a field path) that must fit its column."""
     if value is None:
         return None

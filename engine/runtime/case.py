@@ -1,13 +1,24 @@
 """Loading a case for a command and writing back only what the command changed."""
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, cast
+from uuid import UUID
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import Executable, bindparam, or_, select
+from sqlalchemy.orm import Session
 
 from engine import notify, sandbox
+from engine.definitions import Package
 from engine.errors import Conflict, OpsflowError, ScriptError
+from engine.org import Directory
 from engine.runtime import assignment, spiff
+from engine.runtime.catalog import DeployedVersion
+from engine.runtime.context import Context
+from engine.runtime.results import CaseEvent, CaseRow, JsonObject, NewTaskRow, OpenTask, TaskRef
+from engine.runtime.spiff import Workflow
 from engine.store.models import Event, HumanTask, Instance, Timer
 
 INSTANCES, TASKS, TIMERS, EVENTS = (m.__table__ for m in (Instance, HumanTask, Timer, Event))
@@ -35,6 +46,8 @@ LOAD_ROW = select(INSTANCES.c.id, INSTANCES.c.definition_id, INSTANCES.c.status,
                   INSTANCES.c.lock_version, INSTANCES.c.process_key, INSTANCES.c.viewers
                   ).where(INSTANCES.c.id == bindparam("b_id"))
 LOAD_STATE = select(INSTANCES.c.state).where(INSTANCES.c.id == bindparam("b_id"))
+# A write a save sends: a statement and its parameters (one set, or many for a batched insert).
+Write = tuple[Executable, Mapping[str, Any] | Sequence[Mapping[str, Any]]]
 LOAD_CLOSING = select(TASKS.c.id, TASKS.c.task_key, TASKS.c.assignee, TASKS.c.role
                       ).where(TASKS.c.id.in_(bindparam("ids", expanding=True)))
 
@@ -42,12 +55,12 @@ LOAD_CLOSING = select(TASKS.c.id, TASKS.c.task_key, TASKS.c.assignee, TASKS.c.ro
 class InstanceCache:
     """Deserialized workflows by instance id and lock version; a workflow is lent to one command."""
 
-    def __init__(self, size):
+    def __init__(self, size: int) -> None:
         self.size = size
-        self._items = OrderedDict()
+        self._items: OrderedDict[int, tuple[int, Workflow]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def take(self, instance_id, lock_version):
+    def take(self, instance_id: int, lock_version: int) -> Workflow | None:
         """Remove and return the cached workflow if it is at `lock_version`."""
         with self._lock:
             item = self._items.pop(instance_id, None)
@@ -56,7 +69,7 @@ class InstanceCache:
         return None
 
     @contextmanager
-    def kept_on_error(self, instance_id, lock_version, workflow):
+    def kept_on_error(self, instance_id: int, lock_version: int, workflow: Workflow) -> Iterator[None]:
         """Give a taken, still unchanged workflow back when the block fails (a refused form changes nothing)."""
         try:
             yield
@@ -64,7 +77,7 @@ class InstanceCache:
             self.put(instance_id, lock_version, workflow)
             raise
 
-    def put(self, instance_id, lock_version, workflow):
+    def put(self, instance_id: int, lock_version: int, workflow: Workflow) -> None:
         """Keep a workflow that was just committed at `lock_version`."""
         if self.size <= 0:
             return
@@ -78,38 +91,41 @@ class InstanceCache:
 class Case:
     """One case inside one command: its row facts, definition, workflow and pending writes."""
 
-    def __init__(self, ctx, session, directory, row, deployed, workflow):
+    def __init__(self, ctx: Context, session: Session, directory: Directory, row: CaseRow, deployed: DeployedVersion,
+                 workflow: Workflow) -> None:
         self.ctx = ctx
         self.session = session
         self.directory = directory
         self.row = row
         self.deployed = deployed
         self.workflow = workflow
-        self.events = []
-        self.tasks_before = {t.id for t in spiff.ready_human_tasks(workflow)} if row.get("id") else set()
-        self.timers_before = set(spiff.waiting_timers(workflow)) if row.get("id") else set()
-        self.new_task_rows = []
+        self.events: list[CaseEvent] = []
+        self.tasks_before: set[UUID] = {t.id for t in spiff.ready_human_tasks(workflow)} if row.get("id") else set()
+        self.timers_before: set[str] = set(spiff.waiting_timers(workflow)) if row.get("id") else set()
+        self.new_task_rows: list[NewTaskRow] = []
         self.conn = session.connection()
-        self.data_before = spiff.case_data(workflow) if row.get("id") else {}
-        self.main_event = None
-        self.memo = {}  # what the assignment policy read once for this save
-        self.done_by = None  # (task id, user) of a completion, checked by the save against a racing claim
+        self.data_before: JsonObject = spiff.case_data(workflow) if row.get("id") else {}
+        self.main_event: CaseEvent | None = None
+        self.memo: dict[str, Any] = {}  # what the assignment policy read once for this save
+        # (task id, user) of a completion, checked by the save against a racing claim
+        self.done_by: tuple[str, str] | None = None
         self.done_closes = False  # whether the save deletes the done task's row (its hold) or only locks it
 
     @property
-    def package(self):
+    def package(self) -> Package:
         """The package of the case's definition version."""
         return self.deployed.package
 
-    def event(self, kind, actor=None, task=None, data=None, main=False):
+    def event(self, kind: str, actor: str | None = None, task: TaskRef | None = None, data: JsonObject | None = None,
+              main: bool = False) -> None:
         """Queue an append-only history event; the command's `main` one also records the data it changed."""
-        event = {"at": self.ctx.clock.now(), "actor": actor, "kind": kind, "task_id": task and task["id"],
+        event: CaseEvent = {"at": self.ctx.clock.now(), "actor": actor, "kind": kind, "task_id": task and task["id"],
                  "task_key": task and task["bpmn_id"], "data": data or {}}
         self.events.append(event)
         if main:
             self.main_event = event
 
-    def names(self, task_data, **extra):
+    def names(self, task_data: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
         """Names visible to assignee and escalation expressions."""
         names = dict(task_data)
         names.update(self.directory.functions())
@@ -117,11 +133,11 @@ class Case:
         names.update(extra)
         return names
 
-    def evaluate(self, expression, task_data, **extra):
+    def evaluate(self, expression: str, task_data: Mapping[str, Any], **extra: Any) -> Any:
         """Evaluate a manifest expression in the sandbox."""
         return sandbox.evaluate(expression, self.names(task_data, **extra), self.ctx.settings.script_time_limit)
 
-    def save(self):
+    def save(self) -> None:
         """Write the workflow and everything derived from it; Conflict if someone saved first.
 
         Everything that runs package code or reads (assignees, viewers, closing tasks) comes first; only
@@ -132,7 +148,7 @@ class Case:
         state = self.ctx.codec.to_blob(wf)
         data = spiff.case_data(wf)
         self._record_changes(data)
-        values = {"state": state, "updated_at": now, "serializer_version": self.ctx.codec.version,
+        values: dict[str, Any] = {"state": state, "updated_at": now, "serializer_version": self.ctx.codec.version,
                   "search": {f["field"]: data.get(f["field"]) for f in self.package.manifest["searchable"]},
                   "status": self.row["status"], "ended_at": None, "end_event": None,
                   "viewers": self._viewers(data)}
@@ -152,22 +168,22 @@ class Case:
         with self.ctx.db.batch(self.conn):
             for statement, params in writes:
                 if statement is INSERT_TASKS or statement is INSERT_TIMERS:
-                    params = [dict(r, instance_id=self.row["id"]) for r in params]
+                    params = [dict(r, instance_id=self.row["id"]) for r in cast(list[Mapping[str, Any]], params)]
                 self.conn.execute(statement, params)
             self.save_events_only()
 
-    def start_writing(self):
+    def start_writing(self) -> None:
         """Take the write lock now (SQLite: none was held while package code ran); a claim that landed
         meanwhile is caught by the save's `_hold_done_task`."""
         if self.ctx.db.start_writing(self.session):
             self.conn = self.session.connection()
 
-    def _viewers(self, data):
+    def _viewers(self, data: JsonObject) -> list[str] | None:
         """Users a confidential procedure's expressions name for this case's data (None: not confidential)."""
         rule = self.package.manifest.get("confidential")
         if rule is None:
             return None
-        named = set()
+        named: set[object] = set()
         for expression in rule.get("users") or []:
             try:
                 found = self.evaluate(expression, data)
@@ -176,7 +192,7 @@ class Case:
             named.update(found if isinstance(found, (list, tuple, set)) else [found])
         return sorted(n for n in named if isinstance(n, str))
 
-    def _record_changes(self, data):
+    def _record_changes(self, data: JsonObject) -> None:
         """Put what the command changed in the case data (set and removed fields) on its main event."""
         if self.main_event is None:
             return
@@ -186,7 +202,7 @@ class Case:
         if changed or removed:
             self.main_event["data"] = dict(self.main_event["data"], changed=changed, removed=removed)
 
-    def save_events_only(self):
+    def save_events_only(self) -> None:
         """Append the queued events and the messages they call for (commands that leave the workflow untouched
         stop here)."""
         self.ctx.notifier.notify(self.conn, notify.from_case(self))
@@ -194,14 +210,16 @@ class Case:
             self.conn.execute(INSERT_EVENTS, [dict(e, instance_id=self.row["id"]) for e in self.events])
             self.events = []
 
-    def _insert(self, values):
+    def _insert(self, values: dict[str, Any]) -> None:
         """Insert a new instance row and learn its id."""
         result = self.conn.execute(INSTANCES.insert().values(
             definition_id=self.deployed.definition_id, process_key=self.package.key, starter=self.row["starter"],
             started_at=self.ctx.clock.now(), lock_version=1, **values))
-        self.row.update(id=result.inserted_primary_key[0], lock_version=1)
+        key = result.inserted_primary_key
+        assert key is not None  # an insert of one row learns its key
+        self.row["id"], self.row["lock_version"] = key[0], 1
 
-    def _update(self, values):
+    def _update(self, values: dict[str, Any]) -> None:
         """Compare-and-set on the lock version: exactly one of two racing writers wins."""
         result = self.conn.execute(SAVE_CASE, dict(values, b_id=self.row["id"], b_lock=self.row["lock_version"],
                                                    b_next=self.row["lock_version"] + 1))
@@ -209,7 +227,7 @@ class Case:
             raise Conflict("case_changed", case=self.row["id"])
         self.row["lock_version"] += 1
 
-    def _hold_done_task(self):
+    def _hold_done_task(self) -> None:
         """A completed task must still be unclaimed or the doer's: a claim or hand-over committed first wins.
 
         Claims change only the task row, so the instance's compare-and-set cannot see them. This runs after
@@ -224,14 +242,14 @@ class Case:
         if self.conn.execute(statement, {"b_task": task_id, "b_user": user}).rowcount != 1:
             raise Conflict("task_changed", task=task_id)
 
-    def _task_writes(self, now):
+    def _task_writes(self, now: datetime) -> list[Write]:
         """Deletes of task rows no longer open, inserts for new ones (assignees picked now, before any write)."""
         ready = {t.id: t for t in spiff.ready_human_tasks(self.workflow)}
         gone = [str(i) for i in self.tasks_before - set(ready)]
         if self.row["status"] != "running" or self.workflow.completed:
             gone = [str(i) for i in self.tasks_before]
             ready = {}
-        people = []
+        people: list[Any] = []
         for task_id in set(ready) - self.tasks_before:
             row, named = assignment.open_task(self, spiff.task_info(ready[task_id]), now)
             self.new_task_rows.append(row)
@@ -240,7 +258,7 @@ class Case:
         if self.done_by is not None and self.done_by[0] in gone:
             gone.remove(self.done_by[0])
             self.done_closes = True
-        writes = [(DELETE_TASKS, {"ids": gone})] if gone else []
+        writes: list[Write] = [(DELETE_TASKS, {"ids": gone})] if gone else []
         writes += assignment.separate(self, {str(i): ready[i] for i in set(ready) & self.tasks_before})
         if self.new_task_rows:
             writes.append((INSERT_TASKS, self.new_task_rows))
@@ -248,7 +266,7 @@ class Case:
             writes.append((assignment.INSERT_PEOPLE, people))
         return writes
 
-    def _record_withdrawn(self, gone):
+    def _record_withdrawn(self, gone: list[str]) -> None:
         """A task_withdrawn event, naming assignee and role, for each open task that closed without being done.
 
         A timer, a terminate end event or a cancel can close a task; the people who had it open then
@@ -263,11 +281,11 @@ class Case:
             self.event("task_withdrawn", actor=actor, task={"id": task_id, "bpmn_id": task_key},
                        data={"assignee": assignee, "role": role})
 
-    def _timer_writes(self, now):
+    def _timer_writes(self, now: datetime) -> list[Write]:
         """Keep one pending timer row per waiting BPMN timer and per open task's SLA."""
         waiting = {} if self.row["status"] != "running" else spiff.waiting_timers(self.workflow)
         gone = [t for t in self.timers_before if t not in waiting]
-        writes = [(DELETE_TIMERS, {"b_id": self.row["id"], "ids": gone})] if gone else []
+        writes: list[Write] = [(DELETE_TIMERS, {"b_id": self.row["id"], "ids": gone})] if gone else []
         rows = [{"kind": "bpmn", "task_id": tid, "human_task_id": None, "due_at": due}
                 for tid, due in waiting.items() if tid not in self.timers_before]
         rows += [{"kind": "sla", "task_id": r["id"], "human_task_id": r["id"], "due_at": r["due_at"]}
@@ -277,17 +295,17 @@ class Case:
         return writes
 
 
-def load_row(session, instance_id):
+def load_row(session: Session, instance_id: int) -> CaseRow | None:
     """The facts of an instance row that commands need (no workflow blob)."""
     found = session.connection().execute(LOAD_ROW, {"b_id": instance_id}).first()
-    return dict(found._mapping) if found else None
+    return cast(CaseRow, dict(found._mapping)) if found else None
 
 
-def load_workflow(ctx, session, row):
+def load_workflow(ctx: Context, session: Session, row: CaseRow) -> Workflow:
     """The workflow of a row: from the cache when current, else deserialized."""
     workflow = ctx.cache.take(row["id"], row["lock_version"])
     if workflow is None:
-        state = session.connection().execute(LOAD_STATE, {"b_id": row["id"]}).scalar()
+        state = cast(bytes, session.connection().execute(LOAD_STATE, {"b_id": row["id"]}).scalar())  # the row is there
         try:
             workflow = ctx.codec.from_blob(state)
         except Exception as exc:
@@ -295,7 +313,7 @@ def load_workflow(ctx, session, row):
     return workflow
 
 
-def task_case_row(task):
+def task_case_row(task: OpenTask) -> CaseRow:
     """The case facts of an open task row (read with it by access.open_task), as case.load_row gives them."""
-    return {"id": task["instance_id"], **{k: task[k] for k in ("definition_id", "status", "starter", "lock_version",
-                                                                  "process_key")}}
+    return {"id": task["instance_id"], "definition_id": task["definition_id"], "status": task["status"],
+            "starter": task["starter"], "lock_version": task["lock_version"], "process_key": task["process_key"]}

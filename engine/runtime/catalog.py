@@ -1,21 +1,32 @@
 """Deployed versions of process packages, and their parsed specs cached per version."""
+import os
 import threading
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from engine.definitions import build_specs, find_packages, load_package, package_from_files
+from engine.clock import Clock
+from engine.definitions import Package, build_specs, find_packages, load_package, package_from_files
 from engine.definitions.roles import role_problems
 from engine.errors import Conflict, NotFound, PackageError
 from engine.runtime.clocked_timers import use_our_clock
+from engine.runtime.results import Activated, Deployed, DeployResult, VersionInfo
+from engine.runtime.spiff import ProcessSpec, SubprocessSpecs
+from engine.store import Database
 from engine.store.models import Activation, Definition, Role
 
 LOADED = "the loaded organisation"
 DEPLOY_ATTEMPTS = 3  # a deploy that lost a race for a version number reads again and finds the winner's row
+# Where packages are: one folder (of packages, or a package itself), or several.
+PackagePaths = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
+# Called inside a deploy's or an activation's transaction with the id of the version new cases now start on.
+VersionHook = Callable[[Session, int], None]
 
 
-def organisation_roles(session):
+def organisation_roles(session: Session) -> set[str] | None:
     """The role keys of the loaded organisation, or None while none is loaded."""
     return set(session.scalars(select(Role.key))) or None
 
@@ -23,18 +34,20 @@ def organisation_roles(session):
 class Catalog:
     """Deploys packages as immutable versions and hands out (package, spec) per version."""
 
-    def __init__(self, db, clock):
+    def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
-        self._versions = {}
+        self._versions: dict[int, DeployedVersion] = {}
         self._lock = threading.Lock()
 
-    def load_paths(self, paths, roles=None, where=LOADED):
+    @staticmethod
+    def load_paths(paths: PackagePaths, roles: set[str] | None = None, where: str = LOADED) -> list[Package]:
         """Load and validate every package under `paths`, reporting all problems at once.
 
         Given `roles` (those of the organisation `where` names), a role a manifest names outside them is a problem.
         """
-        packages, problems = [], []
+        packages: list[Package] = []
+        problems = []
         for folder in find_packages(paths):
             try:
                 package = load_package(folder)
@@ -50,7 +63,8 @@ class Catalog:
             raise PackageError(problems)
         return packages
 
-    def deploy(self, paths, actor=None, on_new_version=None):
+    def deploy(self, paths: PackagePaths, actor: str | None = None,
+               on_new_version: VersionHook | None = None) -> list[DeployResult]:
         """Store a new version of each package whose content changed and make it active; return what happened.
 
         `on_new_version(session, definition_id)` runs in the same transaction for each new version.
@@ -58,21 +72,25 @@ class Catalog:
         says `roles_checked: False` and loading an organisation later names what is missing.
         Two deploys of the same new content at once both report the one version the first stored.
         """
-        for attempt in range(1, DEPLOY_ATTEMPTS + 1):
+        attempt = 0
+        while True:
+            attempt += 1
             try:
                 return self._deploy_all(paths, actor, on_new_version)
             except IntegrityError as exc:
                 if attempt == DEPLOY_ATTEMPTS:
                     raise Conflict("deploy_race") from exc
 
-    def _deploy_all(self, paths, actor, on_new_version):
+    def _deploy_all(self, paths: PackagePaths, actor: str | None,
+                    on_new_version: VersionHook | None) -> list[DeployResult]:
         """One attempt at a deploy, in one transaction (a unique-key race raises IntegrityError)."""
-        results = []
+        results: list[DeployResult] = []
         try:
             with self.db.write() as session:
                 roles = organisation_roles(session)
                 for package in self.load_paths(paths, roles):
-                    result = self._deploy_one(session, package, actor) | {"roles_checked": roles is not None}
+                    result: DeployResult = {**self._deploy_one(session, package, actor),
+                                            "roles_checked": roles is not None}
                     results.append(result)
                     if result["created"] and on_new_version is not None:
                         on_new_version(session, result["id"])
@@ -82,7 +100,7 @@ class Catalog:
             raise
         return results
 
-    def _deploy_one(self, session, package, actor):
+    def _deploy_one(self, session: Session, package: Package, actor: str | None) -> Deployed:
         """Insert and activate one version unless the same content is already deployed."""
         same = session.scalar(select(Definition).where(Definition.key == package.key,
                                                        Definition.content_hash == package.content_hash))
@@ -102,7 +120,8 @@ class Catalog:
         return {"key": package.key, "version": row.version, "created": True, "id": row.id,
                 "active": True, "active_version": row.version}
 
-    def activate(self, key, version, actor=None, on_activate=None):
+    def activate(self, key: str, version: int, actor: str | None = None,
+                 on_activate: VersionHook | None = None) -> Activated:
         """Make a deployed version the one new cases of `key` start on (a rollback or roll forward), recorded.
 
         `on_activate(session, definition_id)` runs in the same transaction (scheduled starts follow it).
@@ -119,7 +138,7 @@ class Catalog:
                     on_activate(session, found)
         return {"key": key, "version": version, "was": was, "changed": was != version}
 
-    def versions(self, session, key):
+    def versions(self, session: Session, key: str) -> list[VersionInfo]:
         """Every deployed version of a procedure, newest first, each saying whether it is the active one."""
         active = self._active_version(session, key)
         rows = session.execute(select(Definition.version, Definition.deployed_at, Definition.deployed_by,
@@ -127,9 +146,10 @@ class Catalog:
                                .order_by(Definition.version.desc())).all()
         if not rows:
             raise NotFound("no_procedure", procedure=key)
-        return [dict(r._mapping, active=r.version == active) for r in rows]
+        return [{"version": r.version, "deployed_at": r.deployed_at, "deployed_by": r.deployed_by,
+                 "content_hash": r.content_hash, "active": r.version == active} for r in rows]
 
-    def active_id(self, session, key):
+    def active_id(self, session: Session, key: str) -> int:
         """Id of the version new cases of a procedure start on, or NotFound."""
         found = session.scalar(select(Activation.definition_id).where(Activation.process_key == key)
                                .order_by(Activation.id.desc()).limit(1))
@@ -138,12 +158,12 @@ class Catalog:
         return found
 
     @staticmethod
-    def _active_version(session, key):
+    def _active_version(session: Session, key: str) -> int | None:
         """The version number new cases of `key` start on (None before its first deploy)."""
         return session.scalar(select(Definition.version).join(Activation, Activation.definition_id == Definition.id)
                               .where(Activation.process_key == key).order_by(Activation.id.desc()).limit(1))
 
-    def get(self, definition_id, session=None):
+    def get(self, definition_id: int, session: Session | None = None) -> "DeployedVersion":
         """(package, spec, subprocess_specs, version) of a deployed version, parsed once per process."""
         cached = self._versions.get(definition_id)
         if cached is not None:
@@ -153,7 +173,7 @@ class Catalog:
                 self._versions[definition_id] = self._load(definition_id, session)
         return self._versions[definition_id]
 
-    def _load(self, definition_id, session):
+    def _load(self, definition_id: int, session: Session | None) -> "DeployedVersion":
         """Rebuild a version's package and specs from the stored files."""
         if session is None:
             with self.db.read() as own:
@@ -168,17 +188,17 @@ class Catalog:
         spec.opsflow_definition_id = definition_id
         return DeployedVersion(package, spec, subprocess_specs, row.version, definition_id)
 
-    def specs_for(self, definition_id):
+    def specs_for(self, definition_id: int) -> tuple[ProcessSpec, SubprocessSpecs]:
         """The serializer's hook: specs of a stored version."""
         deployed = self.get(definition_id)
         return deployed.spec, deployed.subprocess_specs
 
 
 class DeployedVersion(NamedTuple):
-    """A parsed deployed version."""
+    """A parsed deployed version: its package, its process's spec and those of the processes it calls."""
 
-    package: object
-    spec: object
-    subprocess_specs: dict
+    package: Package
+    spec: ProcessSpec
+    subprocess_specs: SubprocessSpecs
     version: int
     definition_id: int

@@ -5,7 +5,9 @@ past in real time would fire at once and a test could never move time. These sub
 timer definitions record the due time on our clock (`opsflow_due`) and fire only when the worker
 has flagged the task (`opsflow_fire`). `use_our_clock` gives parsed specs these classes.
 """
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
@@ -15,21 +17,22 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 
 from engine.clock import SystemClock
+from engine.runtime.spiff import ProcessSpec, SubprocessSpecs
 
 _SYSTEM = SystemClock()
 
 
-def _now(task):
+def _now(task: Any) -> datetime:
     """The clock of the workflow's script engine (the runtime's), else the system clock."""
     return getattr(task.workflow.script_engine, "clock", _SYSTEM).now()
 
 
-def _expression(definition, task):
+def _expression(definition: TimerEventDefinition, task: Any) -> str:
     """The timer's expression evaluated in the sandbox, as text."""
     return str(task.workflow.script_engine.evaluate(task, definition.expression))
 
 
-def _to_utc(moment):
+def _to_utc(moment: datetime) -> datetime:
     """Whole seconds in UTC; a date without a zone is read as UTC."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
@@ -39,7 +42,9 @@ def _to_utc(moment):
 class _FiresOnRequest:
     """Shared by duration and date timers: pin the due time once, fire only when flagged."""
 
-    def has_fired(self, my_task):
+    due_at: Callable[[Any, datetime], datetime]  # each kind of timer says when it falls due
+
+    def has_fired(self, my_task: Any) -> bool:
         """True once the worker flagged the task; records the due time on first sight."""
         if my_task._get_internal_data("opsflow_fire"):
             my_task._set_internal_data(event_fired=True)
@@ -52,7 +57,7 @@ class _FiresOnRequest:
 class ClockedDuration(_FiresOnRequest, DurationTimerEventDefinition):
     """timeDuration: due a duration after the timer started waiting."""
 
-    def due_at(self, my_task, now):
+    def due_at(self, my_task: Any, now: datetime) -> datetime:
         """Now plus the duration (months and years counted on the calendar)."""
         parsed = TimerEventDefinition.parse_iso_duration(_expression(self, my_task))
         return now + TimerEventDefinition.get_timedelta_from_start(parsed, now)
@@ -61,7 +66,7 @@ class ClockedDuration(_FiresOnRequest, DurationTimerEventDefinition):
 class ClockedDate(_FiresOnRequest, TimeDateEventDefinition):
     """timeDate: due at a fixed moment (often computed from case data)."""
 
-    def due_at(self, my_task, now):
+    def due_at(self, my_task: Any, now: datetime) -> datetime:
         """The moment the expression names."""
         value = _expression(self, my_task)
         moment = datetime.fromisoformat(value) if "W" not in value.upper() else \
@@ -72,7 +77,7 @@ class ClockedDate(_FiresOnRequest, TimeDateEventDefinition):
 class ClockedCycle(CycleTimerEventDefinition):
     """timeCycle (R<n>/[start/]duration): each lap is due one duration after the previous one."""
 
-    def cycle_complete(self, my_task):
+    def cycle_complete(self, my_task: Any) -> bool:
         """Spawn one lap when flagged; mark the event fired when no laps are left."""
         state = my_task._get_internal_data("event_value") or self._first_lap(my_task)
         if state["cycles"] == 0:
@@ -87,7 +92,7 @@ class ClockedCycle(CycleTimerEventDefinition):
         my_task._set_internal_data(event_value=state, opsflow_due=due)
         return ready
 
-    def _first_lap(self, my_task):
+    def _first_lap(self, my_task: Any) -> dict[str, Any]:
         """Laps, first due time and duration; a cycle without a start begins one duration from now."""
         expression = _expression(self, my_task)
         cycles, start, duration = TimerEventDefinition.parse_iso_recurring_interval(expression)
@@ -100,14 +105,14 @@ _CLOCKED = {DurationTimerEventDefinition: ClockedDuration, TimeDateEventDefiniti
             CycleTimerEventDefinition: ClockedCycle}
 
 
-def use_our_clock(spec, subprocess_specs):
+def use_our_clock(spec: ProcessSpec, subprocess_specs: SubprocessSpecs) -> None:
     """Give every timer definition of parsed specs its clocked class (idempotent)."""
     for process in (spec, *subprocess_specs.values()):
         for task_spec in process.task_specs.values():
             _adopt(getattr(task_spec, "event_definition", None))
 
 
-def _adopt(definition):
+def _adopt(definition: Any) -> None:
     """Swap one definition's class, descending into multiple-event definitions."""
     if definition is None:
         return

@@ -6,17 +6,24 @@ engine until it waits, write state, task rows, timer rows and events (engine/run
 import copy
 import json
 import math
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from engine.errors import Conflict, FieldError, Forbidden, NotFound, NotReady, ValidationFailed
 from engine.forms import validate_form
 from engine.jsonsafe import json_safe
 from engine.org import Directory
 from engine.runtime import access, assignment, files, spiff, uniqueness
+from engine.runtime.access import Guard
 from engine.runtime.case import Case, load_workflow, task_case_row
-from engine.runtime.context import Component
+from engine.runtime.catalog import DeployedVersion
+from engine.runtime.context import Component, Context
+from engine.runtime.results import CaseRow, JsonObject, Outcome
 from engine.store.models import Event, TaskDraft
 
 MAX_COMMENT = 4000
@@ -26,11 +33,12 @@ MAX_DRAFT_BYTES = 256 * 1024
 class Commands(Component):
     """Every change a person makes to a case or task; `guard` decides whether they may."""
 
-    def __init__(self, ctx, guard):
+    def __init__(self, ctx: Context, guard: Guard) -> None:
         super().__init__(ctx)
         self.guard = guard
 
-    def start(self, process_key, user, data=None, input_errors=None):
+    def start(self, process_key: str, user: str, data: JsonObject | None = None,
+              input_errors: Mapping[str, str] | None = None) -> int:
         """Start a case of the active version with start-form data; return its id.
 
         `input_errors` are the field errors of reading the posted form (a number that is not one): they are
@@ -43,7 +51,9 @@ class Commands(Component):
         self.cache.put(case.row["id"], case.row["lock_version"], case.workflow)
         return case.row["id"]
 
-    def start_case(self, session, directory, deployed, user, data, scheduled=None, input_errors=None):
+    def start_case(self, session: Session, directory: Directory, deployed: DeployedVersion, user: str,
+                   data: JsonObject | None, scheduled: str | None = None,
+                   input_errors: Mapping[str, str] | None = None) -> Case:
         """Within a transaction: check, validate, create, run and save a new case (also for schedules)."""
         if not directory.is_active(user) or not access.can_start(directory, user, deployed.package.manifest):
             raise Forbidden("start_forbidden", user=user, procedure=deployed.package.key)
@@ -54,12 +64,14 @@ class Commands(Component):
         uniqueness.check_start(session, deployed.package, clean)
         uploads = files.check_form_files(session, schema, clean, user)
         workflow = self.ctx.codec.new(deployed.spec, deployed.subprocess_specs)
-        start_data = dict(clean, starter=user, starter_name=directory.user(user).name)
+        starter = directory.user(user)
+        assert starter is not None  # an active user
+        start_data = dict(clean, starter=user, starter_name=starter.name)
         for task in workflow.get_tasks(state=spiff.TaskState.READY):
             task.data.update(copy.deepcopy(start_data))
-        fresh = {"id": None, "status": "running", "starter": user}
+        fresh: CaseRow = {"status": "running", "starter": user}  # the insert gives it an id
         case = Case(self.ctx, session, directory, fresh, deployed, workflow)
-        details = {"version": deployed.version, "form": clean}
+        details: dict[str, Any] = {"version": deployed.version, "form": clean}
         if scheduled:
             details["scheduled_by"] = scheduled
         case.event("instance_started", actor=user, data=details, main=True)
@@ -68,7 +80,7 @@ class Commands(Component):
         files.link_form_files(session, uploads, case.row["id"])
         return case
 
-    def claim(self, task_id, user):
+    def claim(self, task_id: str, user: str) -> None:
         """Take an unclaimed task from its pool (its role's holders, or the people the manifest names)."""
         with self.db.write() as session:
             directory = Directory(session)
@@ -81,7 +93,7 @@ class Commands(Component):
                 raise self.guard.why_not_eligible(task, user)
             assignment.hand_over(session, self.ctx, task, user, "task_claimed", user, expect=None)
 
-    def release(self, task_id, user):
+    def release(self, task_id: str, user: str) -> None:
         """Give a claimed task back to its pool; a task only its assignee may do stays theirs."""
         with self.db.write() as session:
             directory = Directory(session)
@@ -92,7 +104,7 @@ class Commands(Component):
                 raise NotReady("no_one_else", task=task_id, user=user)
             assignment.hand_over(session, self.ctx, task, None, "task_released", user, expect=user)
 
-    def reassign(self, task_id, user, to_user):
+    def reassign(self, task_id: str, user: str, to_user: str) -> None:
         """A supervisor of the procedure hands a task to someone else who may do that step."""
         with self.db.write() as session:
             directory = Directory(session)
@@ -104,7 +116,8 @@ class Commands(Component):
                 raise Forbidden("not_eligible", user=to_user, step=task["task_key"], case=task["instance_id"])
             assignment.hand_over(session, self.ctx, task, to_user, "task_reassigned", user, expect=task["assignee"])
 
-    def complete(self, task_id, user, data=None, input_errors=None):
+    def complete(self, task_id: str, user: str, data: JsonObject | None = None,
+                 input_errors: Mapping[str, str] | None = None) -> Outcome:
         """Complete a READY task with form data (validated; errors per field, with `input_errors`, the posted
         form's reading errors, first: all are reported in one ValidationFailed).
 
@@ -142,7 +155,7 @@ class Commands(Component):
         self.cache.put(row["id"], case.row["lock_version"], workflow)
         return {"instance_id": row["id"], "status": "completed" if workflow.completed else case.row["status"]}
 
-    def cancel(self, instance_id, user, reason=None):
+    def cancel(self, instance_id: int, user: str, reason: str | None = None) -> None:
         """Cancel a running case (its starter, or a supervisor of the procedure)."""
         with self.db.command() as session:
             directory = Directory(session)
@@ -159,7 +172,7 @@ class Commands(Component):
             case.save()
         self.cache.put(instance_id, case.row["lock_version"], workflow)
 
-    def add_comment(self, instance_id, user, text):
+    def add_comment(self, instance_id: int, user: str, text: object) -> int:
         """Add a comment to a case's history (running or finished); return the event id."""
         text = text.strip() if isinstance(text, str) else ""
         if not text:
@@ -176,7 +189,7 @@ class Commands(Component):
             session.flush()
             return event.id
 
-    def save_draft(self, task_id, user, data):
+    def save_draft(self, task_id: str, user: str, data: object) -> datetime:
         """Keep what the user typed into an open task's form (not validated); return when it was saved."""
         data = _draft_data(data)
         now = self.clock.now()
@@ -190,7 +203,7 @@ class Commands(Component):
                                                             set_={"data": data, "saved_at": now}))
         return now
 
-    def discard_draft(self, task_id, user):
+    def discard_draft(self, task_id: str, user: str) -> None:
         """Forget the user's draft of an open task's form (nothing happens when there is none).
 
         Like every task command, a task the user may not see is NotFound, a closed one says why.
@@ -200,7 +213,7 @@ class Commands(Component):
             session.execute(delete(TaskDraft).where(TaskDraft.task_id == str(task_id), TaskDraft.username == user))
 
 
-def _draft_data(data):
+def _draft_data(data: Any) -> JsonObject:
     """A draft as JSON-safe data of at most 256 KiB, else ValidationFailed."""
     if not isinstance(data, dict):
         raise ValidationFailed({"data": FieldError("draft_not_object")})

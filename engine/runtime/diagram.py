@@ -5,6 +5,7 @@ import re
 
 from lxml import etree
 
+from engine.definitions import Package
 from engine.definitions.documents import bpmn
 from engine.templates import pick_language
 
@@ -17,10 +18,12 @@ MIN_LABEL_WIDTH = 90
 # longer than MIN_LABEL_WIDTH widens its label to fit whole. CJK text breaks between characters anyway.
 LETTER_WIDTH = 7
 LABEL_PADDING = 8
+# A name in the languages a package gives it: {en, zh-Hant}, or only some (a lane the manifest does not name).
+LanguageTexts = dict[str, str]
 
 
 @functools.lru_cache(maxsize=64)
-def main_diagram(package):
+def main_diagram(package: Package) -> str:
     """The BPMN XML text of the package file that holds its executable process (parsed once per version)."""
     paths = package.manifest["files"]["bpmn"]
     for path in paths:
@@ -31,10 +34,10 @@ def main_diagram(package):
 
 
 @functools.lru_cache(maxsize=64)
-def step_names(package):
+def step_names(package: Package) -> dict[str, LanguageTexts]:
     """BPMN element id -> {en, zh-Hant} of every named element of the main diagram, lanes included."""
     declared = package.manifest.get("names") or {}
-    found = {}
+    found: dict[str, LanguageTexts] = {}
     for element in etree.fromstring(main_diagram(package).encode("utf-8")).iter():
         name, key = element.get("name"), element.get("id")
         if not name or not key:
@@ -46,33 +49,40 @@ def step_names(package):
 
 
 @functools.lru_cache(maxsize=64)
-def lane_names(package):
+def lane_names(package: Package) -> dict[str, LanguageTexts]:
     """Lane name (as a task row stores it) -> {en, zh-Hant}."""
     names = step_names(package)
     root = etree.fromstring(main_diagram(package).encode("utf-8"))
-    return {lane.get("name"): names.get(lane.get("id"), {"en": lane.get("name")})
-            for lane in root.iter(bpmn("lane")) if lane.get("name")}
+    found: dict[str, LanguageTexts] = {}
+    for lane in root.iter(bpmn("lane")):
+        name = lane.get("name")
+        if name:
+            found[name] = names.get(lane.get("id") or "", {"en": name})
+    return found
 
 
 @functools.lru_cache(maxsize=128)
-def localized_diagram(package, language):
+def localized_diagram(package: Package, language: str) -> str:
     """The main diagram's XML with names in `language` and outside labels at least MIN_LABEL_WIDTH wide."""
     root = etree.fromstring(main_diagram(package).encode("utf-8"))
     names = step_names(package)
-    shown = {}
+    shown: dict[str, str] = {}
     for element in root.iter():
-        if element.get("name") and element.get("id") in names:
-            element.set("name", pick_language(names[element.get("id")], language))
-        if element.get("name") and element.get("id"):
-            shown[element.get("id")] = element.get("name")
+        key = element.get("id")
+        if key and element.get("name") and key in names:
+            element.set("name", pick_language(names[key], language))
+        name = element.get("name")
+        if key and name:
+            shown[key] = name
     for label in root.iter(f"{{{DI_NS}}}BPMNLabel"):
-        text = shown.get(label.getparent().get("bpmnElement"), "")
+        parent = label.getparent()
+        text = shown.get(parent.get("bpmnElement", "") if parent is not None else "", "")
         for bounds in label.iter(f"{{{DC_NS}}}Bounds"):
             _widen(bounds, label_width(text))
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(root, encoding="unicode")
 
 
-def label_width(text):
+def label_width(text: str) -> int:
     """The width an outside label needs so that none of its words is broken: MIN_LABEL_WIDTH, or its longest
     word of letters with room either side."""
     words = [word for word in re.split(r"[\s\-/]+", text) if word.isascii()]
@@ -80,10 +90,10 @@ def label_width(text):
     return max(MIN_LABEL_WIDTH, longest * LETTER_WIDTH + 2 * LABEL_PADDING)
 
 
-def _widen(bounds, needed=MIN_LABEL_WIDTH):
+def _widen(bounds: etree._Element, needed: int = MIN_LABEL_WIDTH) -> None:
     """Make a label's bounds at least `needed` wide around the same centre."""
     try:
-        x, width = float(bounds.get("x")), float(bounds.get("width"))
+        x, width = float(bounds.get("x") or ""), float(bounds.get("width") or "")  # one missing: no number
     except (TypeError, ValueError):
         return
     if width < needed:

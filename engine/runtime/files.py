@@ -2,9 +2,12 @@
 fields (`x-widget: file`) whose values are attachment ids, checked and linked to their case on submit."""
 import re
 import unicodedata
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.orm import Session
 
+from engine.config import Settings
 from engine.errors import Conflict, FieldError, ValidationFailed
 from engine.filestore import LocalDiskStore
 from engine.formfields import file_values, has_file_fields
@@ -15,7 +18,7 @@ _MIME = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
 _UNSAFE_CATEGORIES = ("Cc", "Cf", "Cs", "Co", "Cn")  # controls, bidi overrides, surrogates, unassigned
 
 
-def clean_filename(name):
+def clean_filename(name: object) -> str:
     """The user's file name made safe to show: last path part, no control characters, at most 255 chars."""
     text = str(name or "").replace("\\", "/").rsplit("/", 1)[-1]
     text = "".join(ch for ch in text if unicodedata.category(ch) not in _UNSAFE_CATEGORIES).strip()
@@ -29,18 +32,19 @@ def clean_filename(name):
     return text[:MAX_FILENAME]
 
 
-def clean_content_type(value):
+def clean_content_type(value: object) -> str:
     """A plain `type/subtype` in lower case (parameters dropped); anything else is application/octet-stream."""
     text = str(value or "").split(";", 1)[0].strip().lower()
     return text if len(text) <= 200 and _MIME.match(text) else "application/octet-stream"
 
 
-def default_store(settings):
+def default_store(settings: Settings) -> LocalDiskStore:
     """The file store a runtime keeps uploads in unless it is given one: the attachments folder on disk."""
     return LocalDiskStore(settings.attachments_path)
 
 
-def check_form_files(session, schema, data, user, instance_id=None):
+def check_form_files(session: Session, schema: dict[str, Any] | None, data: dict[str, Any], user: str,
+                     instance_id: int | None = None) -> dict[str, str]:
     """{attachment id: field path} of the pending uploads a valid form names, to link once saved.
 
     Every file value must be a pending upload of `user` or a file already linked to this case;
@@ -63,12 +67,12 @@ def check_form_files(session, schema, data, user, instance_id=None):
     return {value: path for path, value in named if value in pending}
 
 
-def link_form_files(session, pending, instance_id, task_id=None):
+def link_form_files(session: Session, pending: dict[str, str], instance_id: int, task_id: str | None = None) -> None:
     """Attach pending uploads to the case (and task) whose form named them, in the command's transaction."""
     for attachment_id, path in pending.items():
-        result = session.execute(update(Attachment)
-                                 .where(Attachment.id == attachment_id, Attachment.instance_id.is_(None))
-                                 .values(instance_id=instance_id, task_id=task_id, field=path[:200])
-                                 .execution_options(synchronize_session=False))
+        result = cast(CursorResult[Any], session.execute(
+            update(Attachment).where(Attachment.id == attachment_id, Attachment.instance_id.is_(None))
+            .values(instance_id=instance_id, task_id=task_id, field=path[:200])
+            .execution_options(synchronize_session=False)))
         if result.rowcount != 1:
             raise Conflict("attachment_taken", attachment=attachment_id)

@@ -6,13 +6,17 @@ import os
 import socket
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from engine.clock import Clock
 from engine.errors import Busy, Conflict
+from engine.runtime.results import Health, WorkerHealth
+from engine.store import Database
 from engine.store.db import driver_reason
 from engine.store.models import WorkerHeartbeat
 
@@ -23,7 +27,7 @@ FORGET_AFTER = timedelta(days=7)  # rows of workers silent this long are deleted
 log = logging.getLogger(__name__)
 
 
-def describe(exc):
+def describe(exc: BaseException) -> str:
     """One line naming a database error: its kind and the driver's first line, without SQL or links."""
     return f"{type(exc).__name__}: {driver_reason(exc)}"[:300]
 
@@ -31,21 +35,23 @@ def describe(exc):
 class Heartbeat:
     """The row of one running worker: created on its first successful poll, updated on every other."""
 
-    def __init__(self, db, clock):
+    def __init__(self, db: Database, clock: Clock) -> None:
         self.db, self.clock = db, clock
         self.id = uuid.uuid4().hex
-        self.error = None  # (text, when) of the last outage, written with the next successful beat
+        # (text, when) of the last outage, written with the next successful beat
+        self.error: tuple[str, datetime] | None = None
 
-    def beat(self):
+    def beat(self) -> None:
         """Record a successful poll; a busy database only delays the record to the next poll."""
         now = self.clock.now()
-        values = {"last_poll_at": now}
+        values: dict[str, object] = {"last_poll_at": now}
         if self.error:
             values.update(last_error=self.error[0], last_error_at=self.error[1])
         try:
             with self.db.write() as session:
-                done = session.execute(update(WorkerHeartbeat).where(WorkerHeartbeat.id == self.id).values(**values)
-                                       .execution_options(synchronize_session=False))
+                done = cast(CursorResult[Any], session.execute(
+                    update(WorkerHeartbeat).where(WorkerHeartbeat.id == self.id).values(**values)
+                    .execution_options(synchronize_session=False)))
                 if done.rowcount == 0:
                     session.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.last_poll_at < now - FORGET_AFTER))
                     session.add(WorkerHeartbeat(id=self.id, host=socket.gethostname()[:255], pid=os.getpid(),
@@ -54,7 +60,7 @@ class Heartbeat:
             return
         self.error = None
 
-    def failed(self, exc):
+    def failed(self, exc: BaseException) -> None:
         """Remember an outage's error for the next successful beat (the database cannot take it now)."""
         self.error = (describe(exc)[:500], self.clock.now())
 
@@ -62,11 +68,11 @@ class Heartbeat:
 class Outage:
     """A run of failed polls: one log line when it starts, one when it ends, and a doubling wait between."""
 
-    def __init__(self, first_wait, longest_wait):
+    def __init__(self, first_wait: float, longest_wait: float) -> None:
         self.first_wait, self.longest_wait = first_wait, longest_wait
-        self.failures, self.since = 0, None
+        self.failures, self.since = 0, 0.0  # since: when the running outage began (time.monotonic)
 
-    def failed(self, exc):
+    def failed(self, exc: BaseException) -> float:
         """Count a failed poll (logging only the first of a run); return how long to wait before the next."""
         if self.failures == 0:
             self.since = time.monotonic()
@@ -75,7 +81,7 @@ class Outage:
         self.failures += 1
         return min(self.longest_wait, self.first_wait * 2 ** (self.failures - 1))
 
-    def ended(self):
+    def ended(self) -> None:
         """A poll succeeded: log the end of a running outage."""
         if self.failures:
             log.warning("database available again after %.1f s (%d failed polls); due timers fire now",
@@ -83,7 +89,7 @@ class Outage:
         self.failures = 0
 
 
-def health(db, clock, stale_seconds):
+def health(db: Database, clock: Clock, stale_seconds: float) -> Health:
     """Database reachability and the newest worker heartbeat, with "status" ok only when both are fine."""
     try:
         with db.read() as session:
@@ -95,11 +101,11 @@ def health(db, clock, stale_seconds):
         return {"status": "error", "database": {"ok": True}, "worker": None,
                 "reason": "no timer worker has polled this database yet"}
     age = (clock.now() - row.last_poll_at).total_seconds()
-    worker = {"id": row.id, "host": row.host, "pid": row.pid, "started_at": row.started_at.isoformat(),
+    worker: WorkerHealth = {"id": row.id, "host": row.host, "pid": row.pid, "started_at": row.started_at.isoformat(),
               "last_poll_at": row.last_poll_at.isoformat(), "seconds_since_poll": round(age, 1),
               "stale_after_seconds": stale_seconds, "last_error": row.last_error,
               "last_error_at": row.last_error_at.isoformat() if row.last_error_at else None}
-    report = {"status": "ok" if age <= stale_seconds else "error", "database": {"ok": True}, "worker": worker}
+    report: Health = {"status": "ok" if age <= stale_seconds else "error", "database": {"ok": True}, "worker": worker}
     if age > stale_seconds:
         report["reason"] = f"the newest worker heartbeat is {age:.0f} s old (more than {stale_seconds:g} s)"
     return report

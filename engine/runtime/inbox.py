@@ -6,19 +6,24 @@ its rows are joined to their cases.
 """
 import math
 import re
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any, Literal, cast
 
-from sqlalchemy import and_, case, delete, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, Select, and_, case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from engine.errors import Conflict, FieldError, NotFound, ValidationFailed
 from engine.org import Directory
 from engine.runtime import access
 from engine.runtime.access import TASK_COLUMNS
 from engine.runtime.context import Component
+from engine.runtime.results import InboxCounts, InboxPage, InboxTask, SavedInboxFilter, SearchField
 from engine.store.models import Definition, HumanTask, Instance, SavedFilter, User
 
 SCOPES = ("all", "mine", "unclaimed")
+Scope = Literal["all", "mine", "unclaimed"]
 _DUE_ORDER = (HumanTask.due_at.is_(None), HumanTask.due_at)
 # The requester's full name (their username when the directory has none), for sorting by who asked.
 _REQUESTER = func.coalesce(select(User.name).where(User.username == Instance.starter).scalar_subquery(),
@@ -48,8 +53,10 @@ MAX_FILTER_NAME, MAX_FILTER_QUERY = 100, 2000
 class Inbox(Component):
     """The inbox: one reader with filters, sorts and pages, the searchable fields it filters on, and saved filters."""
 
-    def inbox(self, user, *, scope="all", process_key=None, overdue=False, due_within_hours=None,
-                   priority=None, search=None, sort="due", page=1, per_page=50):
+    def inbox(self, user: str, *, scope: str = "all", process_key: str | None = None, overdue: bool = False,
+              due_within_hours: float | str | None = None, priority: int | str | None = None,
+              search: dict[str, Any] | None = None, sort: str = "due", page: int | str = 1,
+              per_page: int | str = 50) -> InboxPage:
         """One page of the user's open tasks (theirs and their roles' unclaimed ones) with the tabs' counts."""
         if scope not in SCOPES:
             raise ValidationFailed({"scope": FieldError("not_one_of", choices=", ".join(SCOPES))})
@@ -57,19 +64,20 @@ class Inbox(Component):
             raise ValidationFailed({"sort": FieldError("not_one_of", choices=", ".join(SORTS))})
         task_filters = self._task_filters(process_key, overdue, due_within_hours, priority)
         case_filters = self._search_filters(search)
-        per_page, page = page_size(per_page), whole_number(page, "page")
+        size, number = page_size(per_page), whole_number(page, "page")
         with self.db.read() as session:
             roles = Directory(session).roles_of(user)
             counts = self._inbox_counts(session, user, roles)
-            pick = _Page([_scope(user, roles, scope), *task_filters], case_filters, SORTS[sort], per_page,
+            pick = _Page([_scope(user, roles, scope), *task_filters], case_filters, SORTS[sort], size,
                          join_cases=sort in CASE_SORTS)
-            known = None if task_filters or case_filters else counts[scope]
-            ids, total, page = pick.ids(session, page, known)
+            known = None if task_filters or case_filters else counts[cast(Scope, scope)]
+            ids, total, number = pick.ids(session, number, known)
             rows = _task_rows(session, ids)
-        return {"tasks": rows, "total": total, "page": page, "pages": page_count(total, per_page),
-                "per_page": per_page, "counts": counts}
+        return {"tasks": rows, "total": total, "page": number, "pages": page_count(total, size),
+                "per_page": size, "counts": counts}
 
-    def _task_filters(self, process_key, overdue, due_within_hours, priority):
+    def _task_filters(self, process_key: str | None, overdue: bool, due_within_hours: float | str | None,
+                      priority: int | str | None) -> list[ColumnElement[bool]]:
         """WHERE clauses of the filters on the task row itself."""
         now = self.clock.now()
         filters = [HumanTask.process_key == process_key] if process_key else []
@@ -88,13 +96,13 @@ class Inbox(Component):
             filters.append(HumanTask.priority == level)
         return filters
 
-    def _search_filters(self, search):
+    def _search_filters(self, search: object) -> list[ColumnElement[bool]]:
         """Clauses on the case's searchable fields: text contains (any case), numbers within min/max."""
         if not search:
             return []
         if not isinstance(search, dict):
             raise ValidationFailed({"search": FieldError("search_not_mapping")})
-        clauses = []
+        clauses: list[ColumnElement[bool]] = []
         for field, value in search.items():
             if not isinstance(field, str) or not FIELD_NAME.match(field):
                 raise ValidationFailed({"search": FieldError("not_field_name", value=field)})
@@ -109,27 +117,27 @@ class Inbox(Component):
                 raise ValidationFailed({f"search.{field}": FieldError("search_value_kind")})
         return clauses
 
-    def _range(self, field, bounds):
+    def _range(self, field: str, bounds: dict[str, Any]) -> list[ColumnElement[bool]]:
         """min/max clauses on a numeric field; a case whose value is no number matches no range."""
         unknown = set(bounds) - {"min", "max"}
         if unknown:
             raise ValidationFailed({f"search.{field}": FieldError("unknown_bound", bound=sorted(unknown)[0])})
         number = self._json_number(field)
-        clauses = []
+        clauses: list[ColumnElement[bool]] = []
         for key, compare in (("min", number.__ge__), ("max", number.__le__)):
             if bounds.get(key) not in (None, ""):
                 clauses.append(compare(_number(bounds[key], f"search.{field}.{key}")))
         return clauses
 
-    def _json_number(self, field):
+    def _json_number(self, field: str) -> ColumnElement[float | None]:
         """SQL for the numeric value of a case field, NULL when it holds no number (never a cast error)."""
         if self.db.is_sqlite:
-            numeric = func.json_type(Instance.search, f'$."{field}"').in_(("integer", "real"))
+            numeric: ColumnElement[bool] = func.json_type(Instance.search, f'$."{field}"').in_(("integer", "real"))
         else:
             numeric = func.json_typeof(Instance.search[field]) == "number"
         return case((numeric, Instance.search[field].as_float()))
 
-    def _inbox_counts(self, session, user, roles):
+    def _inbox_counts(self, session: Session, user: str, roles: set[str]) -> InboxCounts:
         """Tab counts over the user's whole inbox, filters ignored: one COUNT query."""
         now = self.clock.now()
         row = session.execute(select(
@@ -139,9 +147,10 @@ class Inbox(Component):
             func.count(case((HumanTask.due_at < now, 1))),
             func.count(case((and_(HumanTask.due_at >= now, HumanTask.due_at <= now + DUE_SOON), 1))),
         ).where(_scope(user, roles, "all"))).one()
-        return dict(zip(("all", "mine", "unclaimed", "overdue", "due_soon"), row, strict=True))
+        everything, mine, unclaimed, overdue, due_soon = row
+        return {"all": everything, "mine": mine, "unclaimed": unclaimed, "overdue": overdue, "due_soon": due_soon}
 
-    def search_fields(self, process_key):
+    def search_fields(self, process_key: str) -> list[SearchField]:
         """The newest version's searchable fields: [{field, type, label: {en, zh-Hant}}]; NotFound if unknown."""
         with self.db.read() as session:
             manifest = session.scalar(select(Definition.manifest).where(Definition.key == process_key)
@@ -150,14 +159,14 @@ class Inbox(Component):
             raise NotFound("no_procedure", procedure=process_key)
         return list(manifest.get("searchable") or [])
 
-    def saved_filters(self, user):
+    def saved_filters(self, user: str) -> list[SavedInboxFilter]:
         """The user's saved inbox filters, by name: [{id, name, query}]."""
         with self.db.read() as session:
             rows = session.execute(select(SavedFilter.id, SavedFilter.name, SavedFilter.query)
                                    .where(SavedFilter.username == user).order_by(SavedFilter.name)).all()
-        return [dict(r._mapping) for r in rows]
+        return [cast(SavedInboxFilter, dict(r._mapping)) for r in rows]
 
-    def save_filter(self, user, name, query):
+    def save_filter(self, user: str, name: object, query: object) -> int:
         """Save an inbox filter under a name (the same name replaces its query); return its id."""
         name, query = _filter_fields(name, query)
         try:
@@ -174,7 +183,7 @@ class Inbox(Component):
         except IntegrityError as exc:
             raise Conflict("filter_name_taken", name=name) from exc
 
-    def delete_filter(self, user, filter_id):
+    def delete_filter(self, user: str, filter_id: int | str) -> None:
         """Delete one of the user's saved filters (NotFound for anyone else's)."""
         try:
             filter_id = int(filter_id)
@@ -183,8 +192,8 @@ class Inbox(Component):
         if not 0 < filter_id < 2**31:
             raise NotFound("no_saved_filter", filter=filter_id)
         with self.db.write() as session:
-            gone = session.execute(delete(SavedFilter).where(SavedFilter.id == filter_id,
-                                                             SavedFilter.username == user))
+            gone = cast(CursorResult[Any], session.execute(
+                delete(SavedFilter).where(SavedFilter.id == filter_id, SavedFilter.username == user)))
             if gone.rowcount != 1:
                 raise NotFound("no_saved_filter", filter=filter_id)
 
@@ -192,19 +201,20 @@ class Inbox(Component):
 class _Page:
     """Finds one page of task ids: sorted and cut on human_tasks, joined to the cases only to filter on them."""
 
-    def __init__(self, task_where, case_where, order, per_page, join_cases=False):
+    def __init__(self, task_where: list[ColumnElement[bool]], case_where: list[ColumnElement[bool]],
+                 order: tuple[Any, ...], per_page: int, join_cases: bool = False) -> None:
         self.task_where, self.case_where = task_where, case_where
         self.order, self.per_page = (*order, *TIE_BREAK), per_page
         self.join_cases = join_cases or bool(case_where)
 
-    def _query(self, *columns):
+    def _query(self, *columns: Any) -> Select[Any]:
         """SELECT columns FROM human_tasks [JOIN instances] WHERE every clause."""
         query = select(*columns).select_from(HumanTask)
         if self.join_cases:
             query = query.join(Instance, Instance.id == HumanTask.instance_id)
         return query.where(*self.task_where, *self.case_where)
 
-    def ids(self, session, page, total=None):
+    def ids(self, session: Session, page: int, total: int | None = None) -> tuple[Sequence[str], int, int]:
         """(ids, total, page within range): with a known total one query; else the total rides along
         (COUNT(*) OVER ()), and a page past the end costs one COUNT more."""
         if total is not None:
@@ -216,12 +226,12 @@ class _Page:
             return [r[0] for r in rows], rows[0][1] if rows else 0, page
         return self.ids(session, page, session.scalar(self._query(func.count())))
 
-    def _cut(self, query, page):
+    def _cut(self, query: Select[Any], page: int) -> Select[Any]:
         """The query sorted (ties broken by creation and id, so pages never overlap) and cut to one page."""
         return query.order_by(*self.order).limit(self.per_page).offset((page - 1) * self.per_page)
 
 
-def _task_rows(session, ids):
+def _task_rows(session: Session, ids: Sequence[str]) -> list[InboxTask]:
     """The inbox rows of these task ids, in this order, with their case's starter and search fields and the
     candidates of a named pool."""
     if not ids:
@@ -229,30 +239,30 @@ def _task_rows(session, ids):
     rows = session.execute(select(*TASK_COLUMNS, HumanTask.pool, Instance.starter, Instance.search)
                            .join(Instance, Instance.id == HumanTask.instance_id).where(HumanTask.id.in_(ids))).all()
     by_id = {r.id: dict(r._mapping) for r in rows}
-    return access.candidates_of(session, [by_id[i] for i in ids if i in by_id])
+    return cast(list[InboxTask], access.candidates_of(session, [by_id[i] for i in ids if i in by_id]))
 
 
-def _scope(user, roles, scope):
+def _scope(user: str, roles: set[str], scope: str) -> ColumnElement[bool]:
     """Tasks assigned to the user, unclaimed tasks they may take, or both (the rule lives in access.open_to)."""
     return access.open_to(user, roles, scope)
 
 
-def page_size(per_page):
+def page_size(per_page: int | str) -> int:
     """Rows per page: a whole number, held within 1..200."""
     return min(max(whole_number(per_page, "per_page"), 1), MAX_PER_PAGE)
 
 
-def page_count(total, per_page):
+def page_count(total: int, per_page: int) -> int:
     """How many pages `total` rows fill; an empty result still has one page."""
     return max(1, math.ceil(total / per_page))
 
 
-def clamp_page(page, total, per_page):
+def clamp_page(page: int, total: int, per_page: int) -> int:
     """The page number held within 1..pages."""
     return min(max(page, 1), page_count(total, per_page))
 
 
-def whole_number(value, name):
+def whole_number(value: object, name: str) -> int:
     """An integer from an int or digit text, else ValidationFailed."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
@@ -261,8 +271,8 @@ def whole_number(value, name):
     raise ValidationFailed({name: FieldError("not_whole_number")})
 
 
-def _number(value, name):
-    """A finite number from a number or numeric text, else ValidationFailed."""
+def _number(value: Any, name: str) -> float:
+    """A finite number from a number or numeric text (anything a request gave), else ValidationFailed."""
     try:
         number = float(value) if not isinstance(value, bool) else float("nan")
     except (TypeError, ValueError):
@@ -272,7 +282,7 @@ def _number(value, name):
     return number
 
 
-def _filter_fields(name, query):
+def _filter_fields(name: object, query: object) -> tuple[str, str]:
     """A saved filter's name (stripped, 1..100 characters) and query (text up to 2000 characters)."""
     name = name.strip() if isinstance(name, str) else ""
     if not 1 <= len(name) <= MAX_FILTER_NAME:

@@ -6,12 +6,18 @@ event names it (data `incident`: the incident event's id). A retry clears the ti
 the timer (due already: it was held when due) is fired again by the worker's next poll; if it fails
 again, a new incident is recorded. No schema change: both facts live in the append-only history.
 """
-from sqlalchemy import select, update
+from collections.abc import Iterable
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Row, select, update
+from sqlalchemy.orm import Session
 
 from engine.errors import Conflict, Forbidden, NotFound, NotReady
 from engine.org import Directory
 from engine.runtime import access
-from engine.runtime.context import Component
+from engine.runtime.access import Guard
+from engine.runtime.context import Component, Context
+from engine.runtime.results import CaseIncidents, Incident
 from engine.store.models import Definition, Event, Instance, Timer
 
 INCIDENT, RETRIED = "incident", "incident_retried"
@@ -20,16 +26,16 @@ INCIDENT, RETRIED = "incident", "incident_retried"
 class Incidents(Component):
     """Open incidents, for operators and for a case's page, and retrying one."""
 
-    def __init__(self, ctx, guard):
+    def __init__(self, ctx: Context, guard: Guard) -> None:
         super().__init__(ctx)
         self.guard = guard
 
-    def open_incidents(self, process_key=None, instance_id=None):
+    def open_incidents(self, process_key: str | None = None, instance_id: int | None = None) -> list[Incident]:
         """The open incidents of running cases (of one procedure or one case), oldest first (operator view)."""
         with self.db.read() as session:
             return _open(session, process_key=process_key, instance_id=instance_id)
 
-    def case_incidents(self, instance_id, user):
+    def case_incidents(self, instance_id: int, user: str) -> CaseIncidents:
         """{incidents, can_retry} of a case `user` may see (NotFound otherwise): what the case page shows."""
         with self.db.read() as session:
             directory = Directory(session)
@@ -38,7 +44,7 @@ class Incidents(Component):
             allowed = directory.is_active(user) and access.is_supervisor(directory, user, deployed.package.manifest)
         return {"incidents": found, "can_retry": bool(found) and allowed}
 
-    def retry_incident(self, instance_id, incident_id, user):
+    def retry_incident(self, instance_id: int | str, incident_id: int | str, user: str) -> None:
         """A supervisor re-arms the timer an incident held, so the worker fires it again; one transaction.
 
         Refused: a case `user` may not see (NotFound), someone who does not supervise its procedure
@@ -57,15 +63,16 @@ class Incidents(Component):
                 raise Conflict("incident_retried", incident=incident.id, case=row["id"], user=retried.actor)
             timer_id = _held_timer(session, incident)
             now = self.clock.now()
-            rearmed = session.execute(update(Timer).where(Timer.id == timer_id, Timer.fired_at.is_not(None))
-                                      .values(fired_at=None).execution_options(synchronize_session=False))
+            rearmed = cast(CursorResult[Any], session.execute(
+                update(Timer).where(Timer.id == timer_id, Timer.fired_at.is_not(None))
+                .values(fired_at=None).execution_options(synchronize_session=False)))
             if rearmed.rowcount != 1:
                 raise Conflict("incident_pending", incident=incident.id)
             session.add(Event(instance_id=row["id"], at=now, actor=user, kind=RETRIED, task_id=incident.task_id,
                               task_key=incident.task_key, data={"incident": incident.id}))
 
 
-def _open(session, process_key=None, instance_id=None):
+def _open(session: Session, process_key: str | None = None, instance_id: int | None = None) -> list[Incident]:
     """Rows {id, instance_id, process_key, version, task_id, timer, due_at, since, reason} of unretried incidents.
 
     An incident whose timer is gone (an SLA's task ended meanwhile) is closed: there is nothing left to retry.
@@ -90,7 +97,7 @@ def _open(session, process_key=None, instance_id=None):
              "reason": (r.data or {}).get("reason", "")} for r in rows if r.id not in retried]
 
 
-def _retries(session, instance_ids):
+def _retries(session: Session, instance_ids: Iterable[int]) -> dict[Any, Row[Any]]:
     """The retry events of these cases by the incident each names."""
     if not instance_ids:
         return {}
@@ -99,7 +106,7 @@ def _retries(session, instance_ids):
     return {(e.data or {}).get("incident"): e for e in events}
 
 
-def _incident(session, instance_id, incident_id):
+def _incident(session: Session, instance_id: int, incident_id: int | str) -> Row[Any]:
     """The incident event `incident_id` of the case, or NotFound."""
     columns = (Event.id, Event.instance_id, Event.task_id, Event.task_key, Event.at, Event.data)
     found = session.execute(select(*columns).where(
@@ -109,7 +116,7 @@ def _incident(session, instance_id, incident_id):
     return found
 
 
-def _held_timer(session, incident):
+def _held_timer(session: Session, incident: Row[Any]) -> int:
     """The id of the timer an incident held: named in its data, else (older incidents) its case's fired timer there."""
     data = incident.data or {}
     if data.get("timer_id") is not None:
@@ -125,7 +132,7 @@ def _held_timer(session, incident):
     return timer_id
 
 
-def _number(value):
+def _number(value: int | str) -> int:
     """An incident id as given on a command line or in a form: a whole number, else NotFound."""
     try:
         return int(value)

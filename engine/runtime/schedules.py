@@ -4,19 +4,24 @@ Each deployed procedure with a timer start event has one pending timer row of ki
 (no case yet, only its process key). The worker fires it like any timer: it starts a case as
 the manifest's `schedule.as` user with `schedule.data`, then arms the next occurrence.
 """
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, insert
+from sqlalchemy.orm import Session
 
 from engine import sandbox
 from engine.errors import ScriptError
 from engine.runtime import spiff
 from engine.store.models import Timer
 
+if TYPE_CHECKING:  # the catalogue reads this module's neighbours; mypy alone needs the name
+    from engine.runtime.catalog import DeployedVersion
+
 MAX_LAPS = 100_000
 
 
-def next_occurrence(value, after):
+def next_occurrence(value: str, after: datetime) -> datetime | None:
     """The first moment after `after` at which a timer value (cycle, date or duration) falls due, or None."""
     text = value.strip()
     if not text.upper().startswith("R"):
@@ -36,7 +41,7 @@ def next_occurrence(value, after):
     return None if laps is not None and done >= laps else moment
 
 
-def arm(session, deployed, now):
+def arm(session: Session, deployed: "DeployedVersion", now: datetime) -> None:
     """Replace a procedure's pending scheduled starts with the next occurrence of each timer start event."""
     key = deployed.package.key
     session.execute(delete(Timer).where(Timer.kind == "start", Timer.process_key == key, Timer.fired_at.is_(None)))
@@ -44,7 +49,7 @@ def arm(session, deployed, now):
         _insert_start(session, key, bpmn_id, _next(expression, now))
 
 
-def rearm(session, deployed, timer, now):
+def rearm(session: Session, deployed: "DeployedVersion", timer: Any, now: datetime) -> None:
     """After a scheduled start fired, arm the next occurrence (cycles only).
 
     Occurrences missed while no worker ran are not all started: the late one fired once, the
@@ -56,13 +61,13 @@ def rearm(session, deployed, timer, now):
             _insert_start(session, deployed.package.key, bpmn_id, due)
 
 
-def _insert_start(session, key, bpmn_id, due):
+def _insert_start(session: Session, key: str, bpmn_id: str, due: datetime | None) -> None:
     """One pending scheduled start of a procedure's timer start event (none when it never falls due again)."""
     if due is not None:
         session.execute(insert(Timer).values(kind="start", process_key=key, task_id=bpmn_id, due_at=due))
 
 
-def _next(expression, after, cycles_only=False):
+def _next(expression: str, after: datetime, cycles_only: bool = False) -> datetime | None:
     """Evaluate a timer expression (sandboxed) and find its next occurrence."""
     try:
         value = str(sandbox.evaluate(expression, {}))

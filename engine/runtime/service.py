@@ -11,8 +11,9 @@ a file named for its job, and hands out their methods; it holds no logic of its 
   deployments.Deployments
 """
 from engine import notify, sandbox
-from engine.clock import SystemClock
+from engine.clock import Clock, SystemClock
 from engine.config import Settings
+from engine.filestore import FileStore
 from engine.runtime import files, spiff
 from engine.runtime.access import Guard
 from engine.runtime.accounts import Accounts
@@ -33,15 +34,18 @@ from engine.store import Database
 class Runtime:
     """opsflow's engine: deploy, start, claim, release, complete, cancel, fire timers, read."""
 
-    def __init__(self, settings=None, *, database=None, clock=None, file_store=None, notifier=None):
+    def __init__(self, settings: Settings | None = None, *, database: Database | None = None,
+                 clock: Clock | None = None, file_store: FileStore | None = None,
+                 notifier: notify.Notifier | None = None) -> None:
         settings = settings or Settings.from_env()
         db = database or Database(settings.database_url, busy_seconds=settings.sqlite_busy_seconds)
-        catalog = Catalog(db, None)
+        clock = clock or SystemClock()
+        catalog = Catalog(db, clock)
         sandbox.configure(sandbox.Limits(settings.script_time_limit, settings.script_memory_limit_mb,
                                          settings.script_data_limit_bytes), settings.sandbox_processes)
         self.context = Context(settings=settings, db=db, catalog=catalog,
                                codec=spiff.WorkflowCodec(catalog.specs_for, settings.script_time_limit),
-                               cache=InstanceCache(settings.instance_cache_size), clock=clock or SystemClock(),
+                               cache=InstanceCache(settings.instance_cache_size), clock=clock,
                                file_store=file_store if file_store is not None else files.default_store(settings),
                                notifier=notifier or notify.OutboxNotifier())
         self.guard = Guard(self.context)
@@ -112,51 +116,51 @@ class Runtime:
         self.stuck_tasks = self.repair.stuck_tasks
 
     @property
-    def settings(self):
+    def settings(self) -> Settings:
         """The engine's settings."""
         return self.context.settings
 
     @property
-    def db(self):
+    def db(self) -> Database:
         """The database."""
         return self.context.db
 
     @property
-    def catalog(self):
+    def catalog(self) -> Catalog:
         """Deployed versions and their parsed specs."""
         return self.context.catalog
 
     @property
-    def codec(self):
+    def codec(self) -> spiff.WorkflowCodec:
         """The workflow serializer."""
         return self.context.codec
 
     @property
-    def cache(self):
+    def cache(self) -> InstanceCache:
         """Deserialized workflows by case id and lock version."""
         return self.context.cache
 
     @property
-    def file_store(self):
+    def file_store(self) -> FileStore:
         """Where uploads are kept."""
         return self.context.file_store
 
     @property
-    def notifier(self):
+    def notifier(self) -> notify.Notifier:
         """What turns the commands' events into outbox messages."""
         return self.context.notifier
 
     @property
-    def clock(self):
+    def clock(self) -> Clock:
         """The clock every command, timer and deployment reads."""
         return self.context.clock
 
     @clock.setter
-    def clock(self, clock):
+    def clock(self, clock: Clock) -> None:
         """Swap the clock everywhere at once (scenarios give each run a fresh one)."""
         self.context.clock = clock
 
     @property
-    def fired_total(self):
+    def fired_total(self) -> int:
         """Timers fired by the running worker loop, readable after an interrupt."""
         return self.timers.fired_total

@@ -1,16 +1,23 @@
 """Firing due timers: BPMN timer events and task SLAs, each exactly once, from any number of workers."""
 import logging
 import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, Row, func, select, update
+from sqlalchemy.orm import Session
 
 from engine import sandbox
 from engine.errors import Busy, Conflict, OpsflowError
 from engine.org import Directory
 from engine.runtime import access, assignment, schedules, spiff
+from engine.runtime.attachments import Attachments
 from engine.runtime.case import Case, load_row, load_workflow
-from engine.runtime.context import Component
+from engine.runtime.commands import Commands
+from engine.runtime.context import Component, Context
 from engine.runtime.heartbeat import DATABASE_ERRORS, Heartbeat, Outage, health
+from engine.runtime.results import Health, TaskRef
 from engine.store.models import Event, HumanTask, Timer
 
 MAX_BUSY_RETRIES = 20
@@ -21,14 +28,14 @@ PURGE_EVERY_SECONDS = 3600  # how often the worker deletes uploads no submitted 
 class Timers(Component):
     """The worker's side of the runtime: due timers, scheduled starts, the worker loop and its health."""
 
-    def __init__(self, ctx, commands, attachments):
+    def __init__(self, ctx: Context, commands: Commands, attachments: Attachments) -> None:
         super().__init__(ctx)
         self.commands = commands
         self.attachments = attachments
 
     fired_total = 0  # timers fired by the running worker loop, readable after an interrupt
 
-    def fire_due_timers(self, limit=None, up_to_id=None):
+    def fire_due_timers(self, limit: int | None = None, up_to_id: int | None = None) -> int:
         """Fire timers that are due by the clock, one transaction each; return how many fired.
 
         `up_to_id` leaves out timers created after it (what firing makes due waits for the next drain).
@@ -37,9 +44,10 @@ class Timers(Component):
         until the next call; database errors reach the caller.
         """
         limit = limit or self.settings.worker_batch
-        fired, skipped, busy = 0, set(), 0
+        fired, busy = 0, 0
+        skipped: set[int] = set()
         while fired < limit and busy < MAX_BUSY_RETRIES:
-            timer = None
+            timer: Row[Any] | None = None
             try:
                 with self.db.command() as session:
                     timer = self._claim_due(session, skipped, up_to_id)
@@ -66,7 +74,7 @@ class Timers(Component):
                 self.cache.put(case.row["id"], case.row["lock_version"], case.workflow)
         return fired
 
-    def drain_due_timers(self):
+    def drain_due_timers(self) -> int:
         """Fire every timer due now, batch after batch; return how many fired (`opsflow worker --once`).
 
         Only timers that exist when the drain starts are fired, so a process whose firing makes a new
@@ -79,7 +87,7 @@ class Timers(Component):
             total += count
         return total
 
-    def run_worker(self, once=False, stop=None):
+    def run_worker(self, once: bool = False, stop: Callable[[], bool] | None = None) -> int:
         """Fire due timers until stopped (or, with `once`, drain what is due and return), outliving faults.
 
         A failed poll waits longer each time (up to worker_retry_max_seconds) and is logged once per outage;
@@ -119,7 +127,7 @@ class Timers(Component):
             if count == 0:
                 _pause(self.settings.worker_poll_seconds, stop)
 
-    def _purge_when_due(self, next_purge):
+    def _purge_when_due(self, next_purge: float) -> float:
         """Delete abandoned uploads when their hour has come; return when to look next."""
         if time.monotonic() < next_purge:
             return next_purge
@@ -128,16 +136,16 @@ class Timers(Component):
             log.info("deleted %d uploads that no submitted form took", purged)
         return time.monotonic() + PURGE_EVERY_SECONDS
 
-    def health(self):
+    def health(self) -> Health:
         """What /healthz answers: database reachability and the newest worker heartbeat."""
         return health(self.db, self.clock, self.settings.worker_stale_seconds)
 
-    def next_timer_due(self):
+    def next_timer_due(self) -> datetime | None:
         """The due time of the earliest pending timer, or None."""
         with self.db.read() as session:
             return session.scalar(select(Timer.due_at).where(Timer.fired_at.is_(None)).order_by(Timer.due_at).limit(1))
 
-    def _claim_due(self, session, skipped, up_to_id=None):
+    def _claim_due(self, session: Session, skipped: set[int], up_to_id: int | None = None) -> Row[Any] | None:
         """Lock one due, unfired timer that no other worker holds (SKIP LOCKED on PostgreSQL), as a plain row."""
         query = (select(*Timer.__table__.c).where(Timer.fired_at.is_(None), Timer.due_at <= self.clock.now())
                  .order_by(Timer.due_at, Timer.id).limit(1).with_for_update(skip_locked=True))
@@ -147,7 +155,7 @@ class Timers(Component):
             query = query.where(Timer.id <= up_to_id)
         return session.execute(query).first()
 
-    def _fire(self, session, timer):
+    def _fire(self, session: Session, timer: Row[Any]) -> Case | None:
         """Apply the timer to its case (package code runs before the write lock), then mark it fired, exactly once."""
         now = self.clock.now()
         case = self._apply(session, timer, now)
@@ -155,7 +163,7 @@ class Timers(Component):
         _mark_fired(session, timer, now)
         return case
 
-    def _hold(self, timer, exc):
+    def _hold(self, timer: Row[Any], exc: OpsflowError) -> None:
         """A timer that failed (a script error, a limit, a starter refused) is held, never retried in a loop.
 
         It is marked fired and its case gets an `incident` event with the reason and the timer's id, which a
@@ -175,7 +183,7 @@ class Timers(Component):
                               task_key=None, data={"timer": timer.kind, "timer_id": timer.id,
                                                    "due_at": timer.due_at.isoformat(), "reason": str(exc)}))
 
-    def _apply(self, session, timer, now):
+    def _apply(self, session: Session, timer: Row[Any], now: datetime) -> Case | None:
         """What a due timer does to its case (None when nothing is left to do)."""
         if timer.kind == "start":
             return self._scheduled_start(session, timer)
@@ -198,7 +206,7 @@ class Timers(Component):
             return case
         return None
 
-    def _scheduled_start(self, session, timer):
+    def _scheduled_start(self, session: Session, timer: Row[Any]) -> Case:
         """A timer start event fell due: start a case as the manifest's schedule says, arm the next one."""
         directory = Directory(session)
         deployed = self.catalog.get(self.catalog.active_id(session, timer.process_key), session)
@@ -209,22 +217,22 @@ class Timers(Component):
         schedules.rearm(session, deployed, timer, self.clock.now())
         return case
 
-    def _breach(self, session, case, timer, now):
+    def _breach(self, session: Session, case: Case, timer: Row[Any], now: datetime) -> None:
         """A task passed its due time: record it and escalate as the package says (never to someone excluded)."""
         task = session.execute(select(HumanTask.id, HumanTask.assignee, HumanTask.task_key, HumanTask.due_at,
                                       HumanTask.pool).where(HumanTask.id == timer.task_id)).first()
         if task is None:
             return
-        info = {"id": task.id, "bpmn_id": task.task_key}
+        info: TaskRef = {"id": task.id, "bpmn_id": task.task_key}
         spiff_task = spiff.find_task(case.workflow, task.id)
         data = spiff_task.data if spiff_task is not None else {}
         rule = case.package.task(task.task_key).get("on_breach") or {}
         target = None
         if rule.get("escalate_to"):
-            target = assignment.pick_person(case, rule["escalate_to"], dict(info, data=data),
+            target = assignment.pick_person(case, rule["escalate_to"], {**info, "data": data},
                                             assignment.excluded_from(session, task.id), assignee=task.assignee)
         case.start_writing()
-        values = {"escalated_at": now}
+        values: dict[str, Any] = {"escalated_at": now}
         if target:
             values["assignee"] = target
         session.execute(update(HumanTask).where(HumanTask.id == task.id).values(**values)
@@ -237,22 +245,23 @@ class Timers(Component):
         case.save_events_only()
 
 
-def _mark_fired(session, timer, now, strict=True):
+def _mark_fired(session: Session, timer: Row[Any], now: datetime, strict: bool = True) -> bool:
     """Set the timer's fired time if no one has; Conflict (or False when not `strict`) if someone has."""
-    marked = session.execute(update(Timer).where(Timer.id == timer.id, Timer.fired_at.is_(None))
-                             .values(fired_at=now).execution_options(synchronize_session=False))
+    marked = cast(CursorResult[Any], session.execute(
+        update(Timer).where(Timer.id == timer.id, Timer.fired_at.is_(None))
+        .values(fired_at=now).execution_options(synchronize_session=False)))
     if marked.rowcount != 1 and strict:
         raise Conflict("timer_fired")
     return marked.rowcount == 1
 
 
-def _pause(seconds, stop):
+def _pause(seconds: float, stop: Callable[[], bool] | None) -> None:
     """Sleep, waking every half second to see whether the worker was asked to stop."""
     end = time.monotonic() + seconds
     while (left := end - time.monotonic()) > 0 and not (stop is not None and stop()):
         time.sleep(min(left, 0.5))
 
 
-def _one_line(exc):
+def _one_line(exc: BaseException) -> str:
     """An error as one log line: its kind and the first line of its message, no traceback."""
     return f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0]}"[:300]

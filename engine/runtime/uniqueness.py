@@ -4,19 +4,23 @@ A rule that spans cases ("one evaluation per supplier and year") cannot be a for
 one case. The manifest declares it instead, and the engine checks it when a case starts, over the
 instances' `search` column (the fields must be searchable, so every save keeps them there).
 """
-from sqlalchemy import select
+from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.definitions import Package
 from engine.errors import ValidationFailed
 from engine.formrules import Translated
 from engine.store.models import Definition, Instance
 
 
-def _lock_procedure(session, process_key):
+def _lock_procedure(session: Session, process_key: str) -> None:
     """Serialise starts of one procedure (PostgreSQL row locks; SQLite writers already queue)."""
     session.execute(select(Definition.id).where(Definition.key == process_key).with_for_update())
 
 
-def _clash(session, process_key, wanted):
+def _clash(session: Session, process_key: str, wanted: dict[str, Any]) -> int | None:
     """The id of a running or completed case of the procedure whose fields equal `wanted`, or None."""
     query = select(Instance.id, Instance.search).where(Instance.process_key == process_key,
                                                        Instance.status != "cancelled")
@@ -29,7 +33,7 @@ def _clash(session, process_key, wanted):
     return None
 
 
-def check_start(session, package, data):
+def check_start(session: Session, package: Package, data: dict[str, Any]) -> None:
     """ValidationFailed at the first unique field when another live case has the same values."""
     rule = package.manifest.get("unique")
     if not rule:
