@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 
 from engine.runtime import spiff
-from engine.runtime.case import load_row, load_workflow
+from engine.runtime.case import load_workflow
+from engine.runtime.rows import load_row
 from tests.conftest import PACKAGES, make_runtime
 from tests.test_runtime import CLAIM, open_tasks
 

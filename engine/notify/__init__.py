@@ -5,8 +5,8 @@ runtime's `Notifier` on its own connection. `OutboxNotifier`, the one real notif
 messages (`rules.messages_for`) and inserts them as `outbox` rows in that transaction: a command that
 fails records no message, and nothing is sent inside a user's request. The worker sends the rows later.
 """
-from engine.notify.happenings import Happening, from_case, from_task_change
+from engine.notify.happenings import TASK_OPENED, Happening
 from engine.notify.notifier import Notifier, OutboxNotifier
 from engine.notify.rules import Message, messages_for
 
-__all__ = ["Happening", "Message", "Notifier", "OutboxNotifier", "from_case", "from_task_change", "messages_for"]
+__all__ = ["TASK_OPENED", "Happening", "Message", "Notifier", "OutboxNotifier", "messages_for"]

@@ -1,14 +1,10 @@
-"""What a notifier is told: one `Happening` per event a command writes and per task it opens."""
+"""What a notifier is told: one `Happening` per event a command writes and per task it opens.
+
+The runtime builds them (engine/runtime/happenings.py); this package sits below it and knows no runtime.
+"""
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
-
-from engine.runtime import access
-from engine.runtime.results import JsonObject, NewTaskRow, OpenTask
-from engine.store.models import Event
-
-if TYPE_CHECKING:  # the case unit of work calls this module, so it is named here for mypy only
-    from engine.runtime.case import Case
+from typing import Any
 
 TASK_OPENED = "task_opened"  # not a history event: the task row a command inserts, as the notifier sees it
 
@@ -30,36 +26,5 @@ class Happening:
     actor: str | None = None
     task_id: str | None = None
     task_key: str | None = None
-    data: JsonObject = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
     supervisor_roles: tuple[str, ...] = ()
-
-
-def from_case(case: "Case") -> list[Happening]:
-    """The happenings of a case's save: its queued events, then the tasks it opened (what the command wrote)."""
-    facts: dict[str, Any] = {"case_id": case.row["id"], "process_key": case.package.key, "starter": case.row["starter"],
-             "supervisor_roles": _supervisors(case.package.manifest)}
-    found = [Happening(kind=e["kind"], at=e["at"], actor=e["actor"], task_id=e["task_id"], task_key=e["task_key"],
-                       data=e["data"], **facts) for e in case.events]
-    actor = case.main_event["actor"] if case.main_event else None
-    found += [Happening(kind=TASK_OPENED, at=row["created_at"], actor=actor, task_id=row["id"],
-                        task_key=row["task_key"], data=_opened(row), **facts) for row in case.new_task_rows]
-    return found
-
-
-def from_task_change(task: OpenTask, event: Event) -> list[Happening]:
-    """The happening of a claim, release, hand-over or repair: the task row a command read and the event it adds."""
-    return [Happening(kind=event.kind, case_id=task["instance_id"], process_key=task["process_key"],
-                      starter=task["starter"], at=event.at, actor=event.actor, task_id=task["id"],
-                      task_key=task["task_key"], data=dict(event.data, role=task["role"], pool=task["pool"]))]
-
-
-def _opened(row: NewTaskRow) -> JsonObject:
-    """A new task row's facts that decide who hears of it (times as ISO text, like event data)."""
-    due = row["due_at"]
-    return {"assignee": row["assignee"], "role": row["role"], "pool": row["pool"],
-            "due_at": due.isoformat() if due else None, "priority": row["priority"]}
-
-
-def _supervisors(manifest: JsonObject) -> tuple[str, ...]:
-    """The roles told of a procedure's breaches: its supervisors, without the admins of every procedure."""
-    return tuple(sorted(role for role in access.supervisor_roles(manifest) if role and role != access.ADMIN_ROLE))

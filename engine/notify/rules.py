@@ -19,7 +19,6 @@ from datetime import datetime
 from typing import Any
 
 from engine.notify.happenings import TASK_OPENED, Happening
-from engine.runtime.results import JsonObject
 
 EMAIL, DIGEST = "email", "digest"
 
@@ -37,7 +36,7 @@ class Message:
     created_at: datetime
     not_before: datetime
     dedupe_key: str
-    params: JsonObject = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
 
     def row(self) -> dict[str, Any]:
         """The outbox row of this message, unsent."""

@@ -15,9 +15,9 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from engine.errors import Conflict, Forbidden, NotFound, NotReady, OpsflowError
 from engine.org import Directory
-from engine.runtime.case import load_row
 from engine.runtime.context import Component
 from engine.runtime.results import CaseRow, JsonObject, OpenTask
+from engine.runtime.rows import load_row
 from engine.store.models import (
     CANDIDATE,
     EXCLUDED,

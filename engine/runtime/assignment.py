@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import ColumnElement, CursorResult, bindparam, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from engine import notify
 from engine.errors import Conflict, ScriptError
 from engine.runtime import spiff
+from engine.runtime.happenings import from_task_change
 from engine.runtime.repeated import task_titles
 from engine.runtime.results import JsonObject, NewTaskRow, OpenTask, TaskData, TaskInfo, TaskPersonRow, TaskRef
 from engine.store.models import CANDIDATE, EXCLUDED, POOL_PEOPLE, POOL_ROLE, Event, HumanTask, TaskPerson
@@ -228,7 +228,7 @@ def hand_over(session: Session, ctx: "Context", task: OpenTask, new: str | None,
     event = Event(instance_id=task["instance_id"], at=ctx.clock.now(), actor=actor, kind=kind,
                   task_id=task["id"], task_key=task["task_key"], data={"assignee": new, "was": expect})
     session.add(event)
-    ctx.notifier.notify(session.connection(), notify.from_task_change(task, event))
+    ctx.notifier.notify(session.connection(), from_task_change(task, event))
 
 
 def _same(column: InstrumentedAttribute[str | None], value: str | None) -> ColumnElement[bool]:

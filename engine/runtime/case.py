@@ -10,14 +10,15 @@ from uuid import UUID
 from sqlalchemy import Executable, bindparam, or_, select
 from sqlalchemy.orm import Session
 
-from engine import notify, sandbox
+from engine import sandbox
 from engine.definitions import Package
 from engine.errors import Conflict, OpsflowError, ScriptError
 from engine.org import Directory
 from engine.runtime import assignment, spiff
 from engine.runtime.catalog import DeployedVersion
 from engine.runtime.context import Context
-from engine.runtime.results import CaseEvent, CaseRow, JsonObject, NewTaskRow, OpenTask, TaskRef
+from engine.runtime.happenings import from_case
+from engine.runtime.results import CaseEvent, CaseRow, JsonObject, NewTaskRow, TaskRef
 from engine.runtime.spiff import Workflow
 from engine.store.models import Event, HumanTask, Instance, Timer
 
@@ -42,9 +43,6 @@ _STILL_THEIRS = (TASKS.c.id == bindparam("b_task"),
 HOLD_TASK = TASKS.update().where(*_STILL_THEIRS).values(assignee=TASKS.c.assignee)
 # The usual completion: the done task closes, so deleting it (still unclaimed or the doer's) is the hold.
 CLOSE_DONE_TASK = TASKS.delete().where(*_STILL_THEIRS)
-LOAD_ROW = select(INSTANCES.c.id, INSTANCES.c.definition_id, INSTANCES.c.status, INSTANCES.c.starter,
-                  INSTANCES.c.lock_version, INSTANCES.c.process_key, INSTANCES.c.viewers
-                  ).where(INSTANCES.c.id == bindparam("b_id"))
 LOAD_STATE = select(INSTANCES.c.state).where(INSTANCES.c.id == bindparam("b_id"))
 # A write a save sends: a statement and its parameters (one set, or many for a batched insert).
 Write = tuple[Executable, Mapping[str, Any] | Sequence[Mapping[str, Any]]]
@@ -205,7 +203,7 @@ class Case:
     def save_events_only(self) -> None:
         """Append the queued events and the messages they call for (commands that leave the workflow untouched
         stop here)."""
-        self.ctx.notifier.notify(self.conn, notify.from_case(self))
+        self.ctx.notifier.notify(self.conn, from_case(self))
         if self.events:
             self.conn.execute(INSERT_EVENTS, [dict(e, instance_id=self.row["id"]) for e in self.events])
             self.events = []
@@ -295,12 +293,6 @@ class Case:
         return writes
 
 
-def load_row(session: Session, instance_id: int) -> CaseRow | None:
-    """The facts of an instance row that commands need (no workflow blob)."""
-    found = session.connection().execute(LOAD_ROW, {"b_id": instance_id}).first()
-    return cast(CaseRow, dict(found._mapping)) if found else None
-
-
 def load_workflow(ctx: Context, session: Session, row: CaseRow) -> Workflow:
     """The workflow of a row: from the cache when current, else deserialized."""
     workflow = ctx.cache.take(row["id"], row["lock_version"])
@@ -311,9 +303,3 @@ def load_workflow(ctx: Context, session: Session, row: CaseRow) -> Workflow:
         except Exception as exc:
             raise ScriptError("case_unloadable", case=row["id"], reason=str(exc)) from exc
     return workflow
-
-
-def task_case_row(task: OpenTask) -> CaseRow:
-    """The case facts of an open task row (read with it by access.open_task), as case.load_row gives them."""
-    return {"id": task["instance_id"], "definition_id": task["definition_id"], "status": task["status"],
-            "starter": task["starter"], "lock_version": task["lock_version"], "process_key": task["process_key"]}

@@ -20,10 +20,11 @@ from engine.jsonsafe import json_safe
 from engine.org import Directory
 from engine.runtime import access, assignment, files, spiff, uniqueness
 from engine.runtime.access import Guard
-from engine.runtime.case import Case, load_workflow, task_case_row
+from engine.runtime.case import Case, load_workflow
 from engine.runtime.catalog import DeployedVersion
 from engine.runtime.context import Component, Context
 from engine.runtime.results import CaseRow, JsonObject, Outcome
+from engine.runtime.rows import task_case_row
 from engine.store.models import Event, TaskDraft
 
 MAX_COMMENT = 4000

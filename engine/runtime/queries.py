@@ -18,7 +18,7 @@ from engine.runtime import access, spiff
 from engine.runtime.access import TASK_COLUMNS, Guard
 from engine.runtime.accounts import active_people
 from engine.runtime.attachments import case_attachments, readable_attachments
-from engine.runtime.case import load_workflow, task_case_row
+from engine.runtime.case import load_workflow
 from engine.runtime.catalog import DeployedVersion
 from engine.runtime.context import Component, Context
 from engine.runtime.diagram import localized_diagram
@@ -50,6 +50,7 @@ from engine.runtime.results import (
     Texts,
     WaitingTask,
 )
+from engine.runtime.rows import task_case_row
 from engine.runtime.spiff import Workflow
 from engine.store.models import (
     Definition,

@@ -463,7 +463,7 @@ class Health(TypedDict):
 
 
 class CaseRow(TypedDict):
-    """The facts of a case row a command works on (case.load_row, or an open task's case: no `viewers`).
+    """The facts of a case row a command works on (rows.load_row, or an open task's case: no `viewers`).
 
     A case being started has only its status and starter until its insert gives it an id and a lock version.
     """

@@ -13,11 +13,12 @@ from engine.errors import Busy, Conflict, OpsflowError
 from engine.org import Directory
 from engine.runtime import access, assignment, schedules, spiff
 from engine.runtime.attachments import Attachments
-from engine.runtime.case import Case, load_row, load_workflow
+from engine.runtime.case import Case, load_workflow
 from engine.runtime.commands import Commands
 from engine.runtime.context import Component, Context
 from engine.runtime.heartbeat import DATABASE_ERRORS, Heartbeat, Outage, health
 from engine.runtime.results import Health, TaskRef
+from engine.runtime.rows import load_row
 from engine.store.models import Event, HumanTask, Timer
 
 MAX_BUSY_RETRIES = 20
