@@ -93,7 +93,7 @@ class Persisted:
             case = runtime.start(self.package_dir.name, start["as"], start["data"])
             for key, user, data in self.steps:
                 with runtime.db.read() as session:
-                    task_id = session.scalars(select(HumanTask.id).where(HumanTask.instance_id == case,
+                    task_id = session.scalars(select(HumanTask.id).where(HumanTask.case_id == case,
                                                                          HumanTask.task_key == key).limit(1)).one()
                 before = runtime.db.statements
                 began = time.perf_counter()
@@ -110,7 +110,7 @@ class Persisted:
     def size(self) -> int:
         """Stored bytes of the newest case's state."""
         with self.runtime.db.read() as session:
-            return session.scalar(text("SELECT length(state) FROM instances ORDER BY id DESC LIMIT 1"))
+            return session.scalar(text("SELECT length(state) FROM cases ORDER BY id DESC LIMIT 1"))
 
     def close(self) -> None:
         """Release the database connections."""

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from engine.clock import ManualClock
 from engine.config import Settings
 from engine.store.db import private_schema
-from engine.store.models import Definition, HumanTask, Instance
+from engine.store.models import CaseRecord, Definition, HumanTask
 
 if TYPE_CHECKING:
     from engine.runtime.results import InboxPage
@@ -59,23 +59,23 @@ def _search(key: str, number: int, rng: random.Random) -> dict[str, Any]:
 
 def _rows(definitions: dict[str, int], count: int, now: datetime, rng: random.Random,
           first_id: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(instance rows, task rows) of `count` cases, each with one open unclaimed task of the role."""
-    instances: list[dict[str, Any]] = []
+    """(case rows, task rows) of `count` cases, each with one open unclaimed task of the role."""
+    cases: list[dict[str, Any]] = []
     tasks: list[dict[str, Any]] = []
     for number in range(first_id, first_id + count):
         key = rng.choice(sorted(definitions))
         started = now - timedelta(minutes=rng.randint(1, 60 * 24 * 30))
-        instances.append({"id": number, "definition_id": definitions[key], "process_key": key, "status": "running",
+        cases.append({"id": number, "definition_id": definitions[key], "process_key": key, "status": "running",
                           "starter": rng.choice(("sales.lu", "wh.kao", "ops.huang", "fin.hsu")), "started_at": started,
                           "updated_at": started, "lock_version": 1, "serializer_version": "bench",
                           "state": rng.randbytes(STATE_BYTES),
                           "search": _search(key, number, rng), "viewers": None})
         due = None if rng.random() < 0.05 else now + timedelta(hours=rng.randint(-72, 240))
-        tasks.append({"id": str(uuid.UUID(int=rng.getrandbits(128))), "instance_id": number, "process_key": key,
+        tasks.append({"id": str(uuid.UUID(int=rng.getrandbits(128))), "case_id": number, "process_key": key,
                       "task_key": PACKAGES[key], "title_en": "Open task", "title_zh": "待辦",
                       "lane": "Operations specialist", "role": ROLE, "assignee": None, "created_at": started,
                       "due_at": due, "escalated_at": None, "priority": rng.randint(1, 4)})
-    return instances, tasks
+    return cases, tasks
 
 
 def fill_inbox(runtime: "Runtime", count: int, seed: int = 7) -> None:
@@ -84,9 +84,9 @@ def fill_inbox(runtime: "Runtime", count: int, seed: int = 7) -> None:
     with runtime.db.read() as session:
         definitions = dict(session.execute(select(Definition.key, Definition.id)).all())
     for first in range(1, count + 1, BATCH):
-        instances, tasks = _rows(definitions, min(BATCH, count + 1 - first), runtime.clock.now(), rng, first)
+        cases, tasks = _rows(definitions, min(BATCH, count + 1 - first), runtime.clock.now(), rng, first)
         with runtime.db.write() as session:
-            session.execute(Instance.__table__.insert(), instances)
+            session.execute(CaseRecord.__table__.insert(), cases)
             session.execute(HumanTask.__table__.insert(), tasks)
 
 

@@ -152,7 +152,7 @@ def _task_line(t: dict[str, Any]) -> str:
     who = t["assignee"] or (f"people:{','.join(t['candidates'])}" if t.get("pool") == "people"
                             else f"role:{t['role']}")
     due = when(t["due_at"])
-    return f"{t['id']}  case {t['instance_id']:<6} {t['task_key']:<32} {who:<24} due {due}  {t['title_en']}"
+    return f"{t['id']}  case {t['case_id']:<6} {t['task_key']:<32} {who:<24} due {due}  {t['title_en']}"
 
 
 @main.command()
@@ -230,7 +230,7 @@ def reassign(task_id: str, user: str, to_user: str) -> None:
 def complete(task_id: str, user: str, data: str | None) -> None:
     """Complete a task with form data."""
     result = _runtime(users=[user]).complete(task_id, user, _parse_data(data))
-    click.echo(f"completed {task_id}; case {result['instance_id']} is {result['status']}")
+    click.echo(f"completed {task_id}; case {result['case_id']} is {result['status']}")
 
 
 @main.command()

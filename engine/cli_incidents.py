@@ -12,7 +12,7 @@ from engine.cli_io import runtime as _runtime
 def _incident_line(row: dict[str, Any]) -> str:
     """One open incident: its id, case, procedure, timer, since when, and why it is held."""
     reason = " | ".join(str(row["reason"]).splitlines())
-    return (f"incident {row['id']:<6} case {row['instance_id']:<6} {row['process_key']} v{row['version']:<4} "
+    return (f"incident {row['id']:<6} case {row['case_id']:<6} {row['process_key']} v{row['version']:<4} "
             f"{row['timer']} timer  since {when(row['since'])}  {reason}")
 
 
@@ -32,14 +32,14 @@ def incident() -> None:
 
 
 @incident.command("retry")
-@click.argument("instance_id", metavar="CASE", type=int)
+@click.argument("case_id", metavar="CASE", type=int)
 @click.argument("incident_id", metavar="INCIDENT", type=int)
 @click.option("--as", "user", required=True, metavar="USER", help="Act as this user (a supervisor of the procedure).")
 @_reports_errors
-def incident_retry(instance_id: int, incident_id: int, user: str) -> None:
+def incident_retry(case_id: int, incident_id: int, user: str) -> None:
     """Re-arm the timer INCIDENT of CASE held (after fixing its cause); the worker fires it on its next poll."""
-    _runtime(users=[user]).retry_incident(instance_id, incident_id, user)
-    click.echo(f"incident {incident_id} of case {instance_id} retried; the worker fires its timer on its next poll")
+    _runtime(users=[user]).retry_incident(case_id, incident_id, user)
+    click.echo(f"incident {incident_id} of case {case_id} retried; the worker fires its timer on its next poll")
 
 
 COMMANDS = (incidents, incident)

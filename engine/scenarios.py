@@ -15,7 +15,7 @@ from engine.config import Settings
 from engine.definitions import find_packages
 from engine.errors import OpsflowError
 from engine.runtime import spiff
-from engine.store.models import HumanTask, Instance, Timer
+from engine.store.models import CaseRecord, HumanTask, Timer
 
 if TYPE_CHECKING:
     from engine.runtime.service import Runtime
@@ -139,15 +139,15 @@ class ScenarioRun:
         with self.runtime.db.read() as session:
             due = session.scalar(select(Timer.due_at).where(Timer.kind == "start", Timer.process_key == process,
                                                             Timer.fired_at.is_(None)).order_by(Timer.due_at).limit(1))
-            newest = session.scalar(select(func.max(Instance.id))) or 0
+            newest = session.scalar(select(func.max(CaseRecord.id))) or 0
         if due is None:
             raise Mismatch(f"{process} has no scheduled start pending")
         if due > self.clock.now():
             self.clock.advance(due - self.clock.now())
         self.runtime.fire_due_timers(limit=100_000)
         with self.runtime.db.read() as session:
-            case = session.scalar(select(func.min(Instance.id)).where(Instance.process_key == process,
-                                                                      Instance.id > newest))
+            case = session.scalar(select(func.min(CaseRecord.id)).where(CaseRecord.process_key == process,
+                                                                      CaseRecord.id > newest))
         if case is None:
             raise Mismatch(f"the scheduled start of {process} created no case")
         return case
@@ -168,7 +168,7 @@ class ScenarioRun:
         """Open task rows of the case, oldest first."""
         with self.runtime.db.read() as session:
             rows = session.execute(select(HumanTask.id, HumanTask.task_key, HumanTask.assignee, HumanTask.role)
-                                   .where(HumanTask.instance_id == self.case)
+                                   .where(HumanTask.case_id == self.case)
                                    .order_by(HumanTask.created_at, HumanTask.id)).all()
         return [dict(r._mapping) for r in rows]
 

@@ -5,49 +5,49 @@ from collections import Counter
 from sqlalchemy import select
 
 from engine.runtime import spiff
-from engine.store.models import Event, HumanTask, Instance, Timer
+from engine.store.models import CaseRecord, Event, HumanTask, Timer
 
 # The events of commands that save the workflow: each one raises the case's lock version by one.
-SAVING_EVENTS = ("instance_started", "task_completed", "timer_fired", "instance_cancelled")
+SAVING_EVENTS = ("case_started", "task_completed", "timer_fired", "case_cancelled")
 ENDED = {"completed", "cancelled"}
 
 
-def problems(runtime, instance_ids=None):
+def problems(runtime, case_ids=None):
     """Every inconsistency of the given cases (default: all), as 'case N: what' lines."""
     with runtime.db.read() as session:
-        ids = instance_ids or session.scalars(select(Instance.id).order_by(Instance.id)).all()
+        ids = case_ids or session.scalars(select(CaseRecord.id).order_by(CaseRecord.id)).all()
     found = []
-    for instance_id in ids:
-        found += [f"case {instance_id}: {line}" for line in case_problems(runtime, instance_id)]
+    for case_id in ids:
+        found += [f"case {case_id}: {line}" for line in case_problems(runtime, case_id)]
     return found
 
 
-def assert_whole(runtime, instance_ids=None, context=""):
+def assert_whole(runtime, case_ids=None, context=""):
     """Fail listing every inconsistency of the given cases (default: all), after `context` (e.g. the seed)."""
-    found = problems(runtime, instance_ids)
+    found = problems(runtime, case_ids)
     assert not found, f"{context}\n" + "\n".join(found)
 
 
-def stored_case(runtime, instance_id):
+def stored_case(runtime, case_id):
     """(instance row, open task rows, timer rows, events in order) of one case, read in one session."""
     with runtime.db.read() as session:
-        row = session.execute(select(Instance.id, Instance.status, Instance.lock_version, Instance.state)
-                              .where(Instance.id == instance_id)).one()
+        row = session.execute(select(CaseRecord.id, CaseRecord.status, CaseRecord.lock_version, CaseRecord.state)
+                              .where(CaseRecord.id == case_id)).one()
         tasks = session.execute(select(HumanTask.id, HumanTask.due_at)
-                                .where(HumanTask.instance_id == instance_id)).all()
+                                .where(HumanTask.case_id == case_id)).all()
         timers = session.execute(select(Timer.kind, Timer.task_id, Timer.human_task_id, Timer.due_at, Timer.fired_at)
-                                 .where(Timer.instance_id == instance_id)).all()
-        events = session.execute(select(Event.kind, Event.task_id).where(Event.instance_id == instance_id)
+                                 .where(Timer.case_id == case_id)).all()
+        events = session.execute(select(Event.kind, Event.task_id).where(Event.case_id == case_id)
                                  .order_by(Event.id)).all()
     return row, tasks, timers, events
 
 
-def case_problems(runtime, instance_id):
+def case_problems(runtime, case_id):
     """What is wrong with one case: it loads, and its task, timer and event rows match its workflow."""
-    row, tasks, timers, events = stored_case(runtime, instance_id)
+    row, tasks, timers, events = stored_case(runtime, case_id)
     try:
         workflow = runtime.codec.from_blob(row.state)
-        runtime.case(instance_id)
+        runtime.case(case_id)
     except Exception as exc:  # any failure to load is the finding itself
         return [f"does not load: {type(exc).__name__}: {exc}"]
     return (_status_problems(row, workflow, events) + _task_problems(row, workflow, tasks, timers)
@@ -57,11 +57,11 @@ def case_problems(runtime, instance_id):
 def _status_problems(row, workflow, events):
     """The status column agrees with the workflow and with the case's end event."""
     found = []
-    ended = Counter(kind for kind, _ in events)["instance_completed"]
+    ended = Counter(kind for kind, _ in events)["case_completed"]
     if row.status == "completed" and not (workflow.completed and ended == 1):
-        found.append(f"status completed, workflow completed={workflow.completed}, {ended} instance_completed events")
+        found.append(f"status completed, workflow completed={workflow.completed}, {ended} case_completed events")
     if row.status == "running" and (workflow.completed or ended):
-        found.append(f"status running, workflow completed={workflow.completed}, {ended} instance_completed events")
+        found.append(f"status running, workflow completed={workflow.completed}, {ended} case_completed events")
     if row.status not in ENDED | {"running"}:
         found.append(f"unknown status {row.status!r}")
     return found
@@ -107,8 +107,8 @@ def _history_problems(row, tasks, events):
     """One start first, each task completed at most once and never still open, lock version = saves."""
     kinds = [kind for kind, _ in events]
     found = []
-    if not kinds or kinds[0] != "instance_started" or kinds.count("instance_started") != 1:
-        found.append(f"history does not begin with exactly one instance_started: {kinds[:3]}")
+    if not kinds or kinds[0] != "case_started" or kinds.count("case_started") != 1:
+        found.append(f"history does not begin with exactly one case_started: {kinds[:3]}")
     completed = Counter(task for kind, task in events if kind == "task_completed")
     twice = sorted(task for task, count in completed.items() if count > 1)
     if twice:

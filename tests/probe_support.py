@@ -51,7 +51,7 @@ def new_round(runtime, contenders):
     """Start a claim; return (case id, the approval's task id, the decision of each contender)."""
     case = runtime.start("expense", STARTER, CLAIM)
     with runtime.db.read() as session:
-        task_id = session.scalar(select(HumanTask.id).where(HumanTask.instance_id == case))
+        task_id = session.scalar(select(HumanTask.id).where(HumanTask.case_id == case))
     return case, task_id, [("approve", "reject")[n % 2] for n in range(contenders)]
 
 
@@ -74,7 +74,7 @@ def _goes_on(runtime, case, decision, view):
     """Approved: the cooling-off timer waits. Rejected: the claimant revises, and the approval opens again."""
     if decision == "approve":
         with runtime.db.read() as session:
-            waiting = session.scalars(select(Timer.task_id).where(Timer.instance_id == case, Timer.kind == "bpmn",
+            waiting = session.scalars(select(Timer.task_id).where(Timer.case_id == case, Timer.kind == "bpmn",
                                                                   Timer.fired_at.is_(None))).all()
         assert view["tasks"] == [] and len(waiting) == 1, f"case {case}: {view['tasks']}, timers {waiting}"
         return

@@ -29,7 +29,7 @@ def deployed(runtime, tmp_path):
 def approval(runtime, case):
     """The open approval task row of a case."""
     with runtime.db.read() as session:
-        return session.execute(select(HumanTask).where(HumanTask.instance_id == case)).scalar_one()
+        return session.execute(select(HumanTask).where(HumanTask.case_id == case)).scalar_one()
 
 
 def failures(runtime, case):

@@ -49,15 +49,15 @@ def stored_files(runtime):
 
 
 def row(runtime, attachment_id):
-    """(instance_id, task_id, field) of an attachment row."""
+    """(case_id, task_id, field) of an attachment row."""
     with runtime.db.read() as s:
         found = s.get(Attachment, attachment_id)
-        return found.instance_id, found.task_id, found.field
+        return found.case_id, found.task_id, found.field
 
 
 def test_a_pending_upload_is_stored_under_its_id_and_only_its_uploader_reads_it(deployed):
     meta = upload(deployed, "sales.tseng")
-    assert len(meta["id"]) == 32 and meta["instance_id"] is None and meta["task_id"] is None
+    assert len(meta["id"]) == 32 and meta["case_id"] is None and meta["task_id"] is None
     assert (meta["filename"], meta["content_type"], meta["size"]) == ("receipt.pdf", "application/pdf", len(PDF))
     assert meta["sha256"] == hashlib.sha256(PDF).hexdigest()
     assert (meta["uploaded_by"], meta["uploaded_at"]) == ("sales.tseng", deployed.clock.now())
@@ -131,8 +131,8 @@ def test_a_traversing_name_stays_in_the_row_never_in_the_path(deployed):
 
 def test_uploads_to_a_case_follow_who_sees_it_and_are_in_its_history(deployed):
     case = deployed.start("expense", "sales.tseng", CLAIM)
-    meta = upload(deployed, "sales.yeh", name="bank-slip.pdf", instance_id=case)
-    assert meta["instance_id"] == case
+    meta = upload(deployed, "sales.yeh", name="bank-slip.pdf", case_id=case)
+    assert meta["case_id"] == case
     history = deployed.case(case)["history"]
     assert (history[-1]["kind"], history[-1]["actor"]) == ("attachment_added", "sales.yeh")
     assert history[-1]["data"] == {"id": meta["id"], "filename": "bank-slip.pdf", "size": len(PDF)}
@@ -142,14 +142,14 @@ def test_uploads_to_a_case_follow_who_sees_it_and_are_in_its_history(deployed):
         deployed.attachment(meta["id"], "wh.kao")
     assert [a["id"] for a in deployed.case(case, "sales.tseng", "en")["attachments"]] == [meta["id"]]
     with pytest.raises(NotFound):
-        upload(deployed, "wh.kao", instance_id=case)
+        upload(deployed, "wh.kao", case_id=case)
     with pytest.raises(NotFound):
-        upload(deployed, "sales.tseng", instance_id=999_999)
+        upload(deployed, "sales.tseng", case_id=999_999)
     with pytest.raises(Forbidden):
         upload(deployed, "nobody")
     deployed.cancel(case, "sales.tseng")
     with pytest.raises(NotReady, match="cancelled"):
-        upload(deployed, "sales.tseng", instance_id=case)
+        upload(deployed, "sales.tseng", case_id=case)
     assert len(stored_files(deployed)) == 1
 
 
@@ -161,7 +161,7 @@ def test_file_fields_link_pending_uploads_on_start(deployed):
     assert row(deployed, receipt["id"]) == (case, None, "receipt")
     assert row(deployed, first["id"]) == row(deployed, second["id"]) == (case, None, "extras")
     assert deployed.case(case)["data"]["receipt"] == receipt["id"]
-    assert deployed.attachment(receipt["id"], "sales.yeh")[0]["instance_id"] == case
+    assert deployed.attachment(receipt["id"], "sales.yeh")[0]["case_id"] == case
     with pytest.raises(NotFound):
         deployed.attachment(receipt["id"], "wh.kao")
     view = deployed.case(case, "sales.tseng", "en")
@@ -183,7 +183,7 @@ def test_file_fields_refuse_what_is_not_the_submitters_own_pending_upload(deploy
     assert row(deployed, someone_elses["id"]) == (None, None, None)
     assert row(deployed, mine["id"]) == (used, None, "receipt")
     with deployed.db.read() as s:
-        assert s.scalar(select(Event.instance_id).where(Event.kind == "instance_started").order_by(Event.id.desc())
+        assert s.scalar(select(Event.case_id).where(Event.kind == "case_started").order_by(Event.id.desc())
                         .limit(1)) == used
 
 
@@ -246,7 +246,7 @@ def test_procurement_invoice_scan_is_linked_to_the_invoice_task(deployed):
     assert view["status"] == "completed" and view["data"]["invoice_scan"] == scan["id"]
     assert [a["filename"] for a in view["attachments"]] == ["KT48201937.pdf"]
     with deployed.db.read() as s:
-        assert s.scalar(select(HumanTask.id).where(HumanTask.instance_id == case)) is None
+        assert s.scalar(select(HumanTask.id).where(HumanTask.case_id == case)) is None
 
 
 def test_uploads_no_form_took_are_purged_after_a_day(deployed, clock):
@@ -262,7 +262,7 @@ def test_uploads_no_form_took_are_purged_after_a_day(deployed, clock):
     with pytest.raises(NotFound):
         deployed.attachment(abandoned["id"], "sales.tseng")
     assert stored_files(deployed) == [f"{waiting['id'][:2]}/{waiting['id']}"]
-    assert deployed.attachment(waiting["id"], "sales.tseng")[0]["instance_id"] == case
+    assert deployed.attachment(waiting["id"], "sales.tseng")[0]["case_id"] == case
 
 
 def test_one_user_may_not_pile_up_uploads(deployed, monkeypatch):

@@ -67,7 +67,7 @@ def test_a_postgres_lock_timeout_is_busy_too(clock):
         case = runtime.start("expense", "sales.tseng", CLAIM)
         holder = Database(url)
         with holder.engine.begin() as conn:
-            conn.execute(text("SELECT id FROM instances WHERE id = :id FOR UPDATE"), {"id": case})
+            conn.execute(text("SELECT id FROM cases WHERE id = :id FOR UPDATE"), {"id": case})
             with pytest.raises(Busy, match="stayed busy with other changes; nothing was saved"):
                 approve(runtime, case)
         holder.dispose()

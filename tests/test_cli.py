@@ -42,7 +42,7 @@ def test_commands_work_end_to_end(cli):
     case = int(ok(cli("start", "expense", "--as", "sales.tseng", "--data",
                       json.dumps({"purpose": "Taxi fare", "amount": 300}))))
     tasks = json.loads(ok(cli("tasks", "--as", "sales.yeh", "--json")))
-    assert [(t["instance_id"], t["task_key"]) for t in tasks] == [(case, "approve")]
+    assert [(t["case_id"], t["task_key"]) for t in tasks] == [(case, "approve")]
     task_id = tasks[0]["id"]
     assert "reassigned" in ok(cli("reassign", task_id, "--as", "ops.wang", "--to", "sales.yeh"))
     detail = json.loads(ok(cli("task", task_id, "--as", "sales.yeh", "--json")))
@@ -124,7 +124,7 @@ def test_cli_times_carry_the_organisations_zone(cli):
     ok(cli("deploy", PACKAGES / "expense"))
     case = ok(cli("start", "expense", "--as", "sales.tseng", "--data", '{"purpose": "Taxi", "amount": 300}')).strip()
     assert " +0800  " in ok(cli("tasks", "--as", "sales.yeh"))  # due ... +0800 (OPSFLOW_TIMEZONE Asia/Taipei)
-    assert " +0800  instance_started" in ok(cli("instance", case))
+    assert " +0800  case_started" in ok(cli("instance", case))
     assert json.loads(ok(cli("instance", case, "--json")))["started_at"].endswith("+08:00")
 
 
@@ -153,7 +153,7 @@ def test_incidents_are_listed_and_retried_by_a_supervisor_once(cli, tmp_path, cl
     incident_id, case = line.split()[1], line.split()[3]
     assert " wait v1 " in line and "bpmn timer" in line and "+0800" in line and "[end]" in line
     [row] = json.loads(ok(cli("incidents", "--json")))
-    assert (row["id"], row["instance_id"]) == (int(incident_id), int(case))
+    assert (row["id"], row["case_id"]) == (int(incident_id), int(case))
     code, _, err = cli("incident", "retry", case, incident_id, "--as", "ops.lin")
     assert code == 1 and err == "error (forbidden): ops.lin does not supervise wait, so may not retry its incidents\n"
     assert f"incident {incident_id} of case {case} retried" in ok(cli("incident", "retry", case, incident_id,

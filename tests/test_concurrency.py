@@ -108,7 +108,7 @@ def test_four_workers_fire_500_timers_each_exactly_once(clock):
         fired = [results.get(timeout=5) for _ in workers]
         assert sum(fired) == 500
         with deployed.db.read() as s:
-            events = s.scalars(select(Event.instance_id).where(Event.kind == "timer_fired")).all()
+            events = s.scalars(select(Event.case_id).where(Event.kind == "timer_fired")).all()
             pending = s.scalars(select(Timer.id).where(Timer.fired_at.is_(None))).all()
         assert sorted(events) == sorted(cases) and pending == []
         assert {deployed.case(c)["status"] for c in cases[:20]} == {"completed"}

@@ -97,7 +97,7 @@ def test_the_attachment_flow_runs_through_the_runtimes_store(memory_runtime, clo
     assert list(store.files) == [receipt["id"]]
 
     case = runtime.start("expense", "sales.tseng", dict(CLAIM, receipt=receipt["id"]))
-    assert runtime.attachment(receipt["id"], "sales.yeh")[0]["instance_id"] == case
+    assert runtime.attachment(receipt["id"], "sales.yeh")[0]["case_id"] == case
     assert read(runtime, receipt["id"], "sales.yeh") == PDF
     with pytest.raises(NotFound):
         runtime.open_attachment(receipt["id"], "wh.kao")

@@ -40,20 +40,20 @@ def held(db_url, clock, tmp_path):
     """(runtime, case id, incident): a wait case whose timer's script ran past a strict limit."""
     strict = held_case(db_url, clock, tmp_path)
     [incident] = strict.open_incidents()
-    yield strict, incident["instance_id"], incident
+    yield strict, incident["case_id"], incident
     strict.db.dispose()
 
 
 def events(runtime, case_id, kind):
     """The case's events of one kind, oldest first."""
     with runtime.db.read() as session:
-        return session.scalars(select(Event).where(Event.instance_id == case_id, Event.kind == kind)
+        return session.scalars(select(Event).where(Event.case_id == case_id, Event.kind == kind)
                                .order_by(Event.id)).all()
 
 
 def test_an_open_incident_is_listed_with_its_case_reason_and_time(held, clock):
     runtime, case_id, incident = held
-    assert incident["instance_id"] == case_id and incident["process_key"] == "wait"
+    assert incident["case_id"] == case_id and incident["process_key"] == "wait"
     assert incident["timer"] == "bpmn" and "[end]" in incident["reason"] and "longer than" in incident["reason"]
     assert incident["since"] == events(runtime, case_id, "incident")[0].at
     assert runtime.open_incidents(process_key="wait") == [incident]
@@ -79,7 +79,7 @@ def test_a_timer_failing_again_after_a_retry_opens_a_new_incident(held):
     runtime.retry_incident(case_id, incident["id"], SUPERVISOR)
     assert runtime.fire_due_timers() == 0
     [again] = runtime.open_incidents()
-    assert again["id"] != incident["id"] and again["instance_id"] == case_id
+    assert again["id"] != incident["id"] and again["case_id"] == case_id
 
 
 def test_a_second_retry_of_the_same_incident_is_a_conflict(held):
@@ -124,13 +124,13 @@ def test_an_incident_recorded_before_timers_were_named_is_retried_by_its_step(he
         session.execute(update(Event).where(Event.id == incident["id"]).values(data=data))
     runtime.retry_incident(case_id, incident["id"], SUPERVISOR)
     with runtime.db.read() as session:
-        assert session.scalars(select(Timer.fired_at).where(Timer.instance_id == case_id)).all() == [None]
+        assert session.scalars(select(Timer.fired_at).where(Timer.case_id == case_id)).all() == [None]
 
 
 def test_an_incident_whose_timer_is_gone_is_closed_and_cannot_be_retried(held):
     runtime, case_id, incident = held
     with runtime.db.write() as session:  # as when an SLA's task ends: its timer row goes with it
-        session.execute(delete(Timer).where(Timer.instance_id == case_id))
+        session.execute(delete(Timer).where(Timer.case_id == case_id))
     assert runtime.open_incidents() == []
     with pytest.raises(NotReady, match="is gone"):
         runtime.retry_incident(case_id, incident["id"], SUPERVISOR)

@@ -8,7 +8,7 @@ from engine.config import Settings
 from engine.errors import ValidationFailed
 from engine.notify import OutboxNotifier
 from engine.runtime.service import Runtime
-from engine.store.models import Instance, OutboxMessage
+from engine.store.models import CaseRecord, OutboxMessage
 from tests.conftest import ORG_FILE, PACKAGES, PROCESSES
 from tests.notifiers import RecordingNotifier
 from tests.webapp import PURCHASE
@@ -131,7 +131,7 @@ def test_the_outbox_rows_of_a_command_are_unsent_and_due_at_once(runtime):
     case_id = runtime.start("minimal", "ops.lin", REQUEST)
     with runtime.db.read() as session:
         [row] = session.scalars(select(OutboxMessage)).all()
-    assert (row.channel, row.kind, row.recipient, row.role, row.instance_id) == (
+    assert (row.channel, row.kind, row.recipient, row.role, row.case_id) == (
         "email", "task_assigned", "ops.wang", None, case_id)
     assert (row.attempts, row.sent_at, row.last_error) == (0, None, None)
     assert row.created_at == row.not_before == runtime.clock.now()
@@ -158,7 +158,7 @@ def test_a_command_that_fails_leaves_no_outbox_row(db_url, clock):
         runtime.start("minimal", "ops.lin", REQUEST)
     with runtime.db.read() as session:
         assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
-        assert session.scalar(select(func.count()).select_from(Instance)) == 0
+        assert session.scalar(select(func.count()).select_from(CaseRecord)) == 0
     runtime.db.dispose()
 
 
@@ -176,7 +176,7 @@ def test_the_same_message_twice_is_recorded_once(runtime):
 def test_a_case_save_hands_over_its_events_and_the_tasks_it_opened(told):
     told.start("minimal", "ops.lin", REQUEST)
     kinds = [h.kind for h in told.notifier.happenings]
-    assert kinds == ["instance_started", "task_opened"]
+    assert kinds == ["case_started", "task_opened"]
     opened = told.notifier.happenings[1]
     assert (opened.actor, opened.starter, opened.process_key) == ("ops.lin", "ops.lin", "minimal")
     assert opened.data["assignee"] == "ops.wang" and opened.supervisor_roles == ("operations-manager",)

@@ -18,7 +18,7 @@ from engine.clock import ManualClock
 from engine.config import Settings
 from engine.errors import Conflict
 from engine.runtime.service import Runtime
-from engine.store.models import Event, HumanTask, Instance, Timer
+from engine.store.models import CaseRecord, Event, HumanTask, Timer
 from tests.conftest import PACKAGES, make_runtime
 from tests.integrity import assert_whole, problems
 from tests.probe_support import CLAIM, STARTER, seeded, sizes
@@ -32,10 +32,10 @@ RUNNING_CASES = 6  # the child starts a case only while fewer run, so each check
 def pick(runtime, rng, marker):
     """The next command: start a case, complete an open task, or fire the next due timer."""
     with runtime.db.read() as session:
-        running = session.scalar(select(func.count()).select_from(Instance).where(Instance.status == "running"))
-        tasks = session.execute(select(HumanTask.id, HumanTask.instance_id, HumanTask.task_key, HumanTask.assignee)
+        running = session.scalar(select(func.count()).select_from(CaseRecord).where(CaseRecord.status == "running"))
+        tasks = session.execute(select(HumanTask.id, HumanTask.case_id, HumanTask.task_key, HumanTask.assignee)
                                 .order_by(HumanTask.id)).all()
-        due = session.execute(select(Timer.id, Timer.instance_id).where(
+        due = session.execute(select(Timer.id, Timer.case_id).where(
             Timer.fired_at.is_(None), Timer.due_at <= runtime.clock.now()).order_by(Timer.due_at, Timer.id)).first()
     options = ["start"] if running < RUNNING_CASES else []
     options += ["complete"] * bool(tasks) * 2 + ["fire"] * bool(due) * 2
@@ -45,9 +45,9 @@ def pick(runtime, rng, marker):
         data = dict(CLAIM, purpose=marker) if process == "expense" else {"note": marker}
         return {"op": op, "process": process, "data": data, "marker": marker}
     if op == "fire":
-        return {"op": op, "timer": due.id, "case": due.instance_id}
+        return {"op": op, "timer": due.id, "case": due.case_id}
     task = rng.choice(tasks)
-    return {"op": op, "task": task.id, "case": task.instance_id, "user": task.assignee or FINANCE,
+    return {"op": op, "task": task.id, "case": task.case_id, "user": task.assignee or FINANCE,
             "data": form_for(task.task_key, rng, marker)}
 
 
@@ -112,7 +112,7 @@ def happened(runtime, command):
         if command["op"] == "complete":
             return session.scalar(select(func.count()).select_from(Event).where(
                 Event.kind == "task_completed", Event.task_id == command["task"]))
-        starts = session.scalars(select(Event.data).where(Event.kind == "instance_started")).all()
+        starts = session.scalars(select(Event.data).where(Event.kind == "case_started")).all()
     return sum(command["marker"] in (d["form"].get("purpose"), d["form"].get("note")) for d in starts)
 
 
@@ -129,7 +129,7 @@ def retry(runtime, command, done):
 def running_cases(runtime):
     """Ids of the cases still running."""
     with runtime.db.read() as session:
-        return set(session.scalars(select(Instance.id).where(Instance.status == "running")))
+        return set(session.scalars(select(CaseRecord.id).where(CaseRecord.status == "running")))
 
 
 def test_the_integrity_checker_names_each_half_written_part(runtime, clock):
@@ -137,10 +137,10 @@ def test_the_integrity_checker_names_each_half_written_part(runtime, clock):
     claim, wait = runtime.start("expense", STARTER, CLAIM), runtime.start("wait", STARTER, {})
     assert problems(runtime) == []
     with runtime.db.write() as session:
-        task_id = session.scalar(select(HumanTask.id).where(HumanTask.instance_id == claim))
+        task_id = session.scalar(select(HumanTask.id).where(HumanTask.case_id == claim))
         session.execute(delete(HumanTask).where(HumanTask.id == task_id))
-        session.execute(insert(Event).values(instance_id=claim, at=clock.now(), kind="task_completed", data={}))
-        session.execute(update(Timer).where(Timer.instance_id == wait).values(fired_at=clock.now()))
+        session.execute(insert(Event).values(case_id=claim, at=clock.now(), kind="task_completed", data={}))
+        session.execute(update(Timer).where(Timer.case_id == wait).values(fired_at=clock.now()))
     found = problems(runtime)
     assert any(f"case {claim}: open task rows []" in line for line in found), found
     assert any(f"case {claim}: lock version 1 but 2 saving events" in line for line in found), found

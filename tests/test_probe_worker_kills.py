@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.clock import ManualClock
-from engine.store.models import Event, HumanTask, Instance, Timer, WorkerHeartbeat
+from engine.store.models import CaseRecord, Event, HumanTask, Timer, WorkerHeartbeat
 from tests.conftest import PACKAGES, fresh_postgres_schema, make_runtime, postgres_or_skip
 from tests.integrity import assert_whole
 from tests.probe_support import CLAIM, STARTER, seeded
@@ -116,9 +116,9 @@ def tail(log):
 def history_counts(runtime):
     """{case id: (procedure, Counter of event kinds)}."""
     with runtime.db.read() as session:
-        keys = dict(session.execute(select(Instance.id, Instance.process_key)).all())
+        keys = dict(session.execute(select(CaseRecord.id, CaseRecord.process_key)).all())
         counts = {case: Counter() for case in keys}
-        for case, kind in session.execute(select(Event.instance_id, Event.kind)):
+        for case, kind in session.execute(select(Event.case_id, Event.kind)):
             counts[case][kind] += 1
     return {case: (keys[case], counts[case]) for case in keys}
 

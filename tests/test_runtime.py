@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.errors import Conflict, Forbidden, NotFound, NotReady, ValidationFailed
-from engine.store.models import Event, HumanTask, Instance, Timer
+from engine.store.models import CaseRecord, Event, HumanTask, Timer
 from tests.conftest import PACKAGES
 
 CLAIM = {"purpose": "Taxi to the supplier", "amount": 420, "spent_on": "2026-01-02"}
@@ -21,7 +21,7 @@ def deployed(runtime):
 def open_tasks(runtime, case):
     """{task_key: row} of a case's open tasks."""
     with runtime.db.read() as s:
-        rows = s.execute(select(HumanTask).where(HumanTask.instance_id == case)).scalars().all()
+        rows = s.execute(select(HumanTask).where(HumanTask.case_id == case)).scalars().all()
     return {r.task_key: r for r in rows}
 
 
@@ -39,7 +39,7 @@ def approve(runtime, case, decision="approve"):
 def test_start_puts_the_approval_in_the_managers_inbox(deployed):
     case = deployed.start("expense", "sales.tseng", CLAIM)
     inbox = deployed.inbox("sales.yeh")["tasks"]
-    assert [(t["instance_id"], t["task_key"]) for t in inbox] == [(case, "approve")]
+    assert [(t["case_id"], t["task_key"]) for t in inbox] == [(case, "approve")]
     assert inbox[0]["due_at"] == deployed.clock.now() + timedelta(days=2)
     assert deployed.inbox("sales.tseng")["tasks"] == []
     assert deployed.case(case, "sales.tseng")["search"] == {"amount": 420}
@@ -49,7 +49,7 @@ def test_bad_start_data_gives_field_errors_and_stores_nothing(deployed):
     with pytest.raises(ValidationFailed) as info:
         deployed.start("expense", "sales.tseng", {"amount": -5, "spent_on": "yesterday"})
     assert set(info.value.errors) == {"purpose", "amount", "spent_on"}
-    assert count(deployed, Instance) == 0 and count(deployed, Event) == 0
+    assert count(deployed, CaseRecord) == 0 and count(deployed, Event) == 0
 
 
 def test_bad_form_data_changes_nothing(deployed):
@@ -88,7 +88,7 @@ def test_reject_loops_back_then_cooling_off_timer_then_payment(deployed):
     case_view = deployed.case(case, "sales.tseng")
     assert case_view["end_event"] == "end_paid" and case_view["data"]["laps"] == 1
     assert case_view["path"].index("revise") < case_view["path"].index("cooling_off")
-    assert count(deployed, Timer, Timer.instance_id == case, Timer.fired_at.is_(None)) == 0
+    assert count(deployed, Timer, Timer.case_id == case, Timer.fired_at.is_(None)) == 0
 
 
 def test_non_interrupting_reminder_keeps_the_task_open(deployed):
@@ -177,11 +177,11 @@ def test_cancel_closes_tasks_and_timers(deployed):
     assert view["status"] == "cancelled" and view["tasks"] == [] and view["ended_at"] is not None
     assert view["data"]["purpose"] == CLAIM["purpose"]
     kinds = [e["kind"] for e in view["history"]]
-    assert kinds[-2:] == ["instance_cancelled", "task_withdrawn"]
+    assert kinds[-2:] == ["case_cancelled", "task_withdrawn"]
     assert view["history"][-2]["data"] == {"reason": "claimed twice"}
     assert view["history"][-1]["data"] == {"assignee": "sales.yeh", "role": "department-head"}
     assert view["history"][-1]["actor"] == "sales.tseng"
-    assert count(deployed, Timer, Timer.instance_id == case, Timer.fired_at.is_(None)) == 0
+    assert count(deployed, Timer, Timer.case_id == case, Timer.fired_at.is_(None)) == 0
     with pytest.raises(NotReady):
         deployed.cancel(case, "sales.tseng")
 
@@ -199,7 +199,7 @@ def test_case_keeps_its_version_after_a_new_deploy(deployed, tmp_path):
     assert deployed.deploy([changed])[0]["created"] is False
     new = deployed.start("expense", "sales.tseng", CLAIM)
     assert (deployed.case(old)["version"], deployed.case(new)["version"]) == (1, 2)
-    titles = {t["instance_id"]: t["title_en"] for t in deployed.inbox("sales.yeh")["tasks"]}
+    titles = {t["case_id"]: t["title_en"] for t in deployed.inbox("sales.yeh")["tasks"]}
     assert titles == {old: "Approve expense claim", new: "Approve the claim"}
     approve(deployed, old)
     deployed.clock.advance(timedelta(hours=2))
@@ -252,7 +252,7 @@ def test_each_action_records_the_case_data_it_changed(deployed):
     approve(deployed, case, "reject")
     deployed.complete(open_tasks(deployed, case)["revise"].id, "sales.tseng", dict(CLAIM, amount=400))
     history = {e["kind"] + ":" + (e["task_key"] or ""): e["data"] for e in deployed.case(case)["history"]}
-    assert history["instance_started:"]["changed"]["laps"] == 0
+    assert history["case_started:"]["changed"]["laps"] == 0
     assert history["task_completed:approve"]["changed"] == {"decision": "reject"}
     assert history["task_completed:revise"]["changed"] == {"amount": 400, "laps": 1}
     assert history["task_completed:revise"]["removed"] == []

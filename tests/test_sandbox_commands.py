@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from engine.errors import ScriptError, ValidationFailed
-from engine.store.models import Event, Instance, Timer
+from engine.store.models import CaseRecord, Event, Timer
 from tests.conftest import PACKAGES, make_runtime
 
 LOOP = "while True:\n    pass"
@@ -47,7 +47,7 @@ def test_a_hostile_script_fails_the_command_with_the_element_named(runtime, tmp_
     task = approval_task(runtime, start_minimal(runtime))
     with pytest.raises(ScriptError, match=r"\[record_approval\].*longer than 1 s"):
         runtime.complete(task["id"], task["assignee"], {"decision": "approve"})
-    assert approval_task(runtime, task["instance_id"])["id"] == task["id"], "nothing was saved"
+    assert approval_task(runtime, task["case_id"])["id"] == task["id"], "nothing was saved"
 
 
 def test_a_script_writing_too_much_data_fails_and_nothing_is_stored(runtime, tmp_path):
@@ -55,7 +55,7 @@ def test_a_script_writing_too_much_data_fails_and_nothing_is_stored(runtime, tmp
     task = approval_task(runtime, start_minimal(runtime))
     with pytest.raises(ScriptError, match=r"\[record_approval\].*more than the limit"):
         runtime.complete(task["id"], task["assignee"], {"decision": "approve"})
-    assert "blob" not in runtime.case(task["instance_id"])["data"]
+    assert "blob" not in runtime.case(task["case_id"])["data"]
 
 
 def test_another_case_is_written_while_a_script_runs_on_sqlite(tmp_path, clock):
@@ -94,8 +94,8 @@ def test_a_hostile_timer_becomes_an_incident_and_is_not_retried(runtime, tmp_pat
     runtime.clock.advance(timedelta(hours=2))
     assert runtime.fire_due_timers() == 0
     with runtime.db.read() as session:
-        incidents = session.scalars(select(Event).where(Event.instance_id == case_id, Event.kind == "incident")).all()
-        held = session.scalars(select(Timer).where(Timer.instance_id == case_id)).all()
+        incidents = session.scalars(select(Event).where(Event.case_id == case_id, Event.kind == "incident")).all()
+        held = session.scalars(select(Timer).where(Timer.case_id == case_id)).all()
     assert len(incidents) == 1 and "[end]" in incidents[0].data["reason"]
     assert "longer than" in incidents[0].data["reason"]
     assert [t.fired_at is not None for t in held] == [True], "the timer is held, not pending"
@@ -109,5 +109,5 @@ def test_a_refused_form_keeps_the_cached_workflow(runtime):
     with pytest.raises(ValidationFailed):
         runtime.complete(task["id"], task["assignee"], {"decision": "maybe"})
     with runtime.db.read() as session:
-        lock_version = session.scalar(select(Instance.lock_version).where(Instance.id == case_id))
+        lock_version = session.scalar(select(CaseRecord.lock_version).where(CaseRecord.id == case_id))
     assert runtime.cache.take(case_id, lock_version) is not None

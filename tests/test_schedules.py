@@ -8,7 +8,7 @@ from sqlalchemy import select
 from engine.definitions import load_package
 from engine.errors import PackageError
 from engine.runtime.schedules import next_occurrence
-from engine.store.models import Instance, Timer
+from engine.store.models import CaseRecord, Timer
 from tests.conftest import PACKAGES
 from tests.test_runtime import open_tasks
 
@@ -31,7 +31,8 @@ def pending_starts(runtime):
 def cases(runtime):
     """Ids of the quarterly cases."""
     with runtime.db.read() as s:
-        return s.scalars(select(Instance.id).where(Instance.process_key == "quarterly").order_by(Instance.id)).all()
+        quarterly = select(CaseRecord.id).where(CaseRecord.process_key == "quarterly")
+        return s.scalars(quarterly.order_by(CaseRecord.id)).all()
 
 
 def test_each_quarter_starts_one_case_and_missed_quarters_start_only_one(deployed):

@@ -21,7 +21,7 @@ def pending(runtime, case):
     """(kind, due_at) of a case's pending timers."""
     with runtime.db.read() as s:
         return sorted(s.execute(select(Timer.kind, Timer.due_at).where(
-            Timer.instance_id == case, Timer.fired_at.is_(None))).all())
+            Timer.case_id == case, Timer.fired_at.is_(None))).all())
 
 
 def test_interrupting_boundary_timer_ends_the_task(deployed):

@@ -77,7 +77,7 @@ def test_a_scheduled_start_follows_the_activated_version(runtime, tmp_path):
     runtime.clock.advance(runtime.next_timer_due() - runtime.clock.now())
     assert runtime.fire_due_timers() == 1
     with runtime.db.read() as session:
-        case = session.execute(text("SELECT id FROM instances")).scalar()
+        case = session.execute(text("SELECT id FROM cases")).scalar()
     assert _version_of(runtime, case) == 1
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import inspect, select, text, update
 from engine.definitions import load_package
 from engine.errors import Conflict, Forbidden, NotFound, NotReady, PackageError, ValidationFailed
 from engine.store.db import Database, migrate, newest_revision
-from engine.store.models import Base, Event, HumanTask, Instance, TaskDraft, User
+from engine.store.models import Base, CaseRecord, Event, HumanTask, TaskDraft, User
 from tests.conftest import PACKAGES, PROCESSES
 from tests.test_runtime import CLAIM, count, open_tasks
 
@@ -158,7 +158,7 @@ def test_inbox_page_pages_are_stable_and_clamped(deployed, crowd):
     ({"priority": "urgent"}, "priority"),
     ({"due_within_hours": -1}, "due_within_hours"),
     ({"due_within_hours": "soon"}, "due_within_hours"),
-    ({"search": {"purpose'); DROP TABLE instances; --": "x"}}, "search"),
+    ({"search": {"purpose'); DROP TABLE cases; --": "x"}}, "search"),
     ({"search": {"amount": {"min": "lots"}}}, "search.amount.min"),
     ({"search": {"amount": {"above": 3}}}, "search.amount"),
     ({"search": {"amount": 3}}, "search.amount"),
@@ -172,8 +172,8 @@ def test_inbox_page_refuses_bad_parameters(deployed, filters, field):
 
 def test_numeric_range_skips_cases_whose_field_holds_text(deployed, crowd):
     with deployed.db.write() as s:
-        case_id = s.scalar(select(HumanTask.instance_id).where(HumanTask.id == crowd["B"]))
-        s.execute(update(Instance).where(Instance.id == case_id).values(search={"amount": "n/a", "purpose": "x"}))
+        case_id = s.scalar(select(HumanTask.case_id).where(HumanTask.id == crowd["B"]))
+        s.execute(update(CaseRecord).where(CaseRecord.id == case_id).values(search={"amount": "n/a", "purpose": "x"}))
     assert names(deployed.inbox("fin.kuo", search={"amount": {"min": 1000}}), crowd) == ["D"]
 
 
@@ -309,18 +309,18 @@ def test_case_view_keeps_confidential_cases_hidden(runtime):
 def test_comments_join_the_history_without_touching_the_case(deployed):
     case = claim(deployed, "sales.tseng", "Taxi fare", 300)
     with deployed.db.read() as s:
-        lock = s.scalar(select(Instance.lock_version).where(Instance.id == case))
+        lock = s.scalar(select(CaseRecord.lock_version).where(CaseRecord.id == case))
     event_id = deployed.add_comment(case, "sales.yeh", "  Which client was this for?  ")
     history = deployed.case(case)["history"]
     assert history[-1] == {"at": deployed.clock.now(), "actor": "sales.yeh", "kind": "comment", "task_id": None,
                            "task_key": None, "data": {"text": "Which client was this for?"}}
     with deployed.db.read() as s:
         assert s.get(Event, event_id).kind == "comment"
-        assert s.scalar(select(Instance.lock_version).where(Instance.id == case)) == lock
+        assert s.scalar(select(CaseRecord.lock_version).where(CaseRecord.id == case)) == lock
     deployed.cancel(case, "sales.tseng")
     deployed.add_comment(case, "sales.tseng", "Cancelled: claimed on the wrong form.")
     kinds = [e["kind"] for e in deployed.case(case)["history"]]
-    assert kinds[-3:] == ["instance_cancelled", "task_withdrawn", "comment"]
+    assert kinds[-3:] == ["case_cancelled", "task_withdrawn", "comment"]
     for text_, reason in (("   ", "write a comment first"), ("x" * 4001, "at most 4000"), (None, "write")):
         with pytest.raises(ValidationFailed, match=reason) as info:
             deployed.add_comment(case, "sales.tseng", text_)
@@ -388,7 +388,7 @@ def test_a_draft_of_a_cancelled_case_says_so(deployed, crowd):
     deployed.claim(crowd["C"], "fin.hsu")
     deployed.save_draft(crowd["C"], "fin.hsu", {"payment_ref": "PAY-"})
     with deployed.db.read() as s:
-        case = s.scalar(select(HumanTask.instance_id).where(HumanTask.id == crowd["C"]))
+        case = s.scalar(select(HumanTask.case_id).where(HumanTask.id == crowd["C"]))
     deployed.cancel(case, "sales.tseng")
     for action in (lambda: deployed.complete(crowd["C"], "fin.hsu", {"payment_ref": "PAY-1"}),
                    lambda: deployed.save_draft(crowd["C"], "fin.hsu", {"payment_ref": "PAY-1"})):

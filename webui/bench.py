@@ -53,14 +53,14 @@ def _build(url, count):
         bench_inbox.fill_inbox(runtime, count)
         if not runtime.db.is_sqlite:  # the filled rows carry explicit ids: move the id sequence past them
             with runtime.db.write() as session:
-                session.execute(text("SELECT setval(pg_get_serial_sequence('instances', 'id'), "
-                                     "(SELECT max(id) FROM instances))"))
+                session.execute(text("SELECT setval(pg_get_serial_sequence('cases', 'id'), "
+                                     "(SELECT max(id) FROM cases))"))
         with runtime.db.read() as session:
-            filled = session.scalar(select(HumanTask.id).where(HumanTask.instance_id == 1))
+            filled = session.scalar(select(HumanTask.id).where(HumanTask.case_id == 1))
         start = yaml.safe_load(REAL_CASE.read_text(encoding="utf-8"))["start"]
         case = runtime.start("incident-response", start["as"], start["data"])
         with runtime.db.read() as session:
-            real = session.scalar(select(HumanTask.id).where(HumanTask.instance_id == case,
+            real = session.scalar(select(HumanTask.id).where(HumanTask.case_id == case,
                                                              HumanTask.role == bench_inbox.ROLE))
         return runtime.clock, filled, real
     finally:

@@ -41,7 +41,7 @@ class Message:
     def row(self) -> dict[str, Any]:
         """The outbox row of this message, unsent."""
         return {"channel": self.channel, "kind": self.kind, "recipient": self.recipient, "role": self.role,
-                "instance_id": self.case_id, "task_id": self.task_id, "params": self.params,
+                "case_id": self.case_id, "task_id": self.task_id, "params": self.params,
                 "dedupe_key": self.dedupe_key, "created_at": self.created_at, "not_before": self.not_before,
                 "attempts": 0, "sent_at": None, "last_error": None}
 
@@ -104,8 +104,8 @@ RULES: dict[str, Callable[[Happening], list[Message]]] = {
     "task_released": _released,
     "sla_breached": _breached,
     "task_escalated": _escalated,
-    "instance_completed": _completed,
-    "instance_cancelled": _cancelled,
+    "case_completed": _completed,
+    "case_cancelled": _cancelled,
 }
 
 

@@ -23,16 +23,16 @@ from engine.store.models import (
     EXCLUDED,
     POOL_PEOPLE,
     POOL_ROLE,
+    CaseRecord,
     Event,
     HumanTask,
-    Instance,
     TaskPerson,
     User,
     UserRole,
 )
 
 ADMIN_ROLE = "admin"
-TASK_COLUMNS = (HumanTask.id, HumanTask.instance_id, HumanTask.process_key, HumanTask.task_key,
+TASK_COLUMNS = (HumanTask.id, HumanTask.case_id, HumanTask.process_key, HumanTask.task_key,
                 HumanTask.title_en, HumanTask.title_zh, HumanTask.lane, HumanTask.role, HumanTask.assignee,
                 HumanTask.created_at, HumanTask.due_at, HumanTask.escalated_at, HumanTask.priority)
 MAX_ID = 2**31 - 1  # ids are INTEGER columns; a larger number would fail in the database, not just miss
@@ -116,10 +116,10 @@ def person_flags(task_id: InstrumentedAttribute[str] | ColumnElement[str],
 
 
 _ACTIVE = exists().where(User.username == bindparam("b_user"), User.active.is_(True))
-_OPEN_TASK = (select(*TASK_COLUMNS, HumanTask.pool, Instance.definition_id, Instance.status, Instance.starter,
-                     Instance.lock_version, *person_flags(HumanTask.id, bindparam("b_user")),
+_OPEN_TASK = (select(*TASK_COLUMNS, HumanTask.pool, CaseRecord.definition_id, CaseRecord.status, CaseRecord.starter,
+                     CaseRecord.lock_version, *person_flags(HumanTask.id, bindparam("b_user")),
                      _ACTIVE.label("user_active"))
-              .join(Instance, Instance.id == HumanTask.instance_id).where(HumanTask.id == bindparam("b_task")))
+              .join(CaseRecord, CaseRecord.id == HumanTask.case_id).where(HumanTask.id == bindparam("b_task")))
 
 
 def open_task(session: Session, task_id: str, user: str | None = None) -> OpenTask | None:
@@ -138,8 +138,8 @@ def can_see_case(session: Session, directory: Directory, username: str, row: Cas
         return True
     if manifest.get("confidential") is not None:
         return username in (row.get("viewers") or [])
-    open_for_me = exists().where(HumanTask.instance_id == row["id"], open_to(username, directory.roles_of(username)))
-    acted = exists().where(Event.instance_id == row["id"], Event.actor == username)
+    open_for_me = exists().where(HumanTask.case_id == row["id"], open_to(username, directory.roles_of(username)))
+    acted = exists().where(Event.case_id == row["id"], Event.actor == username)
     return bool(session.scalar(select(open_for_me | acted)))
 
 
@@ -224,15 +224,15 @@ class Guard(Component):
             raise NotFound("no_task", task=task_id)
         return task
 
-    def case(self, session: Session, directory: Directory, instance_id: int | str,
+    def case(self, session: Session, directory: Directory, case_id: int | str,
              user: str | None) -> tuple[CaseRow, "DeployedVersion"]:
         """(row, deployed version) of a case `user` may see (None: a trusted caller); else NotFound."""
-        row = load_row(session, _case_id(instance_id))
+        row = load_row(session, _case_id(case_id))
         if row is None:
-            raise NotFound("no_case", case=instance_id)
+            raise NotFound("no_case", case=case_id)
         deployed = self.catalog.get(row["definition_id"], session)
         if user is not None and not can_see_case(session, directory, user, row, deployed.package.manifest):
-            raise NotFound("no_case", case=instance_id)
+            raise NotFound("no_case", case=case_id)
         return row, deployed
 
     def check_can_work_on(self, user: str, task: OpenTask) -> None:
@@ -244,7 +244,7 @@ class Guard(Component):
     def why_not_eligible(task: OpenTask, user: str) -> Forbidden:
         """The refusal (Forbidden) to claim or complete: excluded, held by someone else, or not in the pool."""
         if task["is_excluded"]:
-            return Forbidden("separation_of_duties", user=user, step=task["task_key"], case=task["instance_id"])
+            return Forbidden("separation_of_duties", user=user, step=task["task_key"], case=task["case_id"])
         if task["assignee"] is not None:
             return Forbidden("task_assigned_to_other", task=task["id"], owner=task["assignee"], user=user)
         if task["pool"] == POOL_ROLE:
@@ -259,9 +259,9 @@ class Guard(Component):
 
     def why_not_open(self, session: Session, directory: Directory, task_id: str, user: str) -> OpsflowError:
         """Tell a stale page (task done, case cancelled) from a wrong id, to those who may know."""
-        last = session.execute(select(Event.instance_id, Event.actor, Event.at, Event.kind, Event.data)
+        last = session.execute(select(Event.case_id, Event.actor, Event.at, Event.kind, Event.data)
                                .where(Event.task_id == str(task_id)).order_by(Event.id.desc()).limit(1)).first()
-        row = load_row(session, last.instance_id) if last is not None else None
+        row = load_row(session, last.case_id) if last is not None else None
         if row is None:
             return NotFound("no_open_task", task=task_id)
         manifest = self.catalog.get(row["definition_id"], session).package.manifest

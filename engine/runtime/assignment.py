@@ -86,7 +86,7 @@ def done_steps(case: "Case") -> set[tuple[str | None, str | None]]:
         done: set[tuple[str | None, str | None]] = set()
         if case.row.get("id") is not None:
             rows = case.session.execute(select(Event.task_key, Event.actor).where(
-                Event.instance_id == case.row["id"], Event.kind == "task_completed"))
+                Event.case_id == case.row["id"], Event.kind == "task_completed"))
             done = {(key, actor) for key, actor in rows}
         case.memo["done_steps"] = done
     queued = {(e["task_key"], e["actor"]) for e in case.events if e["kind"] == "task_completed"}
@@ -225,7 +225,7 @@ def hand_over(session: Session, ctx: "Context", task: OpenTask, new: str | None,
         .values(assignee=new).execution_options(synchronize_session=False)))
     if result.rowcount != 1:
         raise Conflict("task_changed", task=task["id"])
-    event = Event(instance_id=task["instance_id"], at=ctx.clock.now(), actor=actor, kind=kind,
+    event = Event(case_id=task["case_id"], at=ctx.clock.now(), actor=actor, kind=kind,
                   task_id=task["id"], task_key=task["task_key"], data={"assignee": new, "was": expect})
     session.add(event)
     ctx.notifier.notify(session.connection(), from_task_change(task, event))

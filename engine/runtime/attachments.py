@@ -29,26 +29,26 @@ class Attachments(Component):
         self.guard = guard
 
     def add_attachment(self, user: str, filename: object, content_type: object, stream: BinaryIO, *,
-                       instance_id: int | None = None, task_id: object = None,
+                       case_id: int | None = None, task_id: object = None,
                        field: object = None) -> AttachmentMeta:
         """Store a binary stream as a new attachment; return its metadata.
 
-        With `instance_id` it is added to that running case (and its history); without, it waits for
+        With `case_id` it is added to that running case (and its history); without, it waits for
         the form it was uploaded with, and only its uploader may use it.
         """
         names = {"task_id": _optional_text(task_id, "task_id", 36), "field": _optional_text(field, "field", 200),
                  "filename": files.clean_filename(filename), "content_type": files.clean_content_type(content_type)}
         with self.db.read() as session:
-            self._check_upload(session, user, instance_id)
+            self._check_upload(session, user, case_id)
         stored = self.ctx.file_store.put(stream, self.settings.max_attachment_bytes)
         try:
             with self.db.write() as session:
-                row = self._check_upload(session, user, instance_id)
-                attachment = Attachment(id=stored.key, instance_id=row and row["id"], size=stored.size,
+                row = self._check_upload(session, user, case_id)
+                attachment = Attachment(id=stored.key, case_id=row and row["id"], size=stored.size,
                                         sha256=stored.sha256, uploaded_by=user, uploaded_at=self.clock.now(), **names)
                 session.add(attachment)
                 if row is not None:
-                    session.add(Event(instance_id=row["id"], at=attachment.uploaded_at, actor=user,
+                    session.add(Event(case_id=row["id"], at=attachment.uploaded_at, actor=user,
                                       kind="attachment_added", task_id=names["task_id"],
                                       data={"id": stored.key, "filename": names["filename"], "size": stored.size}))
         except BaseException:
@@ -56,20 +56,20 @@ class Attachments(Component):
             raise
         return attachment_metadata(attachment)
 
-    def _check_upload(self, session: Session, user: str, instance_id: int | None) -> CaseRow | None:
+    def _check_upload(self, session: Session, user: str, case_id: int | None) -> CaseRow | None:
         """The running case an upload goes to (None for a pending upload), if `user` may add to it."""
         directory = Directory(session)
-        if instance_id is None:
+        if case_id is None:
             if not directory.is_active(user):
                 raise Forbidden("user_inactive", user=user)
             waiting = session.scalars(select(func.count()).select_from(Attachment).where(
-                Attachment.instance_id.is_(None), Attachment.uploaded_by == user)).one()
+                Attachment.case_id.is_(None), Attachment.uploaded_by == user)).one()
             if waiting >= MAX_PENDING_PER_USER:
                 raise ValidationFailed({"file": FieldError("uploads_waiting", count=waiting)})
             return None
         if not directory.is_active(user):
-            raise NotFound("no_case", case=instance_id)
-        row, _deployed = self.guard.case(session, directory, instance_id, user)
+            raise NotFound("no_case", case=case_id)
+        row, _deployed = self.guard.case(session, directory, case_id, user)
         if row["status"] != "running":
             raise NotReady("case_closed_for_files", case=row["id"], status=row["status"])
         return row
@@ -78,10 +78,10 @@ class Attachments(Component):
         """Delete uploads no submitted form took within `older_than` (rows, then their bytes); return how many."""
         cutoff = self.clock.now() - older_than
         with self.db.write() as session:
-            stale = list(session.scalars(select(Attachment.id).where(Attachment.instance_id.is_(None),
+            stale = list(session.scalars(select(Attachment.id).where(Attachment.case_id.is_(None),
                                                                       Attachment.uploaded_at < cutoff)))
             if stale:
-                session.execute(delete(Attachment).where(Attachment.id.in_(stale), Attachment.instance_id.is_(None)))
+                session.execute(delete(Attachment).where(Attachment.id.in_(stale), Attachment.case_id.is_(None)))
         for attachment_id in stale:
             self.ctx.file_store.delete(attachment_id)
         return len(stale)
@@ -108,16 +108,16 @@ class Attachments(Component):
             raise NotFound("no_attachment", attachment=attachment_id)
         with self.db.read() as session:
             found = session.get(Attachment, attachment_id)
-            if found is None or (found.instance_id is None and found.uploaded_by != user):
+            if found is None or (found.case_id is None and found.uploaded_by != user):
                 raise NotFound("no_attachment", attachment=attachment_id)
-            if found.instance_id is not None:
-                self.guard.case(session, Directory(session), found.instance_id, user)
+            if found.case_id is not None:
+                self.guard.case(session, Directory(session), found.case_id, user)
         return found
 
 
-def case_attachments(session: Session, instance_id: int) -> list[AttachmentMeta]:
+def case_attachments(session: Session, case_id: int) -> list[AttachmentMeta]:
     """Metadata of a case's attachments, oldest first."""
-    rows = session.scalars(select(Attachment).where(Attachment.instance_id == instance_id)
+    rows = session.scalars(select(Attachment).where(Attachment.case_id == case_id)
                            .order_by(Attachment.uploaded_at, Attachment.id))
     return [attachment_metadata(r) for r in rows]
 
@@ -127,13 +127,13 @@ def readable_attachments(session: Session, attachment_ids: Iterable[str], user: 
     if not attachment_ids:
         return {}
     rows = session.scalars(select(Attachment).where(Attachment.id.in_(sorted(attachment_ids)),
-                                                    Attachment.instance_id.is_(None), Attachment.uploaded_by == user))
+                                                    Attachment.case_id.is_(None), Attachment.uploaded_by == user))
     return {row.id: attachment_metadata(row) for row in rows}
 
 
 def attachment_metadata(row: Attachment) -> AttachmentMeta:
     """An attachment row as the plain dict callers get (results.AttachmentMeta)."""
-    return {"id": row.id, "instance_id": row.instance_id, "task_id": row.task_id, "field": row.field,
+    return {"id": row.id, "case_id": row.case_id, "task_id": row.task_id, "field": row.field,
             "filename": row.filename, "content_type": row.content_type, "size": row.size, "sha256": row.sha256,
             "uploaded_by": row.uploaded_by, "uploaded_at": row.uploaded_at}
 

@@ -20,19 +20,19 @@ from engine.runtime.context import Context
 from engine.runtime.happenings import from_case
 from engine.runtime.results import CaseEvent, CaseRow, JsonObject, NewTaskRow, TaskRef
 from engine.runtime.spiff import Workflow
-from engine.store.models import Event, HumanTask, Instance, Timer
+from engine.store.models import CaseRecord, Event, HumanTask, Timer
 
-INSTANCES, TASKS, TIMERS, EVENTS = (m.__table__ for m in (Instance, HumanTask, Timer, Event))
+CASES, TASKS, TIMERS, EVENTS = (m.__table__ for m in (CaseRecord, HumanTask, Timer, Event))
 
 # Built once: the hot path binds values instead of constructing statements per command.
-SAVE_CASE = (INSTANCES.update()
-             .where(INSTANCES.c.id == bindparam("b_id"), INSTANCES.c.lock_version == bindparam("b_lock"))
+SAVE_CASE = (CASES.update()
+             .where(CASES.c.id == bindparam("b_id"), CASES.c.lock_version == bindparam("b_lock"))
              .values(lock_version=bindparam("b_next"), state=bindparam("state"), updated_at=bindparam("updated_at"),
                      serializer_version=bindparam("serializer_version"), search=bindparam("search"),
                      status=bindparam("status"), ended_at=bindparam("ended_at"), end_event=bindparam("end_event"),
                      viewers=bindparam("viewers")))
 DELETE_TASKS = TASKS.delete().where(TASKS.c.id.in_(bindparam("ids", expanding=True)))
-DELETE_TIMERS = TIMERS.delete().where(TIMERS.c.instance_id == bindparam("b_id"),
+DELETE_TIMERS = TIMERS.delete().where(TIMERS.c.case_id == bindparam("b_id"),
                                       TIMERS.c.task_id.in_(bindparam("ids", expanding=True)),
                                       TIMERS.c.fired_at.is_(None))
 # inline(): no RETURNING of new keys, so the inserts can be batched (nobody reads them).
@@ -43,45 +43,45 @@ _STILL_THEIRS = (TASKS.c.id == bindparam("b_task"),
 HOLD_TASK = TASKS.update().where(*_STILL_THEIRS).values(assignee=TASKS.c.assignee)
 # The usual completion: the done task closes, so deleting it (still unclaimed or the doer's) is the hold.
 CLOSE_DONE_TASK = TASKS.delete().where(*_STILL_THEIRS)
-LOAD_STATE = select(INSTANCES.c.state).where(INSTANCES.c.id == bindparam("b_id"))
+LOAD_STATE = select(CASES.c.state).where(CASES.c.id == bindparam("b_id"))
 # A write a save sends: a statement and its parameters (one set, or many for a batched insert).
 Write = tuple[Executable, Mapping[str, Any] | Sequence[Mapping[str, Any]]]
 LOAD_CLOSING = select(TASKS.c.id, TASKS.c.task_key, TASKS.c.assignee, TASKS.c.role
                       ).where(TASKS.c.id.in_(bindparam("ids", expanding=True)))
 
 
-class InstanceCache:
-    """Deserialized workflows by instance id and lock version; a workflow is lent to one command."""
+class WorkflowCache:
+    """Deserialized workflows by case id and lock version; a workflow is lent to one command."""
 
     def __init__(self, size: int) -> None:
         self.size = size
         self._items: OrderedDict[int, tuple[int, Workflow]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def take(self, instance_id: int, lock_version: int) -> Workflow | None:
+    def take(self, case_id: int, lock_version: int) -> Workflow | None:
         """Remove and return the cached workflow if it is at `lock_version`."""
         with self._lock:
-            item = self._items.pop(instance_id, None)
+            item = self._items.pop(case_id, None)
         if item is not None and item[0] == lock_version:
             return item[1]
         return None
 
     @contextmanager
-    def kept_on_error(self, instance_id: int, lock_version: int, workflow: Workflow) -> Iterator[None]:
+    def kept_on_error(self, case_id: int, lock_version: int, workflow: Workflow) -> Iterator[None]:
         """Give a taken, still unchanged workflow back when the block fails (a refused form changes nothing)."""
         try:
             yield
         except OpsflowError:
-            self.put(instance_id, lock_version, workflow)
+            self.put(case_id, lock_version, workflow)
             raise
 
-    def put(self, instance_id: int, lock_version: int, workflow: Workflow) -> None:
+    def put(self, case_id: int, lock_version: int, workflow: Workflow) -> None:
         """Keep a workflow that was just committed at `lock_version`."""
         if self.size <= 0:
             return
         with self._lock:
-            self._items[instance_id] = (lock_version, workflow)
-            self._items.move_to_end(instance_id)
+            self._items[case_id] = (lock_version, workflow)
+            self._items.move_to_end(case_id)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
 
@@ -152,7 +152,7 @@ class Case:
                   "viewers": self._viewers(data)}
         if self.row["status"] == "running" and wf.completed:
             values.update(status="completed", ended_at=now, end_event=spiff.end_event(wf))
-            self.event("instance_completed", data={"end_event": values["end_event"]})
+            self.event("case_completed", data={"end_event": values["end_event"]})
         elif self.row["status"] != "running":
             values["ended_at"] = now
         writes = self._task_writes(now)
@@ -166,7 +166,7 @@ class Case:
         with self.ctx.db.batch(self.conn):
             for statement, params in writes:
                 if statement is INSERT_TASKS or statement is INSERT_TIMERS:
-                    params = [dict(r, instance_id=self.row["id"]) for r in cast(list[Mapping[str, Any]], params)]
+                    params = [dict(r, case_id=self.row["id"]) for r in cast(list[Mapping[str, Any]], params)]
                 self.conn.execute(statement, params)
             self.save_events_only()
 
@@ -205,12 +205,12 @@ class Case:
         stop here)."""
         self.ctx.notifier.notify(self.conn, from_case(self))
         if self.events:
-            self.conn.execute(INSERT_EVENTS, [dict(e, instance_id=self.row["id"]) for e in self.events])
+            self.conn.execute(INSERT_EVENTS, [dict(e, case_id=self.row["id"]) for e in self.events])
             self.events = []
 
     def _insert(self, values: dict[str, Any]) -> None:
-        """Insert a new instance row and learn its id."""
-        result = self.conn.execute(INSTANCES.insert().values(
+        """Insert a new case row and learn its id."""
+        result = self.conn.execute(CASES.insert().values(
             definition_id=self.deployed.definition_id, process_key=self.package.key, starter=self.row["starter"],
             started_at=self.ctx.clock.now(), lock_version=1, **values))
         key = result.inserted_primary_key
@@ -228,7 +228,7 @@ class Case:
     def _hold_done_task(self) -> None:
         """A completed task must still be unclaimed or the doer's: a claim or hand-over committed first wins.
 
-        Claims change only the task row, so the instance's compare-and-set cannot see them. This runs after
+        Claims change only the task row, so the case row's compare-and-set cannot see them. This runs after
         that compare-and-set, so every command locks a case before its task rows and none waits in a cycle.
         When the done task closes (the usual case) the check is its row's conditional delete; otherwise the
         row is locked by a no-op update.

@@ -75,7 +75,7 @@ class Commands(Component):
         details: dict[str, Any] = {"version": deployed.version, "form": clean}
         if scheduled:
             details["scheduled_by"] = scheduled
-        case.event("instance_started", actor=user, data=details, main=True)
+        case.event("case_started", actor=user, data=details, main=True)
         spiff.run_engine(workflow)
         case.save()
         files.link_form_files(session, uploads, case.row["id"])
@@ -114,7 +114,7 @@ class Commands(Component):
             if directory.user(to_user) is None:
                 raise NotFound("no_user", user=to_user)
             if not access.is_eligible(session, task, to_user):
-                raise Forbidden("not_eligible", user=to_user, step=task["task_key"], case=task["instance_id"])
+                raise Forbidden("not_eligible", user=to_user, step=task["task_key"], case=task["case_id"])
             assignment.hand_over(session, self.ctx, task, to_user, "task_reassigned", user, expect=task["assignee"])
 
     def complete(self, task_id: str, user: str, data: JsonObject | None = None,
@@ -154,26 +154,26 @@ class Commands(Component):
             case.save()
             files.link_form_files(session, uploads, row["id"], str(task_id))
         self.cache.put(row["id"], case.row["lock_version"], workflow)
-        return {"instance_id": row["id"], "status": "completed" if workflow.completed else case.row["status"]}
+        return {"case_id": row["id"], "status": "completed" if workflow.completed else case.row["status"]}
 
-    def cancel(self, instance_id: int, user: str, reason: str | None = None) -> None:
+    def cancel(self, case_id: int, user: str, reason: str | None = None) -> None:
         """Cancel a running case (its starter, or a supervisor of the procedure)."""
         with self.db.command() as session:
             directory = Directory(session)
-            row, deployed = self.guard.case(session, directory, instance_id, user)
+            row, deployed = self.guard.case(session, directory, case_id, user)
             if not access.can_cancel(directory, user, row, deployed.package.manifest):
-                raise Forbidden("cancel_forbidden", user=user, case=instance_id)
+                raise Forbidden("cancel_forbidden", user=user, case=case_id)
             if row["status"] != "running":
-                raise NotReady("case_finished", case=instance_id, status=row["status"])
+                raise NotReady("case_finished", case=case_id, status=row["status"])
             workflow = load_workflow(self.ctx, session, row)
             case = Case(self.ctx, session, directory, row, deployed, workflow)
             spiff.cancel(workflow)
             row["status"] = "cancelled"
-            case.event("instance_cancelled", actor=user, data={"reason": reason or ""}, main=True)
+            case.event("case_cancelled", actor=user, data={"reason": reason or ""}, main=True)
             case.save()
-        self.cache.put(instance_id, case.row["lock_version"], workflow)
+        self.cache.put(case_id, case.row["lock_version"], workflow)
 
-    def add_comment(self, instance_id: int, user: str, text: object) -> int:
+    def add_comment(self, case_id: int, user: str, text: object) -> int:
         """Add a comment to a case's history (running or finished); return the event id."""
         text = text.strip() if isinstance(text, str) else ""
         if not text:
@@ -183,9 +183,9 @@ class Commands(Component):
         with self.db.write() as session:
             directory = Directory(session)
             if not directory.is_active(user):
-                raise NotFound("no_case", case=instance_id)
-            row, _loaded = self.guard.case(session, directory, instance_id, user)
-            event = Event(instance_id=row["id"], at=self.clock.now(), actor=user, kind="comment", data={"text": text})
+                raise NotFound("no_case", case=case_id)
+            row, _loaded = self.guard.case(session, directory, case_id, user)
+            event = Event(case_id=row["id"], at=self.clock.now(), actor=user, kind="comment", data={"text": text})
             session.add(event)
             session.flush()
             return event.id

@@ -1,5 +1,5 @@
 """What every runtime component shares: the database, the catalogue of versions, the workflow codec, the
-instance cache, the clock, the settings and the outward seams (file store, notifier).
+workflow cache, the clock, the settings and the outward seams (file store, notifier).
 
 A component is built with the context and the other components it calls, by name; none reaches another
 through the runtime facade (engine/runtime/service.py), which only wires them together.
@@ -15,7 +15,7 @@ from engine.store import Database
 
 if TYPE_CHECKING:  # these modules build on this one; mypy alone needs their names here
     from engine.notify import Notifier
-    from engine.runtime.case import InstanceCache
+    from engine.runtime.case import WorkflowCache
     from engine.runtime.catalog import Catalog
     from engine.runtime.spiff import WorkflowCodec
 
@@ -24,7 +24,7 @@ class Context:
     """The collaborators of one runtime; swapping the clock swaps it for the catalogue and codec too."""
 
     def __init__(self, *, settings: Settings, db: Database, catalog: "Catalog", codec: "WorkflowCodec",
-                 cache: "InstanceCache", clock: Clock, file_store: FileStore, notifier: "Notifier") -> None:
+                 cache: "WorkflowCache", clock: Clock, file_store: FileStore, notifier: "Notifier") -> None:
         self.settings = settings
         self.db = db
         self.catalog = catalog
@@ -76,6 +76,6 @@ class Component:
         return self.ctx.settings
 
     @property
-    def cache(self) -> "InstanceCache":
+    def cache(self) -> "WorkflowCache":
         """Deserialized workflows by case id and lock version."""
         return self.ctx.cache

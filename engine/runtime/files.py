@@ -44,7 +44,7 @@ def default_store(settings: Settings) -> LocalDiskStore:
 
 
 def check_form_files(session: Session, schema: dict[str, Any] | None, data: dict[str, Any], user: str,
-                     instance_id: int | None = None) -> dict[str, str]:
+                     case_id: int | None = None) -> dict[str, str]:
     """{attachment id: field path} of the pending uploads a valid form names, to link once saved.
 
     Every file value must be a pending upload of `user` or a file already linked to this case;
@@ -56,10 +56,10 @@ def check_form_files(session: Session, schema: dict[str, Any] | None, data: dict
     if not named:
         return {}
     ids = {value for _, value in named if isinstance(value, str)}
-    rows = session.execute(select(Attachment.id, Attachment.instance_id, Attachment.uploaded_by)
+    rows = session.execute(select(Attachment.id, Attachment.case_id, Attachment.uploaded_by)
                            .where(Attachment.id.in_(ids))).all() if ids else []
-    pending = {r.id for r in rows if r.instance_id is None and r.uploaded_by == user}
-    usable = pending | {r.id for r in rows if instance_id is not None and r.instance_id == instance_id}
+    pending = {r.id for r in rows if r.case_id is None and r.uploaded_by == user}
+    usable = pending | {r.id for r in rows if case_id is not None and r.case_id == case_id}
     errors = {path: FieldError("unknown_attachment") for path, value in named
               if not (isinstance(value, str) and value in usable)}
     if errors:
@@ -67,12 +67,12 @@ def check_form_files(session: Session, schema: dict[str, Any] | None, data: dict
     return {value: path for path, value in named if value in pending}
 
 
-def link_form_files(session: Session, pending: dict[str, str], instance_id: int, task_id: str | None = None) -> None:
+def link_form_files(session: Session, pending: dict[str, str], case_id: int, task_id: str | None = None) -> None:
     """Attach pending uploads to the case (and task) whose form named them, in the command's transaction."""
     for attachment_id, path in pending.items():
         result = cast(CursorResult[Any], session.execute(
-            update(Attachment).where(Attachment.id == attachment_id, Attachment.instance_id.is_(None))
-            .values(instance_id=instance_id, task_id=task_id, field=path[:200])
+            update(Attachment).where(Attachment.id == attachment_id, Attachment.case_id.is_(None))
+            .values(case_id=case_id, task_id=task_id, field=path[:200])
             .execution_options(synchronize_session=False)))
         if result.rowcount != 1:
             raise Conflict("attachment_taken", attachment=attachment_id)

@@ -24,7 +24,7 @@ def from_case(case: "Case") -> list[Happening]:
 
 def from_task_change(task: OpenTask, event: Event) -> list[Happening]:
     """The happening of a claim, release, hand-over or repair: the task row a command read and the event it adds."""
-    return [Happening(kind=event.kind, case_id=task["instance_id"], process_key=task["process_key"],
+    return [Happening(kind=event.kind, case_id=task["case_id"], process_key=task["process_key"],
                       starter=task["starter"], at=event.at, actor=event.actor, task_id=task["id"],
                       task_key=task["task_key"], data=dict(event.data, role=task["role"], pool=task["pool"]))]
 

@@ -20,14 +20,14 @@ from engine.runtime import access
 from engine.runtime.access import TASK_COLUMNS
 from engine.runtime.context import Component
 from engine.runtime.results import InboxCounts, InboxPage, InboxTask, SavedInboxFilter, SearchField
-from engine.store.models import Definition, HumanTask, Instance, SavedFilter, User
+from engine.store.models import CaseRecord, Definition, HumanTask, SavedFilter, User
 
 SCOPES = ("all", "mine", "unclaimed")
 Scope = Literal["all", "mine", "unclaimed"]
 _DUE_ORDER = (HumanTask.due_at.is_(None), HumanTask.due_at)
 # The requester's full name (their username when the directory has none), for sorting by who asked.
-_REQUESTER = func.coalesce(select(User.name).where(User.username == Instance.starter).scalar_subquery(),
-                           Instance.starter)
+_REQUESTER = func.coalesce(select(User.name).where(User.username == CaseRecord.starter).scalar_subquery(),
+                           CaseRecord.starter)
 SORTS = {
     "due": _DUE_ORDER,
     "-due": (HumanTask.due_at.is_(None), HumanTask.due_at.desc()),
@@ -108,11 +108,11 @@ class Inbox(Component):
                 raise ValidationFailed({"search": FieldError("not_field_name", value=field)})
             if isinstance(value, str):
                 if value.strip():
-                    clauses.append(Instance.search[field].as_string().icontains(value.strip(), autoescape=True))
+                    clauses.append(CaseRecord.search[field].as_string().icontains(value.strip(), autoescape=True))
             elif isinstance(value, dict):
                 clauses += self._range(field, value)
             elif isinstance(value, list):  # any of these stored codes (a choice field searched by its labels)
-                clauses.append(Instance.search[field].as_string().in_([str(code) for code in value]))
+                clauses.append(CaseRecord.search[field].as_string().in_([str(code) for code in value]))
             elif value is not None:
                 raise ValidationFailed({f"search.{field}": FieldError("search_value_kind")})
         return clauses
@@ -132,10 +132,10 @@ class Inbox(Component):
     def _json_number(self, field: str) -> ColumnElement[float | None]:
         """SQL for the numeric value of a case field, NULL when it holds no number (never a cast error)."""
         if self.db.is_sqlite:
-            numeric: ColumnElement[bool] = func.json_type(Instance.search, f'$."{field}"').in_(("integer", "real"))
+            numeric: ColumnElement[bool] = func.json_type(CaseRecord.search, f'$."{field}"').in_(("integer", "real"))
         else:
-            numeric = func.json_typeof(Instance.search[field]) == "number"
-        return case((numeric, Instance.search[field].as_float()))
+            numeric = func.json_typeof(CaseRecord.search[field]) == "number"
+        return case((numeric, CaseRecord.search[field].as_float()))
 
     def _inbox_counts(self, session: Session, user: str, roles: set[str]) -> InboxCounts:
         """Tab counts over the user's whole inbox, filters ignored: one COUNT query."""
@@ -208,10 +208,10 @@ class _Page:
         self.join_cases = join_cases or bool(case_where)
 
     def _query(self, *columns: Any) -> Select[Any]:
-        """SELECT columns FROM human_tasks [JOIN instances] WHERE every clause."""
+        """SELECT columns FROM human_tasks [JOIN cases] WHERE every clause."""
         query = select(*columns).select_from(HumanTask)
         if self.join_cases:
-            query = query.join(Instance, Instance.id == HumanTask.instance_id)
+            query = query.join(CaseRecord, CaseRecord.id == HumanTask.case_id)
         return query.where(*self.task_where, *self.case_where)
 
     def ids(self, session: Session, page: int, total: int | None = None) -> tuple[Sequence[str], int, int]:
@@ -236,8 +236,8 @@ def _task_rows(session: Session, ids: Sequence[str]) -> list[InboxTask]:
     candidates of a named pool."""
     if not ids:
         return []
-    rows = session.execute(select(*TASK_COLUMNS, HumanTask.pool, Instance.starter, Instance.search)
-                           .join(Instance, Instance.id == HumanTask.instance_id).where(HumanTask.id.in_(ids))).all()
+    rows = session.execute(select(*TASK_COLUMNS, HumanTask.pool, CaseRecord.starter, CaseRecord.search)
+                           .join(CaseRecord, CaseRecord.id == HumanTask.case_id).where(HumanTask.id.in_(ids))).all()
     by_id = {r.id: dict(r._mapping) for r in rows}
     return cast(list[InboxTask], access.candidates_of(session, [by_id[i] for i in ids if i in by_id]))
 

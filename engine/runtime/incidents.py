@@ -18,7 +18,7 @@ from engine.runtime import access
 from engine.runtime.access import Guard
 from engine.runtime.context import Component, Context
 from engine.runtime.results import CaseIncidents, Incident
-from engine.store.models import Definition, Event, Instance, Timer
+from engine.store.models import CaseRecord, Definition, Event, Timer
 
 INCIDENT, RETRIED = "incident", "incident_retried"
 
@@ -30,21 +30,21 @@ class Incidents(Component):
         super().__init__(ctx)
         self.guard = guard
 
-    def open_incidents(self, process_key: str | None = None, instance_id: int | None = None) -> list[Incident]:
+    def open_incidents(self, process_key: str | None = None, case_id: int | None = None) -> list[Incident]:
         """The open incidents of running cases (of one procedure or one case), oldest first (operator view)."""
         with self.db.read() as session:
-            return _open(session, process_key=process_key, instance_id=instance_id)
+            return _open(session, process_key=process_key, case_id=case_id)
 
-    def case_incidents(self, instance_id: int, user: str) -> CaseIncidents:
+    def case_incidents(self, case_id: int, user: str) -> CaseIncidents:
         """{incidents, can_retry} of a case `user` may see (NotFound otherwise): what the case page shows."""
         with self.db.read() as session:
             directory = Directory(session)
-            row, deployed = self.guard.case(session, directory, instance_id, user)
-            found = _open(session, instance_id=row["id"]) if row["status"] == "running" else []
+            row, deployed = self.guard.case(session, directory, case_id, user)
+            found = _open(session, case_id=row["id"]) if row["status"] == "running" else []
             allowed = directory.is_active(user) and access.is_supervisor(directory, user, deployed.package.manifest)
         return {"incidents": found, "can_retry": bool(found) and allowed}
 
-    def retry_incident(self, instance_id: int | str, incident_id: int | str, user: str) -> None:
+    def retry_incident(self, case_id: int | str, incident_id: int | str, user: str) -> None:
         """A supervisor re-arms the timer an incident held, so the worker fires it again; one transaction.
 
         Refused: a case `user` may not see (NotFound), someone who does not supervise its procedure
@@ -52,7 +52,7 @@ class Incidents(Component):
         """
         with self.db.write() as session:
             directory = Directory(session)
-            row, deployed = self.guard.case(session, directory, instance_id, user)
+            row, deployed = self.guard.case(session, directory, case_id, user)
             if not directory.is_active(user) or not access.is_supervisor(directory, user, deployed.package.manifest):
                 raise Forbidden("incident_forbidden", user=user, procedure=deployed.package.key)
             if row["status"] != "running":
@@ -68,51 +68,52 @@ class Incidents(Component):
                 .values(fired_at=None).execution_options(synchronize_session=False)))
             if rearmed.rowcount != 1:
                 raise Conflict("incident_pending", incident=incident.id)
-            session.add(Event(instance_id=row["id"], at=now, actor=user, kind=RETRIED, task_id=incident.task_id,
+            session.add(Event(case_id=row["id"], at=now, actor=user, kind=RETRIED, task_id=incident.task_id,
                               task_key=incident.task_key, data={"incident": incident.id}))
 
 
-def _open(session: Session, process_key: str | None = None, instance_id: int | None = None) -> list[Incident]:
-    """Rows {id, instance_id, process_key, version, task_id, timer, due_at, since, reason} of unretried incidents.
+def _open(session: Session, process_key: str | None = None, case_id: int | None = None) -> list[Incident]:
+    """Rows {id, case_id, process_key, version, task_id, timer, due_at, since, reason} of unretried incidents.
 
     An incident whose timer is gone (an SLA's task ended meanwhile) is closed: there is nothing left to retry.
     """
-    query = (select(Event.id, Event.instance_id, Event.task_id, Event.at, Event.data, Definition.key,
+    query = (select(Event.id, Event.case_id, Event.task_id, Event.at, Event.data, Definition.key,
                     Definition.version)
-             .join(Instance, Instance.id == Event.instance_id).join(Definition, Definition.id == Instance.definition_id)
-             .where(Event.kind == INCIDENT, Instance.status == "running"))
+             .join(CaseRecord, CaseRecord.id == Event.case_id)
+             .join(Definition, Definition.id == CaseRecord.definition_id)
+             .where(Event.kind == INCIDENT, CaseRecord.status == "running"))
     if process_key is not None:
         query = query.where(Definition.key == process_key)
-    if instance_id is not None:
-        query = query.where(Event.instance_id == instance_id)
+    if case_id is not None:
+        query = query.where(Event.case_id == case_id)
     rows = session.execute(query.order_by(Event.at, Event.id)).all()
-    retried = _retries(session, {r.instance_id for r in rows})
+    retried = _retries(session, {r.case_id for r in rows})
     named = {(r.data or {}).get("timer_id") for r in rows} - {None}
     kept = set(session.scalars(select(Timer.id).where(Timer.id.in_(named)))) if named else set()
     # Older incidents do not name their timer; they stay listed until retried.
     rows = [r for r in rows if (r.data or {}).get("timer_id") in kept | {None}]
-    return [{"id": r.id, "instance_id": r.instance_id, "process_key": r.key, "version": r.version,
+    return [{"id": r.id, "case_id": r.case_id, "process_key": r.key, "version": r.version,
              "task_id": r.task_id, "timer": (r.data or {}).get("timer"),
              "due_at": (r.data or {}).get("due_at"), "since": r.at,
              "reason": (r.data or {}).get("reason", "")} for r in rows if r.id not in retried]
 
 
-def _retries(session: Session, instance_ids: Iterable[int]) -> dict[Any, Row[Any]]:
+def _retries(session: Session, case_ids: Iterable[int]) -> dict[Any, Row[Any]]:
     """The retry events of these cases by the incident each names."""
-    if not instance_ids:
+    if not case_ids:
         return {}
     events = session.execute(select(Event.id, Event.actor, Event.at, Event.data)
-                             .where(Event.instance_id.in_(list(instance_ids)), Event.kind == RETRIED)).all()
+                             .where(Event.case_id.in_(list(case_ids)), Event.kind == RETRIED)).all()
     return {(e.data or {}).get("incident"): e for e in events}
 
 
-def _incident(session: Session, instance_id: int, incident_id: int | str) -> Row[Any]:
+def _incident(session: Session, case_id: int, incident_id: int | str) -> Row[Any]:
     """The incident event `incident_id` of the case, or NotFound."""
-    columns = (Event.id, Event.instance_id, Event.task_id, Event.task_key, Event.at, Event.data)
+    columns = (Event.id, Event.case_id, Event.task_id, Event.task_key, Event.at, Event.data)
     found = session.execute(select(*columns).where(
-        Event.id == _number(incident_id), Event.instance_id == instance_id, Event.kind == INCIDENT)).first()
+        Event.id == _number(incident_id), Event.case_id == case_id, Event.kind == INCIDENT)).first()
     if found is None:
-        raise NotFound("no_incident", incident=incident_id, case=instance_id)
+        raise NotFound("no_incident", incident=incident_id, case=case_id)
     return found
 
 
@@ -123,7 +124,7 @@ def _held_timer(session: Session, incident: Row[Any]) -> int:
         query = select(Timer.id).where(Timer.id == data["timer_id"])
     else:
         step = Timer.task_id if data.get("timer") == "bpmn" else Timer.human_task_id
-        query = (select(Timer.id).where(Timer.instance_id == incident.instance_id,
+        query = (select(Timer.id).where(Timer.case_id == incident.case_id,
                                         Timer.kind == data.get("timer"), step == incident.task_id,
                                         Timer.fired_at.is_not(None)).order_by(Timer.id.desc()).limit(1))
     timer_id = session.scalar(query)

@@ -1,6 +1,6 @@
 """The runtime's reads: a task and its page, a case, what a user may start, their requests, the organisation.
 
-Plain SQL rows; a workflow is loaded (from the instance cache when current) only for case data.
+Plain SQL rows; a workflow is loaded (from the workflow cache when current) only for case data.
 """
 import functools
 from typing import Any, cast, overload
@@ -53,11 +53,11 @@ from engine.runtime.results import (
 from engine.runtime.rows import task_case_row
 from engine.runtime.spiff import Workflow
 from engine.store.models import (
+    CaseRecord,
     Definition,
     Department,
     Event,
     HumanTask,
-    Instance,
     Role,
     TaskDraft,
     User,
@@ -67,9 +67,9 @@ from engine.store.models import (
 from engine.templates import pick_language, render
 
 STATUSES = ("running", "completed", "cancelled")
-_CASE_COLUMNS = (Instance.id, Instance.process_key, Definition.version, Instance.status, Instance.started_at,
-                 Instance.ended_at, Instance.updated_at, Instance.search, Instance.end_event)
-_WAITING_COLUMNS = (HumanTask.instance_id, HumanTask.id, HumanTask.title_en, HumanTask.title_zh, HumanTask.role,
+_CASE_COLUMNS = (CaseRecord.id, CaseRecord.process_key, Definition.version, CaseRecord.status, CaseRecord.started_at,
+                 CaseRecord.ended_at, CaseRecord.updated_at, CaseRecord.search, CaseRecord.end_event)
+_WAITING_COLUMNS = (HumanTask.case_id, HumanTask.id, HumanTask.title_en, HumanTask.title_zh, HumanTask.role,
                     HumanTask.assignee, HumanTask.created_at.label("since"), HumanTask.due_at)
 
 
@@ -99,7 +99,7 @@ class Queries(Component):
             manifest = self.catalog.get(task["definition_id"], session).package.manifest
             actions = _actions(session, directory, user, task, manifest)
             try:
-                case: CasePage | None = self._case_page(session, directory, task["instance_id"], user, language)
+                case: CasePage | None = self._case_page(session, directory, task["case_id"], user, language)
             except NotFound:
                 case = None
             draft = _draft(session, task_id, user)
@@ -115,7 +115,7 @@ class Queries(Component):
         task = self.guard.task(session, directory, task_id, user)
         deployed = self.catalog.get(task["definition_id"], session)
         workflow = load_workflow(self.ctx, session, task_case_row(task))
-        self.cache.put(task["instance_id"], task["lock_version"], workflow)
+        self.cache.put(task["case_id"], task["lock_version"], workflow)
         spiff_task = spiff.find_task(workflow, task_id)
         data = dict(spiff_task.data) if spiff_task is not None else {}
         form = deployed.package.form_for(task["task_key"]) or {}
@@ -158,12 +158,12 @@ class Queries(Component):
               viewer: str | None) -> tuple[CaseView, CaseRow, DeployedVersion, Workflow]:
         """The case as `case` reads it, inside a transaction, with the row, version and workflow it was read from."""
         row, deployed = self.guard.case(session, directory, case_id, viewer)
-        facts = session.execute(select(Instance).where(Instance.id == row["id"])).scalar_one()
+        facts = session.execute(select(CaseRecord).where(CaseRecord.id == row["id"])).scalar_one()
         workflow = load_workflow(self.ctx, session, row)
         self.cache.put(row["id"], row["lock_version"], workflow)
-        tasks = session.execute(select(*TASK_COLUMNS).where(HumanTask.instance_id == row["id"])
+        tasks = session.execute(select(*TASK_COLUMNS).where(HumanTask.case_id == row["id"])
                                 .order_by(HumanTask.created_at)).all()
-        events = session.execute(select(Event).where(Event.instance_id == row["id"]).order_by(Event.id)).scalars()
+        events = session.execute(select(Event).where(Event.case_id == row["id"]).order_by(Event.id)).scalars()
         view: CaseView = {"id": row["id"], "process_key": row["process_key"], "version": deployed.version,
                 "definition_id": row["definition_id"], "status": row["status"], "starter": row["starter"],
                 "started_at": facts.started_at, "ended_at": facts.ended_at, "end_event": facts.end_event,
@@ -206,22 +206,22 @@ class Queries(Component):
         """The cases the user started, newest first, each with the people it waits for."""
         if status not in (None, "", *STATUSES):
             raise ValidationFailed({"status": FieldError("not_one_of", choices=", ".join(STATUSES))})
-        where = [Instance.starter == user] + ([Instance.status == status] if status else [])
+        where = [CaseRecord.starter == user] + ([CaseRecord.status == status] if status else [])
         size = page_size(per_page)
         with self.db.read() as session:
-            total: int = session.execute(select(func.count()).select_from(Instance).where(*where)).scalar_one()
+            total: int = session.execute(select(func.count()).select_from(CaseRecord).where(*where)).scalar_one()
             number = clamp_page(whole_number(page, "page"), total, size)
             cases = [cast(RequestRow, dict(r._mapping)) for r in session.execute(
-                select(*_CASE_COLUMNS).join(Definition, Definition.id == Instance.definition_id).where(*where)
-                .order_by(Instance.started_at.desc(), Instance.id.desc()).limit(size)
+                select(*_CASE_COLUMNS).join(Definition, Definition.id == CaseRecord.definition_id).where(*where)
+                .order_by(CaseRecord.started_at.desc(), CaseRecord.id.desc()).limit(size)
                 .offset((number - 1) * size))]
             waiting = session.execute(select(*_WAITING_COLUMNS)
-                                      .where(HumanTask.instance_id.in_([c["id"] for c in cases]))
+                                      .where(HumanTask.case_id.in_([c["id"] for c in cases]))
                                       .order_by(HumanTask.created_at, HumanTask.id)).all() if cases else []
         by_case: dict[int, list[WaitingTask]] = {}
         for task in waiting:
-            shown = {k: v for k, v in task._mapping.items() if k != "instance_id"}
-            by_case.setdefault(task.instance_id, []).append(cast(WaitingTask, shown))
+            shown = {k: v for k, v in task._mapping.items() if k != "case_id"}
+            by_case.setdefault(task.case_id, []).append(cast(WaitingTask, shown))
         for item in cases:
             item["waiting"] = by_case.get(item["id"], [])
             item["can_cancel"] = item["status"] == "running"

@@ -17,7 +17,7 @@ from engine.runtime.access import TASK_COLUMNS, Guard
 from engine.runtime.assignment import add_candidate, hand_over
 from engine.runtime.context import Component, Context
 from engine.runtime.results import OpenTask, Person, RepairFacts, StuckTask, StuckTasks
-from engine.store.models import Definition, Event, HumanTask, Instance, User
+from engine.store.models import CaseRecord, Definition, Event, HumanTask, User
 
 MAX_LISTED = 20
 
@@ -51,15 +51,15 @@ class Repair(Component):
                 raise NotFound("no_user", user=to_user)
             eligible = access.eligible_users(task, repair=True).where(User.username == to_user).limit(1)
             if session.execute(eligible).first() is None:
-                raise Forbidden("not_eligible", user=to_user, step=task["task_key"], case=task["instance_id"])
+                raise Forbidden("not_eligible", user=to_user, step=task["task_key"], case=task["case_id"])
             hand_over(session, self.ctx, task, to_user, "assignment_repaired", user, expect=None)
             add_candidate(session, task["id"], to_user)
 
-    def stuck_in_case(self, instance_id: int, user: str) -> set[str]:
+    def stuck_in_case(self, case_id: int, user: str) -> set[str]:
         """The ids of a case's open tasks that nobody may take (NotFound for a case `user` may not see)."""
         with self.db.read() as session:
-            row, _loaded = self.guard.case(session, Directory(session), instance_id, user)
-            return set(session.scalars(select(HumanTask.id).where(HumanTask.instance_id == row["id"], access.stuck())))
+            row, _loaded = self.guard.case(session, Directory(session), case_id, user)
+            return set(session.scalars(select(HumanTask.id).where(HumanTask.case_id == row["id"], access.stuck())))
 
     def stuck_tasks(self, user: str, limit: int = MAX_LISTED) -> StuckTasks:
         """{total, tasks}: the open tasks nobody may take in the procedures `user` supervises, oldest first."""
@@ -71,8 +71,8 @@ class Repair(Component):
                         if access.is_supervisor(directory, user, row.manifest)]
             if not versions:
                 return {"total": 0, "tasks": []}
-            query = (select(*TASK_COLUMNS, Instance.starter).join(Instance, Instance.id == HumanTask.instance_id)
-                     .where(Instance.definition_id.in_(versions), access.stuck()))
+            query = (select(*TASK_COLUMNS, CaseRecord.starter).join(CaseRecord, CaseRecord.id == HumanTask.case_id)
+                     .where(CaseRecord.definition_id.in_(versions), access.stuck()))
             rows = session.execute(query.order_by(HumanTask.created_at, HumanTask.id)).all()
         return {"total": len(rows), "tasks": [cast(StuckTask, dict(r._mapping)) for r in rows[:limit]]}
 

@@ -22,7 +22,7 @@ class TaskRow(TypedDict):
     """An open task's row (access.TASK_COLUMNS): a case's open steps, the start of every other task record."""
 
     id: str
-    instance_id: int
+    case_id: int
     process_key: str
     task_key: str
     title_en: str
@@ -94,10 +94,10 @@ class RepairFacts(TypedDict):
 
 
 class AttachmentMeta(TypedDict):
-    """What is known of an upload (its bytes are in the file store under `id`); `instance_id` None: pending."""
+    """What is known of an upload (its bytes are in the file store under `id`); `case_id` None: pending."""
 
     id: str
-    instance_id: int | None
+    case_id: int | None
     task_id: str | None
     field: str | None
     filename: str
@@ -111,7 +111,7 @@ class AttachmentMeta(TypedDict):
 class Outcome(TypedDict):
     """What completing a task did to its case."""
 
-    instance_id: int
+    case_id: int
     status: str
 
 
@@ -228,7 +228,7 @@ class Incident(TypedDict):
     """An open incident: a timer the engine refused, held on its running case until a supervisor retries it."""
 
     id: int
-    instance_id: int
+    case_id: int
     process_key: str
     version: int
     task_id: str | None

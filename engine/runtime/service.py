@@ -18,7 +18,7 @@ from engine.runtime import files, spiff
 from engine.runtime.access import Guard
 from engine.runtime.accounts import Accounts
 from engine.runtime.attachments import Attachments
-from engine.runtime.case import InstanceCache
+from engine.runtime.case import WorkflowCache
 from engine.runtime.catalog import Catalog
 from engine.runtime.commands import Commands
 from engine.runtime.context import Context
@@ -45,7 +45,7 @@ class Runtime:
                                          settings.script_data_limit_bytes), settings.sandbox_processes)
         self.context = Context(settings=settings, db=db, catalog=catalog,
                                codec=spiff.WorkflowCodec(catalog.specs_for, settings.script_time_limit),
-                               cache=InstanceCache(settings.instance_cache_size), clock=clock,
+                               cache=WorkflowCache(settings.instance_cache_size), clock=clock,
                                file_store=file_store if file_store is not None else files.default_store(settings),
                                notifier=notifier or notify.OutboxNotifier())
         self.guard = Guard(self.context)
@@ -136,7 +136,7 @@ class Runtime:
         return self.context.codec
 
     @property
-    def cache(self) -> InstanceCache:
+    def cache(self) -> WorkflowCache:
         """Deserialized workflows by case id and lock version."""
         return self.context.cache
 

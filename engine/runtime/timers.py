@@ -179,7 +179,7 @@ class Timers(Component):
                 deployed = self.catalog.get(self.catalog.active_id(session, timer.process_key), session)
                 schedules.rearm(session, deployed, timer, now)
                 return
-            session.add(Event(instance_id=timer.instance_id, at=now, actor=None, kind="incident",
+            session.add(Event(case_id=timer.case_id, at=now, actor=None, kind="incident",
                               task_id=timer.task_id if timer.kind == "bpmn" else timer.human_task_id,
                               task_key=None, data={"timer": timer.kind, "timer_id": timer.id,
                                                    "due_at": timer.due_at.isoformat(), "reason": str(exc)}))
@@ -188,7 +188,7 @@ class Timers(Component):
         """What a due timer does to its case (None when nothing is left to do)."""
         if timer.kind == "start":
             return self._scheduled_start(session, timer)
-        row = load_row(session, timer.instance_id)
+        row = load_row(session, timer.case_id)
         if row is None or row["status"] != "running":
             return None
         directory = Directory(session)

@@ -2,7 +2,7 @@
 
 A rule that spans cases ("one evaluation per supplier and year") cannot be a form rule: a form sees
 one case. The manifest declares it instead, and the engine checks it when a case starts, over the
-instances' `search` column (the fields must be searchable, so every save keeps them there).
+cases' `search` column (the fields must be searchable, so every save keeps them there).
 """
 from typing import Any
 
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from engine.definitions import Package
 from engine.errors import ValidationFailed
 from engine.formrules import Translated
-from engine.store.models import Definition, Instance
+from engine.store.models import CaseRecord, Definition
 
 
 def _lock_procedure(session: Session, process_key: str) -> None:
@@ -22,12 +22,12 @@ def _lock_procedure(session: Session, process_key: str) -> None:
 
 def _clash(session: Session, process_key: str, wanted: dict[str, Any]) -> int | None:
     """The id of a running or completed case of the procedure whose fields equal `wanted`, or None."""
-    query = select(Instance.id, Instance.search).where(Instance.process_key == process_key,
-                                                       Instance.status != "cancelled")
+    query = select(CaseRecord.id, CaseRecord.search).where(CaseRecord.process_key == process_key,
+                                                       CaseRecord.status != "cancelled")
     for field, value in wanted.items():
         if isinstance(value, str):  # narrow in SQL; numbers are compared below (JSON numbers differ by dialect)
-            query = query.where(Instance.search[field].as_string() == value)
-    for case_id, search in session.execute(query.order_by(Instance.id)):
+            query = query.where(CaseRecord.search[field].as_string() == value)
+    for case_id, search in session.execute(query.order_by(CaseRecord.id)):
         if all((search or {}).get(field) == value for field, value in wanted.items()):
             return case_id
     return None

@@ -66,7 +66,7 @@ class Database:
         """Take the write lock for the rest of a `command()`; True when what was read before may be stale.
 
         On SQLite this ends the reading transaction and begins `BEGIN IMMEDIATE`, so writers still queue;
-        whatever the command read must then be checked again by the writes (the instance row's
+        whatever the command read must then be checked again by the writes (the case row's
         compare-and-set, a task row's expected assignee).
         """
         if not self.is_sqlite or session.info.get("writing"):

@@ -135,10 +135,10 @@ def active_definitions() -> Select[Any]:
             .order_by(Definition.key))
 
 
-class Instance(Base):
+class CaseRecord(Base):
     """A running or finished case; `state` is the serialized SpiffWorkflow workflow, zlib-compressed JSON."""
 
-    __tablename__ = "instances"
+    __tablename__ = "cases"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("definitions.id"))
     process_key: Mapped[str] = mapped_column(String(100), index=True)
@@ -161,7 +161,7 @@ class HumanTask(Base):
 
     __tablename__ = "human_tasks"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     process_key: Mapped[str] = mapped_column(String(100))
     task_key: Mapped[str] = mapped_column(String(200))
     title_en: Mapped[str] = mapped_column(String(300))
@@ -183,7 +183,7 @@ class HumanTask(Base):
         # Covers the inbox page's sort (due time, then creation and id) for a role's unclaimed tasks, so
         # paging a crowded shared inbox reads this index only, never the task rows.
         Index("ix_human_tasks_role_assignee_pool_due", "role", "assignee", "pool", "due_at", "created_at", "id"),
-        Index("ix_human_tasks_instance", "instance_id"),
+        Index("ix_human_tasks_case", "case_id"),
     )
 
 
@@ -209,7 +209,7 @@ class Timer(Base):
     __tablename__ = "timers"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # None for kind "start": a scheduled start belongs to a procedure (process_key), not to a case.
-    instance_id: Mapped[int | None] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     process_key: Mapped[str | None] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(10))
     task_id: Mapped[str] = mapped_column(String(200))
@@ -218,7 +218,7 @@ class Timer(Base):
     due_at: Mapped[datetime] = mapped_column(Stamp())
     fired_at: Mapped[datetime | None] = mapped_column(Stamp())
     __table_args__ = (
-        UniqueConstraint("instance_id", "kind", "task_id", "due_at", name="uq_timers_task"),
+        UniqueConstraint("case_id", "kind", "task_id", "due_at", name="uq_timers_task"),
         Index("ix_timers_pending_due", "due_at", sqlite_where=fired_at.is_(None),
               postgresql_where=fired_at.is_(None)),
     )
@@ -229,14 +229,14 @@ class Event(Base):
 
     __tablename__ = "events"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     at: Mapped[datetime] = mapped_column(Stamp())
     actor: Mapped[str | None] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(40))
     task_id: Mapped[str | None] = mapped_column(String(36))
     task_key: Mapped[str | None] = mapped_column(String(200))
     data: Mapped[dict] = mapped_column(JSON, default=dict)
-    __table_args__ = (Index("ix_events_instance", "instance_id", "id"),)
+    __table_args__ = (Index("ix_events_case", "case_id", "id"),)
 
 
 class TaskDraft(Base):
@@ -252,12 +252,12 @@ class TaskDraft(Base):
 class Attachment(Base):
     """An uploaded file, described here; its bytes are in the runtime's file store under its id.
 
-    `instance_id` is None while the upload waits for the form it belongs to to be submitted.
+    `case_id` is None while the upload waits for the form it belongs to to be submitted.
     """
 
     __tablename__ = "attachments"
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    instance_id: Mapped[int | None] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     task_id: Mapped[str | None] = mapped_column(String(36))
     field: Mapped[str | None] = mapped_column(String(200))
     filename: Mapped[str] = mapped_column(String(255))
@@ -308,7 +308,7 @@ class OutboxMessage(Base):
     kind: Mapped[str] = mapped_column(String(40))
     recipient: Mapped[str | None] = mapped_column(String(64))
     role: Mapped[str | None] = mapped_column(String(64))
-    instance_id: Mapped[int | None] = mapped_column(Integer)
+    case_id: Mapped[int | None] = mapped_column(Integer)
     task_id: Mapped[str | None] = mapped_column(String(36))
     params: Mapped[dict] = mapped_column(JSON, default=dict)
     dedupe_key: Mapped[str] = mapped_column(String(255))

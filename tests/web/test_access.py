@@ -33,7 +33,7 @@ def build_world(runtime):
         "employees": [{"username": "sales.tseng"}, {"username": "wh.kao"}]})
     runtime.add_comment(review, "hr.yang", "Calibration meeting on 15 July.")
     case_file = runtime.add_attachment("ops.lin", "quote.pdf", "application/pdf", io.BytesIO(b"%PDF-1.4 quote"),
-                                  instance_id=mine)["id"]
+                                  case_id=mine)["id"]
     pending = runtime.add_attachment("sales.lu", "draft.txt", "text/plain", io.BytesIO(b"not sent yet"))["id"]
     saved = runtime.save_filter("ops.lin", "Overdue", "due=overdue")
     tasks = [t["id"] for case in (mine, other, review) for t in runtime.case(case)["tasks"]]

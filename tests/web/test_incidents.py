@@ -10,7 +10,7 @@ def held(app, clock, tmp_path):
     strict = held_case(app.extensions["opsflow"].settings.database_url, clock, tmp_path)
     [incident] = strict.open_incidents()
     strict.db.dispose()
-    return incident["instance_id"], incident["id"]
+    return incident["case_id"], incident["id"]
 
 
 def retry_form(body):

@@ -24,7 +24,7 @@ def tasks():
 
 def task_json(row):
     """An inbox row as the API gives it: titles in both languages, times in ISO 8601, the case's search fields."""
-    return {"id": row["id"], "case_id": row["instance_id"], "process_key": row["process_key"],
+    return {"id": row["id"], "case_id": row["case_id"], "process_key": row["process_key"],
             "task_key": row["task_key"], "title": {"en": row["title_en"], "zh-Hant": row["title_zh"]},
             "lane": row["lane"], "role": row["role"], "assignee": row["assignee"], "pool": row["pool"],
             "candidates": row["candidates"], "priority": row["priority"], "starter": row["starter"],

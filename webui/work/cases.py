@@ -54,13 +54,13 @@ def submit_start(key):
         case_id = runtime.start(key, current_user.username, submission.data, input_errors=submission.errors)
     except ValidationFailed as exc:
         return render_start(key, submission.raw, exc.errors, 422)
-    return redirect(url_for("work.started", instance_id=case_id))
+    return redirect(url_for("work.started", case_id=case_id))
 
 
-@bp.get("/cases/<int:instance_id>/started")
-def started(instance_id):
+@bp.get("/cases/<int:case_id>/started")
+def started(case_id):
     """The confirmation: the case number and where it goes next."""
-    case = current_runtime().case(instance_id, current_user.username, package_language())
+    case = current_runtime().case(case_id, current_user.username, package_language())
     return render_template("work/started.html", case=case)
 
 
@@ -99,56 +99,56 @@ def _summary(case):
     return shown
 
 
-def render_case(instance_id, comment="", comment_error=None, status=200):
+def render_case(case_id, comment="", comment_error=None, status=200):
     """The case page; a refused comment is shown again with its reason."""
     runtime = current_runtime()
-    case = runtime.case(instance_id, current_user.username, package_language())
+    case = runtime.case(case_id, current_user.username, package_language())
     user = current_user.username
     return render_template("work/case.html", case=case, history=timeline(case), summary=_summary(case), comment=comment,
                            comment_error=comment_error, stuck=runtime.stuck_in_case(case["id"], user),
                            incidents=runtime.case_incidents(case["id"], user), now=runtime.clock.now()), status
 
 
-@bp.get("/cases/<int:instance_id>")
-def case(instance_id):
+@bp.get("/cases/<int:case_id>")
+def case(case_id):
     """A case as the user may see it."""
-    return render_case(instance_id)
+    return render_case(case_id)
 
 
-@bp.post("/cases/<int:instance_id>/incidents/<int:incident_id>/retry")
-def retry_incident(instance_id, incident_id):
+@bp.post("/cases/<int:case_id>/incidents/<int:incident_id>/retry")
+def retry_incident(case_id, incident_id):
     """A supervisor retries a held timer once its cause is fixed: the worker fires it on its next poll."""
-    current_runtime().retry_incident(instance_id, incident_id, current_user.username)
+    current_runtime().retry_incident(case_id, incident_id, current_user.username)
     flash(_("The held timer is armed again; the worker fires it within seconds."), "success")
-    return redirect(url_for("work.case", instance_id=instance_id))
+    return redirect(url_for("work.case", case_id=case_id))
 
 
-@bp.get("/cases/<int:instance_id>/diagram.json")
-def diagram(instance_id):
+@bp.get("/cases/<int:case_id>/diagram.json")
+def diagram(case_id):
     """The case's BPMN diagram with done, current and waiting steps, for the bpmn-js viewer."""
-    shown = current_runtime().case(instance_id, current_user.username, package_language())["diagram"]
+    shown = current_runtime().case(case_id, current_user.username, package_language())["diagram"]
     return {"xml": shown["xml"], "done": shown["done"], "current": shown["current"], "waiting": shown["waiting"],
             "labels": {"done": _("Done"), "current": _("Waiting for a person"),
                        "waiting": _("Waiting for a time or event")}}
 
 
-@bp.post("/cases/<int:instance_id>/comments")
-def comment(instance_id):
+@bp.post("/cases/<int:case_id>/comments")
+def comment(case_id):
     """Add a comment to the case's history."""
     text = request.form.get("text", "")
     try:
-        current_runtime().add_comment(instance_id, current_user.username, text)
+        current_runtime().add_comment(case_id, current_user.username, text)
     except ValidationFailed as exc:
-        return render_case(instance_id, text, localize(exc.errors.get("text", "")), 422)
+        return render_case(case_id, text, localize(exc.errors.get("text", "")), 422)
     flash(_("Comment added."), "success")
     back = request.form.get("back")
     if back and back.startswith("/tasks/"):
         return redirect(back + "#history")
-    return redirect(url_for("work.case", instance_id=instance_id) + "#history")
+    return redirect(url_for("work.case", case_id=case_id) + "#history")
 
 
-@bp.post("/cases/<int:instance_id>/attachments")
-def upload(instance_id):
+@bp.post("/cases/<int:case_id>/attachments")
+def upload(case_id):
     """Attach a file to a running case."""
     upload = request.files.get("file")
     chosen = upload is not None and bool(upload.filename)
@@ -156,13 +156,13 @@ def upload(instance_id):
         # Without a file the engine still checks the case (404 for strangers), then refuses the empty upload.
         current_runtime().add_attachment(current_user.username, upload.filename if chosen else "",
                                          (upload.mimetype or "") if chosen else "",
-                                         upload.stream if chosen else io.BytesIO(), instance_id=instance_id)
+                                         upload.stream if chosen else io.BytesIO(), case_id=case_id)
     except ValidationFailed as exc:
         reason = "; ".join(map(localize, exc.errors.values())) if chosen else _("choose a file first")
         flash(_("The file was not attached: %(reason)s", reason=reason), "error")
     else:
         flash(_("File attached."), "success")
-    return redirect(url_for("work.case", instance_id=instance_id) + "#attachments")
+    return redirect(url_for("work.case", case_id=case_id) + "#attachments")
 
 
 @bp.get("/attachments/<attachment_id>")
@@ -180,13 +180,13 @@ def attachment(attachment_id):
     return response
 
 
-@bp.route("/cases/<int:instance_id>/cancel", methods=["GET", "POST"])
-def cancel(instance_id):
+@bp.route("/cases/<int:case_id>/cancel", methods=["GET", "POST"])
+def cancel(case_id):
     """Confirm, then cancel a case (its starter or a supervisor)."""
     runtime = current_runtime()
     if request.method == "POST":
-        runtime.cancel(instance_id, current_user.username, request.form.get("reason", "").strip())
-        flash(_("Case #%(id)d is cancelled.", id=instance_id), "success")
-        return redirect(url_for("work.case", instance_id=instance_id))
-    case = runtime.case(instance_id, current_user.username, package_language())
+        runtime.cancel(case_id, current_user.username, request.form.get("reason", "").strip())
+        flash(_("Case #%(id)d is cancelled.", id=case_id), "success")
+        return redirect(url_for("work.case", case_id=case_id))
+    case = runtime.case(case_id, current_user.username, package_language())
     return render_template("work/cancel.html", case=case)

@@ -10,7 +10,7 @@ from webui.schema_forms import format_value
 
 # Event kind -> sentence; %(actor)s is the person, %(task)s the step's title.
 SENTENCES = {
-    "instance_started": _l("%(actor)s started the case"),
+    "case_started": _l("%(actor)s started the case"),
     "task_claimed": _l("%(actor)s claimed “%(task)s”"),
     "task_released": _l("%(actor)s gave “%(task)s” back for someone else to take"),
     "task_reassigned": _l("%(actor)s assigned “%(task)s” to %(target)s"),
@@ -20,8 +20,8 @@ SENTENCES = {
     "task_escalated": _l("“%(task)s” was overdue and went to %(target)s"),
     "sla_breached": _l("“%(task)s” passed its due time"),
     "timer_fired": _l("A timer fired: %(task)s"),
-    "instance_completed": _l("The case ended"),
-    "instance_cancelled": _l("%(actor)s cancelled the case"),
+    "case_completed": _l("The case ended"),
+    "case_cancelled": _l("%(actor)s cancelled the case"),
     "task_withdrawn": _l("“%(task)s” closed without being done"),
     "comment": _l("%(actor)s commented"),
     "attachment_added": _l("%(actor)s attached a file"),
@@ -37,7 +37,7 @@ SYSTEM = _l("opsflow")
 
 def _form_of(package, event):
     """The form an event's values came from: the start form, or its task's form."""
-    if event["kind"] == "instance_started":
+    if event["kind"] == "case_started":
         return package.start_form() or {}
     return package.form_for(event["task_key"]) if event["task_key"] else {}
 

@@ -65,7 +65,7 @@ def submit_task(task_id):
         outcome = runtime.complete(task_id, user, submission.data, input_errors=submission.errors)
     except ValidationFailed as exc:
         return render_task(task_id, submission.raw, exc.errors, 422)
-    flash(_("Done: %(task)s (case #%(case)s).", task=task_title(task), case=outcome["instance_id"]), "success")
+    flash(_("Done: %(task)s (case #%(case)s).", task=task_title(task), case=outcome["case_id"]), "success")
     return redirect(url_for("work.inbox"))
 
 
