@@ -102,7 +102,7 @@ FIELD_CODES = {
     "file_too_large": _code("is larger than {mb:.3g} MB", mb="the limit in megabytes (MiB)"),
     "file_empty": _code("is empty"),
     "unknown_attachment": _code("unknown attachment"),
-    # Comments and drafts (engine/runtime/workspace.py).
+    # Comments and drafts (engine/runtime/commands.py).
     "comment_empty": _code("write a comment first"),
     "draft_not_object": _code("must be an object of field values"),
     "draft_too_large": _code("is {size} KiB; a draft may hold at most {most} KiB", size="the draft's size in KiB",
@@ -110,7 +110,7 @@ FIELD_CODES = {
 }
 
 REFUSAL_CODES = {
-    # Who may see and do what (engine/runtime/service.py, access checks).
+    # Who may see and do what (engine/runtime/access.py, commands.py).
     "start_forbidden": _code("{user} may not start {procedure}", user=USER, procedure=PROCEDURE),
     "task_claimed": _code("task {task} is already claimed by {user}", task=TASK, user="who holds it"),
     "separation_of_duties": _code("{user} may not do step {step} of case {case} (separation of duties)",
