@@ -118,17 +118,6 @@ class Outcome(TypedDict):
 # --- Cases ------------------------------------------------------------------------------------------------
 
 
-class HistoryEntry(TypedDict):
-    """One event of a case's history."""
-
-    at: datetime
-    actor: str | None
-    kind: str
-    task_id: str | None
-    task_key: str | None
-    data: JsonObject
-
-
 class CaseView(TypedDict):
     """A case: its row's facts, open tasks, data, path and history (`Runtime.case`)."""
 
@@ -145,7 +134,7 @@ class CaseView(TypedDict):
     tasks: list[TaskRow]
     data: JsonObject
     path: list[str]
-    history: list[HistoryEntry]
+    history: list["CaseEvent"]
 
 
 class NodeStates(TypedDict):
@@ -498,7 +487,7 @@ class TaskInfo(TaskData):
 
 
 class CaseEvent(TypedDict):
-    """A history event a command queued, written with the case."""
+    """One event of a case's history: as a command queues it, and as a case view lists it."""
 
     at: datetime
     actor: str | None
