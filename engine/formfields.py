@@ -240,16 +240,24 @@ def is_file_field(prop: Schema) -> bool:
     return kind_of(prop) == "file"
 
 
-# id(schema) -> (schema, whether it has a file field): schemas live with their package.
+MEMO_LIMIT = 1024  # schemas remembered per question; past it the memo starts again (resolved copies come and go)
+# id(schema) -> (schema, whether it has a file field): a package's schemas never change, so each is walked once.
 _HAS_FILES: dict[int, tuple[Schema | None, bool]] = {}
+
+
+def per_schema(memo: dict[int, tuple[Any, bool]], schema: Any, question: Callable[[Any], bool]) -> bool:
+    """`question(schema)`, asked once per schema object while it is in `memo` (which holds at most MEMO_LIMIT)."""
+    found = memo.get(id(schema))
+    if found is None or found[0] is not schema:
+        if len(memo) >= MEMO_LIMIT:
+            memo.clear()
+        found = memo[id(schema)] = (schema, question(schema))
+    return found[1]
 
 
 def has_file_fields(schema: Schema | None) -> bool:
     """Whether a form schema has file fields (worked out once per schema object)."""
-    found = _HAS_FILES.get(id(schema))
-    if found is None or found[0] is not schema:
-        found = _HAS_FILES[id(schema)] = (schema, any_field(schema, "file"))
-    return found[1]
+    return per_schema(_HAS_FILES, schema, lambda node: any_field(node, "file"))
 
 
 def file_values(schema: object, data: object, path: tuple[str, ...] = ()) -> Iterator[tuple[str, Any]]:

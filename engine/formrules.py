@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from engine import sandbox
 from engine.errors import FieldError, ScriptError
-from engine.formfields import CHOICES, ENUM_LABELS, walk_nodes
+from engine.formfields import CHOICES, ENUM_LABELS, per_schema, walk_nodes
 
 # What a rule or a choice expression may call to look at the organisation (engine.org.Directory).
 RULE_FUNCTIONS = frozenset(("is_active_user", "has_role", "manager_of", "head_of", "department_of",
@@ -98,9 +98,15 @@ def _resolve(node: dict[str, Any], names: Mapping[str, Any]) -> None:
         node[ENUM_LABELS] = labels
 
 
+# id(schema) -> (schema, whether it has x-choices-from fields): every completion checks its form, so a
+# package's schema (which never changes) is walked once.
+_HAS_CHOICES: dict[int, tuple[Any, bool]] = {}
+
+
 def resolve_choices(schema: Any, names: Mapping[str, Any]) -> Any:
     """The schema with its `x-choices-from` fields given as `enum`; the same object when it has none."""
-    if not isinstance(schema, dict) or next(choice_sites(schema), None) is None:
+    if not isinstance(schema, dict) or not per_schema(_HAS_CHOICES, schema,
+                                                       lambda node: next(choice_sites(node), None) is not None):
         return schema
     resolved = copy.deepcopy(schema)
     for _, node in list(choice_sites(resolved)):
