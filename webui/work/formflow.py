@@ -18,8 +18,7 @@ def attachment_names(schema, values):
     names = {}
     if not has_file_fields(schema):
         return names
-    named = {value for _path, value in file_values(schema, values) if isinstance(value, str)}
-    for attachment_id in named - set(names):
+    for attachment_id in {value for _path, value in file_values(schema, values) if isinstance(value, str)}:
         try:
             meta, _path = current_runtime().attachment(attachment_id, current_user.username)
         except NotFound:
