@@ -1,8 +1,8 @@
 """opsflow's web UI: a Flask app factory over the engine's runtime API.
 
 One blueprint per audience: `auth` (sign-in, password, language), `work` (the employee's
-inbox, tasks, start catalogue, requests and case pages), `main` (health check) and `api` (JSON
-under /api/v1, beside the HTML pages).
+inbox, tasks, start catalogue, requests and case pages), `main` (health check), `metrics` (operators' /metrics,
+webui/metrics.py) and `api` (JSON under /api/v1, beside the HTML pages).
 """
 import secrets
 from dataclasses import fields
@@ -45,7 +45,7 @@ def create_app(test_config=None):
     app.extensions["opsflow"] = Runtime(settings)
     app.extensions["opsflow_web"] = web
 
-    from webui import api, errors, i18n, names, security
+    from webui import api, errors, i18n, metrics, names, security
     from webui.auth import bp as auth_bp
     from webui.main import bp as main_bp
     from webui.work import bp as work_bp
@@ -54,6 +54,7 @@ def create_app(test_config=None):
     i18n.init_app(app)
     names.init_app(app)
     errors.init_app(app)
+    metrics.init_app(app)
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(work_bp)

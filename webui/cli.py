@@ -1,13 +1,15 @@
 """The `opsflow` console script: the engine's commands plus `serve`, which needs the web app."""
 import os
+import shutil
 import sys
+import tempfile
 import threading
 
 import click
 
 from engine import cli_io
 from engine.cli import bench, main
-from webui.config import WebSettings
+from webui.config import MULTIPROCESS_DIR, WebSettings
 from webui.supervise import Supervisor
 
 
@@ -32,9 +34,16 @@ def serve(host, port, worker, dev):
                "HUP reloads, TERM or Ctrl-C stops")
     server = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(web.web_workers),
               "--threads", str(web.web_threads), "--access-logfile", "-", "--name", "opsflow",
-              "--no-control-socket", "webui:create_app()"]
+              "--no-control-socket", "--config", "python:webui.gunicorn_hooks", "webui:create_app()"]
     timers = [sys.executable, "-m", "webui.cli", "worker"] if worker else None
-    sys.exit(Supervisor(server, timers, click.echo).run())
+    # gunicorn's processes write their request latencies here; /metrics in any of them adds all up.
+    metrics_dir = tempfile.mkdtemp(prefix="opsflow-metrics-")
+    os.environ[MULTIPROCESS_DIR] = metrics_dir
+    try:
+        code = Supervisor(server, timers, click.echo).run()
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+    sys.exit(code)
 
 
 def _serve_dev(settings, host, port, worker):

@@ -9,6 +9,9 @@ from engine.errors import ConfigError
 MIN_SECRET_KEY = 16
 # Keys published in earlier releases' defaults: anyone can sign a session with them, so they count as none.
 PUBLISHED_SECRET_KEYS = frozenset({"opsflow-demo-secret-change-me"})
+# prometheus_client's multiprocess mode: `opsflow serve` points it at a private folder of its own before
+# gunicorn forks, where every web process writes its request latencies (webui/metrics.py adds them up).
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 
 @dataclass
@@ -32,6 +35,8 @@ class WebSettings:
     # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0: none).
     # Behind an HTTPS proxy this makes cookies Secure and redirects https.
     proxy_count: int = 0
+    # Bearer token that opens /metrics to scrapers on other machines (empty: loopback clients only).
+    metrics_token: str = ""
 
     @classmethod
     def from_env(cls, environ=None, **overrides):

@@ -448,6 +448,51 @@ class Health(TypedDict):
     reason: NotRequired[str]
 
 
+# --- Operators' figures (/metrics) ----------------------------------------------------------------------
+
+
+class CaseCount(TypedDict):
+    """How many cases of one procedure are in one status."""
+
+    process_key: str
+    status: str
+    count: int
+
+
+class ProcedureTasks(TypedDict):
+    """Open tasks of one procedure, and how many of them are past their due time."""
+
+    process_key: str
+    open: int
+    overdue: int
+
+
+class RoleTasks(TypedDict):
+    """Open tasks of one role ("" for tasks offered to named people only)."""
+
+    role: str
+    open: int
+
+
+class TimersDue(TypedDict):
+    """Unfired timers of one kind (bpmn, sla, start) whose due time has come."""
+
+    kind: str
+    count: int
+
+
+class OperationsFigures(TypedDict):
+    """What /metrics reports, counted in SQL at one moment; empty lists when the database did not answer."""
+
+    database_ok: bool
+    cases: list[CaseCount]
+    tasks: list[ProcedureTasks]
+    tasks_by_role: list[RoleTasks]
+    timers_due: list[TimersDue]
+    # Seconds since the newest worker heartbeat's last successful poll; None when no worker ever polled.
+    worker_lag_seconds: float | None
+
+
 # --- Records the runtime's parts pass among themselves ----------------------------------------------------
 
 

@@ -8,7 +8,7 @@ a file named for its job, and hands out their methods; it holds no logic of its 
   queries.Queries     a task, its page, a case, startable procedures, requests, the organisation (queries.py)
   inbox.Inbox         the inbox (one reader with filters, sorts, pages), search fields, saved filters
   attachments.Attachments, accounts.Accounts, timers.Timers, incidents.Incidents, repair.Repair,
-  deployments.Deployments
+  deployments.Deployments, figures.Figures (operators' figures for /metrics)
 """
 from engine import notify, sandbox
 from engine.clock import Clock, SystemClock
@@ -23,6 +23,7 @@ from engine.runtime.catalog import Catalog
 from engine.runtime.commands import Commands
 from engine.runtime.context import Context
 from engine.runtime.deployments import Deployments
+from engine.runtime.figures import Figures
 from engine.runtime.inbox import Inbox
 from engine.runtime.incidents import Incidents
 from engine.runtime.queries import Queries
@@ -58,6 +59,7 @@ class Runtime:
         self.incidents = Incidents(self.context, self.guard)
         self.repair = Repair(self.context, self.guard)
         self.deployments = Deployments(self.context)
+        self.figure_reader = Figures(self.context)
         # The facade's methods: each is a component's, by the same name.
         self.init = self.deployments.init
         self.deploy = self.deployments.deploy
@@ -107,6 +109,7 @@ class Runtime:
         self.run_worker = self.timers.run_worker
         self.health = self.timers.health
         self.next_timer_due = self.timers.next_timer_due
+        self.figures = self.figure_reader.figures
         self.open_incidents = self.incidents.open_incidents
         self.case_incidents = self.incidents.case_incidents
         self.retry_incident = self.incidents.retry_incident

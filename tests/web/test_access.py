@@ -67,9 +67,10 @@ class Walk:
         self.client, self.user, self.wrong, self.endpoints = client, user, [], set()
         self.routes = app.url_map.bind("localhost")
 
-    def expect(self, method, url, allowed, data=None):
-        """`allowed` is a status or a set of statuses; a 404 must not show any case's text."""
-        response = self.client.open(url, method=method, data=data or {})
+    def expect(self, method, url, allowed, data=None, **request):
+        """`allowed` is a status or a set of statuses; a 404 must not show any case's text; `request`: more of
+        the test client's arguments (environ_base, headers)."""
+        response = self.client.open(url, method=method, data=data or {}, **request)
         allowed = {allowed} if isinstance(allowed, int) else set(allowed)
         self.endpoints.add(self.routes.match(url.split("?")[0], method=method)[0])
         if response.status_code not in allowed:
@@ -97,6 +98,8 @@ def test_every_route_as_every_demo_user(app, runtime, user):
                 "/start", "/requests", "/requests?status=running", "/account/password"):
         walk.expect("GET", url, {200, 302})
     walk.expect("GET", "/healthz", 503)  # open to all; 503 because no timer worker runs here
+    walk.expect("GET", "/metrics", 200)  # operators' figures: the test client is a loopback client
+    walk.expect("GET", "/metrics", 404, environ_base={"REMOTE_ADDR": "10.0.0.5"})  # nobody else, signed in or not
     walk.expect("GET", "/login", 302)  # signed in already: back to the inbox
     listed = {t["id"] for t in walk.expect("GET", "/api/v1/tasks", 200).get_json()["tasks"]}
     assert all(sees(runtime.task, task_id, user) for task_id in listed), "the API lists a task the engine hides"
