@@ -1,4 +1,6 @@
-"""The `opsflow` commands about versions: deploy new ones, choose the one new cases start on, list them."""
+"""The `opsflow` commands about versions: deploy new ones, choose the one new cases start on, list them,
+export one as a package folder."""
+from pathlib import Path
 from typing import Any
 
 import click
@@ -7,6 +9,7 @@ from engine.cli_io import emit as _emit
 from engine.cli_io import json_option, when
 from engine.cli_io import reports_errors as _reports_errors
 from engine.cli_io import runtime as _runtime
+from engine.errors import ConfigError
 
 
 @click.command()
@@ -61,4 +64,42 @@ def versions(process: str, as_json: bool) -> None:
         f"by {r['deployed_by'] or '-':<16} {r['content_hash'][:12]}" for r in rs))
 
 
-COMMANDS = (deploy, activate, versions)
+def _ready_folder(folder: Path, force: bool) -> None:
+    """Create `folder`, or accept it when empty (or when `force` allows writing over its files)."""
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError("export_not_a_folder", folder=str(folder))
+    if folder.is_dir() and any(folder.iterdir()) and not force:
+        raise ConfigError("export_folder_not_empty", folder=str(folder))
+    folder.mkdir(parents=True, exist_ok=True)
+
+
+def write_files(folder: Path, files: dict[str, bytes]) -> None:
+    """Write each file (its path relative, checked by the runtime's read) below `folder`."""
+    for path, data in files.items():
+        target = folder.joinpath(*path.split("/"))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+
+@click.command("export")
+@click.argument("process")
+@click.option("--version", "version", type=click.IntRange(min=1), default=None, metavar="N",
+              help="The version to export (default: the one new cases start on).")
+@click.option("--into", "folder", required=True, type=click.Path(path_type=Path), metavar="DIR",
+              help="The folder to write the package into: new or empty.")
+@click.option("--force", is_flag=True,
+              help="Write into a folder that is not empty: the version's files replace theirs, others stay.")
+@json_option
+@_reports_errors
+def export(process: str, version: int | None, folder: Path, force: bool, as_json: bool) -> None:
+    """Write a deployed version of PROCESS as a package folder that `opsflow deploy` takes back unchanged."""
+    package = _runtime().package_files(process, version)
+    _ready_folder(folder, force)
+    write_files(folder, package["files"])
+    written = {"key": package["key"], "version": package["version"], "content_hash": package["content_hash"],
+               "active": package["active"], "folder": str(folder), "files": list(package["files"])}
+    _emit(written, as_json, lambda w: f"{w['key']}: version {w['version']} written to {w['folder']} "
+                                      f"({len(w['files'])} files)")
+
+
+COMMANDS = (deploy, activate, versions, export)

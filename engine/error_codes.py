@@ -208,6 +208,10 @@ SYSTEM_CODES = {
     "setting_not_number": _code("{name}={value!r} is not a number", name="the variable", value=VALUE),
     "bad_timezone": _code("OPSFLOW_TIMEZONE {zone!r} is not an IANA time zone such as Asia/Taipei", zone=VALUE),
     "no_such_user": _code("no such user: {user}; `opsflow users` lists them", user="the username given"),
+    # Exporting a version into a folder (engine/cli_versions.py).
+    "export_folder_not_empty": _code("{folder} is not empty; export into a new or empty folder, or add --force to "
+                                     "write the version's files over its own", folder="the folder given"),
+    "export_not_a_folder": _code("{folder} exists and is not a folder", folder="the path given"),
 }
 
 SCRIPT_CODES = {

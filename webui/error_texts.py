@@ -139,6 +139,8 @@ SYSTEM_TEXTS = {
     "setting_not_number": _l("%(name)s=%(value)s is not a number."),
     "bad_timezone": _l("OPSFLOW_TIMEZONE %(zone)s is not an IANA time zone such as Asia/Taipei."),
     "no_such_user": _l("There is no user %(user)s."),
+    "export_folder_not_empty": _l("%(folder)s is not empty; export into a new or empty folder."),
+    "export_not_a_folder": _l("%(folder)s exists and is not a folder."),
 }
 
 SCRIPT_TEXTS = {

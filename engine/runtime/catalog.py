@@ -9,11 +9,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
-from engine.definitions import Package, build_specs, find_packages, load_package, package_from_files
+from engine.definitions import Package, Problem, build_specs, find_packages, load_package, package_from_files
 from engine.definitions.roles import role_problems
 from engine.errors import Conflict, NotFound, PackageError
 from engine.runtime.clocked_timers import use_our_clock
-from engine.runtime.results import Activated, Deployed, DeployResult, VersionInfo
+from engine.runtime.results import Activated, Deployed, DeployResult, PackageFiles, VersionInfo
 from engine.runtime.spiff import ProcessSpec, SubprocessSpecs
 from engine.store import Database
 from engine.store.models import Activation, Definition, Role
@@ -29,6 +29,18 @@ VersionHook = Callable[[Session, int], None]
 def organisation_roles(session: Session) -> set[str] | None:
     """The role keys of the loaded organisation, or None while none is loaded."""
     return set(session.scalars(select(Role.key))) or None
+
+
+def package_path(path: str, origin: str) -> str:
+    """A stored file's path if it stays inside its package folder wherever it is written; PackageError otherwise.
+
+    Deploys store relative posix paths; a stored path that is absolute, has an empty, `.` or `..` part, a
+    backslash or a NUL (a tampered row) is refused, so an export never writes outside its folder.
+    """
+    parts = path.split("/")
+    if "\\" in path or "\x00" in path or any(part in ("", ".", "..") for part in parts):
+        raise PackageError([Problem.coded(origin, None, None, "not_relative_path", value=path)])
+    return path
 
 
 class Catalog:
@@ -148,6 +160,20 @@ class Catalog:
             raise NotFound("no_procedure", procedure=key)
         return [{"version": r.version, "deployed_at": r.deployed_at, "deployed_by": r.deployed_by,
                  "content_hash": r.content_hash, "active": r.version == active} for r in rows]
+
+    def package_files(self, session: Session, key: str, version: int | None = None) -> PackageFiles:
+        """The files of a deployed version (default: the active one) byte for byte as deployed, each path checked."""
+        active = self._active_version(session, key)
+        if active is None:
+            raise NotFound("no_procedure", procedure=key)
+        wanted = active if version is None else version
+        row = session.scalar(select(Definition).where(Definition.key == key, Definition.version == wanted))
+        if row is None:
+            raise NotFound("no_version", procedure=key, version=wanted)
+        origin = f"{key} v{wanted}"
+        files = {package_path(path, origin): text.encode("utf-8") for path, text in sorted(row.files.items())}
+        return {"key": key, "version": wanted, "content_hash": row.content_hash, "active": wanted == active,
+                "files": files}
 
     def active_id(self, session: Session, key: str) -> int:
         """Id of the version new cases of a procedure start on, or NotFound."""

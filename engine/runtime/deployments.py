@@ -1,4 +1,4 @@
-"""Deploying and activating versions of procedures, loading the organisation, and the database schema."""
+"""Deploying, activating and exporting versions of procedures, loading the organisation, and the database schema."""
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -7,7 +7,7 @@ from engine.org import OrgLoaded, load_org, read_org_file
 from engine.runtime import schedules
 from engine.runtime.catalog import PackagePaths
 from engine.runtime.context import Component
-from engine.runtime.results import Activated, DeployResult, VersionInfo
+from engine.runtime.results import Activated, DeployResult, PackageFiles, VersionInfo
 from engine.store import migrate
 
 
@@ -30,6 +30,12 @@ class Deployments(Component):
         """Every deployed version of a procedure, newest first, marking the one new cases start on."""
         with self.db.read() as session:
             return self.catalog.versions(session, process_key)
+
+    def package_files(self, process_key: str, version: int | None = None) -> PackageFiles:
+        """A deployed version's package files as deployed (default: the version new cases start on), to write out
+        as a folder that `deploy` takes back unchanged."""
+        with self.db.read() as session:
+            return self.catalog.package_files(session, process_key, version)
 
     def load_org(self, path: str | Path) -> OrgLoaded:
         """Replace the organisation with the one in an org file."""

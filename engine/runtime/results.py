@@ -317,6 +317,16 @@ class VersionInfo(TypedDict):
     active: bool
 
 
+class PackageFiles(TypedDict):
+    """A deployed version's package files as deployed (path -> bytes; scenarios are never stored), and its facts."""
+
+    key: str
+    version: int
+    content_hash: str
+    active: bool
+    files: dict[str, bytes]
+
+
 # --- The inbox --------------------------------------------------------------------------------------------
 
 

@@ -65,6 +65,7 @@ class Runtime:
         self.deploy = self.deployments.deploy
         self.activate = self.deployments.activate
         self.versions = self.deployments.versions
+        self.package_files = self.deployments.package_files
         self.load_org = self.deployments.load_org
         self.start = self.commands.start
         self.claim = self.commands.claim
