@@ -25,6 +25,8 @@ LANGUAGES = ("en", "zh-Hant")
 # The JSON Schema keywords that limit what a field takes, as an SOP lists them.
 LIMITS = ("minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minItems",
           "maxItems", "pattern", "format", "x-currency", "x-accept", "const")
+# Length limits say nothing a list of choices does not (text fields get a default maxLength when loaded).
+TEXT_LENGTH = ("minLength", "maxLength")
 
 
 class Procedures(Component):
@@ -151,6 +153,7 @@ def _fields(schema: JsonObject) -> list[SopField]:
                       "label": _texts(prop.get(formfields.LABEL), name),
                       "help": _texts(prop[formfields.HELP], "") if prop.get(formfields.HELP) else None,
                       "kind": formfields.kind_of(prop), "required": name in (parent.get("required") or []),
-                      "limits": {key: prop[key] for key in LIMITS if key in prop},
+                      "limits": {key: prop[key] for key in LIMITS if key in prop
+                                 and not (values and key in TEXT_LENGTH)},
                       "choices": [_texts(labels.get(str(value)), str(value)) for value in values]})
     return found
