@@ -184,6 +184,14 @@ class Catalog:
         return found
 
     @staticmethod
+    def version_id(session: Session, key: str, version: int) -> int:
+        """Id of a deployed version of a procedure, or NotFound."""
+        found = session.scalar(select(Definition.id).where(Definition.key == key, Definition.version == version))
+        if found is None:
+            raise NotFound("no_version", procedure=key, version=version)
+        return found
+
+    @staticmethod
     def _active_version(session: Session, key: str) -> int | None:
         """The version number new cases of `key` start on (None before its first deploy)."""
         return session.scalar(select(Definition.version).join(Activation, Activation.definition_id == Definition.id)

@@ -581,3 +581,109 @@ class TaskPersonRow(TypedDict):
     task_id: str
     username: str
     relation: str
+
+
+# --- Standard operating procedures -------------------------------------------------------------------------
+
+
+class UserStep(TypedDict):
+    """A user task of a parsed process: BPMN id, BPMN name, lane."""
+
+    bpmn_id: str
+    name: str
+    lane: str | None
+
+
+class DecisionColumn(TypedDict):
+    """An input (label, expression) or output (label, name) column of a decision table."""
+
+    label: str
+    expression: NotRequired[str]
+    name: NotRequired[str]
+
+
+class DecisionRule(TypedDict):
+    """One row of a decision table: its description, input cells (None: any value) and output cells."""
+
+    description: str
+    inputs: list[str | None]
+    outputs: list[str | None]
+
+
+class DecisionTableView(TypedDict):
+    """A DMN table as the engine runs it, with the business rule task that calls it."""
+
+    step: str
+    id: str
+    hit_policy: str
+    inputs: list[DecisionColumn]
+    outputs: list[DecisionColumn]
+    rules: list[DecisionRule]
+
+
+class TimerView(TypedDict):
+    """A timer event: kind (date, duration, cycle), its expression, the step a boundary timer sits on."""
+
+    bpmn_id: str
+    kind: str
+    expression: str
+    start: bool
+    attached_to: str | None
+    interrupting: bool | None
+
+
+class SopField(TypedDict):
+    """A form field as an SOP lists it: its path, label in both languages, kind, whether required, limits."""
+
+    path: str
+    depth: int
+    label: Texts
+    help: Texts | None
+    kind: str
+    required: bool
+    limits: dict[str, Any]
+    choices: list[Texts]
+
+
+class SopForm(TypedDict):
+    """A form's title, instructions (the package's source text) and fields."""
+
+    title: Texts
+    instructions: Texts | None
+    fields: list[SopField]
+
+
+class SopStep(TypedDict):
+    """A user task as the SOP describes it: who does it, by when, what happens when late, what they fill in."""
+
+    bpmn_id: str
+    title: Texts
+    lane: str | None
+    role: str | None
+    assignee: str | None
+    candidates: str | None
+    exclude: list[str]
+    separate_from: list[str]
+    due: str | None
+    due_expression: str | None
+    priority: int | None
+    priority_expression: str | None
+    escalate_to: str | None
+    form: SopForm | None
+
+
+class Sop(Procedure):
+    """A procedure's standard operating procedure, generated from the version that runs (Runtime.sop)."""
+
+    active: bool
+    owner_role: str | None
+    start_roles: list[str]
+    supervisor_roles: list[str]
+    confidential_roles: list[str] | None
+    role_names: dict[str, Texts]
+    start_form: SopForm | None
+    steps: list[SopStep]
+    step_names: dict[str, Texts]
+    decisions: list[DecisionTableView]
+    timers: list[TimerView]
+    diagram: str

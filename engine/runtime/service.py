@@ -8,7 +8,7 @@ a file named for its job, and hands out their methods; it holds no logic of its 
   queries.Queries     a task, its page, a case, startable procedures, requests, the organisation (queries.py)
   inbox.Inbox         the inbox (one reader with filters, sorts, pages), search fields, saved filters
   attachments.Attachments, accounts.Accounts, timers.Timers, incidents.Incidents, repair.Repair,
-  deployments.Deployments, figures.Figures (operators' figures for /metrics)
+  deployments.Deployments, figures.Figures (operators' figures for /metrics), sop.Procedures (a procedure's SOP)
 """
 from engine import notify, sandbox
 from engine.clock import Clock, SystemClock
@@ -28,6 +28,7 @@ from engine.runtime.inbox import Inbox
 from engine.runtime.incidents import Incidents
 from engine.runtime.queries import Queries
 from engine.runtime.repair import Repair
+from engine.runtime.sop import Procedures
 from engine.runtime.timers import Timers
 from engine.store import Database
 
@@ -60,6 +61,7 @@ class Runtime:
         self.repair = Repair(self.context, self.guard)
         self.deployments = Deployments(self.context)
         self.figure_reader = Figures(self.context)
+        self.procedures = Procedures(self.context, self.guard)
         # The facade's methods: each is a component's, by the same name.
         self.init = self.deployments.init
         self.deploy = self.deployments.deploy
@@ -91,6 +93,7 @@ class Runtime:
         self.roles = self.queries.roles
         self.definitions = self.queries.definitions
         self.ping = self.queries.ping
+        self.sop = self.procedures.sop
         self.inbox = self.inboxes.inbox
         self.search_fields = self.inboxes.search_fields
         self.saved_filters = self.inboxes.saved_filters

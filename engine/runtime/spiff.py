@@ -2,6 +2,7 @@
 
 The rest of the engine sees plain values (task ids, BPMN ids, data dicts) from here.
 """
+import ast
 import functools
 import zlib
 from collections.abc import Callable, Iterator, Mapping
@@ -20,6 +21,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
@@ -30,7 +32,15 @@ from SpiffWorkflow.util.task import TaskIterator, TaskState
 from engine import sandbox
 from engine.clock import Clock, SystemClock
 from engine.errors import ScriptError
-from engine.runtime.results import JsonObject, NodeStates, TaskInfo
+from engine.runtime.results import (
+    DecisionRule,
+    DecisionTableView,
+    JsonObject,
+    NodeStates,
+    TaskInfo,
+    TimerView,
+    UserStep,
+)
 
 # SpiffWorkflow's task iterator stops silently at depth 1000, about 250 laps of a small loop,
 # and the case then never moves again. Review cycles and reopened complaints loop for years,
@@ -235,6 +245,102 @@ def timer_start_events(spec: ProcessSpec) -> list[tuple[str, str]]:
     return sorted((ts.bpmn_id, ts.event_definition.expression) for ts in spec.task_specs.values()
                   if isinstance(ts, StartEvent) and isinstance(getattr(ts, "event_definition", None),
                                                              TimerEventDefinition))
+
+
+def _flow_specs(spec: ProcessSpec, subprocess_specs: SubprocessSpecs) -> Iterator[Any]:
+    """Every task spec of a process in the order its flows reach it (breadth first from the start); the steps of a
+    subprocess it calls, or of a multi-instance step's task, follow the call; a spec no flow reaches comes last."""
+    seen: set[int] = set()
+    yield from _reached(spec, spec.start, subprocess_specs, seen)
+    for each in [spec, *subprocess_specs.values()]:
+        yield from (task_spec for task_spec in each.task_specs.values() if id(task_spec) not in seen)
+
+
+def _reached(spec: ProcessSpec, start: Any, subprocess_specs: SubprocessSpecs, seen: set[int]) -> Iterator[Any]:
+    """The task specs of `spec` reached from `start`, breadth first, each called process's whole at its call."""
+    queue = [start]
+    while queue:
+        task_spec = queue.pop(0)
+        if task_spec is None or id(task_spec) in seen:
+            continue
+        seen.add(id(task_spec))
+        yield task_spec
+        inner = spec.task_specs.get(getattr(task_spec, "task_spec", None) or "")
+        if inner is not None:
+            yield from _reached(spec, inner, subprocess_specs, seen)
+        called = subprocess_specs.get(getattr(task_spec, "spec", None) or "")
+        if called is not None:
+            yield from _reached(called, called.start, subprocess_specs, seen)
+        queue.extend(task_spec.outputs)
+
+
+def user_steps(spec: ProcessSpec, subprocess_specs: SubprocessSpecs) -> list[UserStep]:
+    """The user tasks of a process (and the subprocesses it calls) in flow order: BPMN id, name, lane."""
+    found: dict[str, UserStep] = {}
+    for task_spec in _flow_specs(spec, subprocess_specs):
+        if isinstance(task_spec, UserTask) and task_spec.bpmn_id not in found:
+            found[task_spec.bpmn_id] = {"bpmn_id": task_spec.bpmn_id, "name": task_spec.bpmn_name or task_spec.bpmn_id,
+                                        "lane": task_spec.lane}
+    return list(found.values())
+
+
+def decision_tables(spec: ProcessSpec, subprocess_specs: SubprocessSpecs) -> list[DecisionTableView]:
+    """The DMN tables the process's business rule tasks run, as SpiffWorkflow parsed them, in flow order."""
+    tables: list[DecisionTableView] = []
+    for task_spec in _flow_specs(spec, subprocess_specs):
+        engine = getattr(task_spec, "dmnEngine", None)
+        if engine is None:
+            continue
+        table = engine.decision_table
+        rules: list[DecisionRule] = [
+            {"description": rule.description or "",
+             "inputs": [" or ".join(text for text in entry.lhs if text) or None for entry in rule.inputEntries],
+             "outputs": [entry.text or None for entry in rule.outputEntries]} for rule in table.rules]
+        policy = str(getattr(table.hit_policy, "value", table.hit_policy))
+        tables.append({"step": task_spec.bpmn_id, "id": table.id, "hit_policy": policy,
+                       "inputs": [{"label": column.label or column.expression or "",
+                                   "expression": column.expression or ""} for column in table.inputs],
+                       "outputs": [{"label": column.label or column.name or "", "name": column.name or ""}
+                                   for column in table.outputs],
+                       "rules": rules})
+    return tables
+
+
+_TIMER_KINDS = {"TimeDateEventDefinition": "date", "DurationTimerEventDefinition": "duration",
+                "CycleTimerEventDefinition": "cycle"}
+
+
+def _timer_kind(definition: TimerEventDefinition) -> str:
+    """date, duration or cycle: the SpiffWorkflow class a timer's definition is (ours subclass them)."""
+    return next((_TIMER_KINDS[c.__name__] for c in type(definition).__mro__ if c.__name__ in _TIMER_KINDS), "timer")
+
+
+def _shown_expression(expression: str) -> str:
+    """A timer's expression as its modeler wrote it: a quoted ISO value unquoted, any other expression as is."""
+    try:
+        value = ast.literal_eval(expression)
+    except (ValueError, SyntaxError):
+        return expression
+    return value if isinstance(value, str) else expression
+
+
+def timer_events(spec: ProcessSpec, subprocess_specs: SubprocessSpecs) -> list[TimerView]:
+    """Every timer event of a process in flow order: BPMN id, kind (date, duration, cycle), its expression, the step
+    a boundary timer is attached to and whether it interrupts that step."""
+    timers: list[TimerView] = []
+    for task_spec in _flow_specs(spec, subprocess_specs):
+        definition = getattr(task_spec, "event_definition", None)
+        if not isinstance(definition, TimerEventDefinition):
+            continue
+        split = task_spec.inputs[0] if len(task_spec.inputs) == 1 else None
+        attached = [o.bpmn_id for o in (split.outputs if split is not None else []) if o is not task_spec]
+        is_boundary = split is not None and type(split).__name__ == "BoundaryEventSplit"
+        timers.append({"bpmn_id": task_spec.bpmn_id, "kind": _timer_kind(definition),
+                       "expression": _shown_expression(definition.expression),
+                       "start": isinstance(task_spec, StartEvent),
+                       "attached_to": attached[0] if is_boundary and attached else None,
+                       "interrupting": bool(getattr(task_spec, "cancel_activity", False)) if is_boundary else None})
+    return timers
 
 
 def fire_timer(workflow: BpmnWorkflow, task_id: str) -> bool:

@@ -46,3 +46,16 @@ def test_instructions_with_lists(live_server, page_as, screenshot, language, loc
     head.goto(f"/tasks/{live_server.runtime.case(case_id)['tasks'][0]['id']}")
     expect(head.locator(".instructions li").first).to_be_visible()
     screenshot(head, f"instructions-task-{language}", full_page=False)
+
+
+@pytest.mark.parametrize(("language", "locale"), LANGUAGES)
+def test_sop_page_on_screen_and_printed(page_as, screenshot, language, locale):
+    """The procurement SOP with its diagram drawn, then as printed (no navigation, diagram across the page)."""
+    page = page_as("sales.lu", viewport=WIDE, locale=locale)
+    page.goto("/procedures/procurement/sop")
+    diagram_ready(page)
+    screenshot(page, f"sop-{language}", full_page=False)
+    page.emulate_media(media="print")
+    expect(page.locator(".topbar")).to_be_hidden()
+    page.wait_for_timeout(300)  # the viewer refits to the printed width
+    screenshot(page, f"sop-print-{language}")

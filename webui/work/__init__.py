@@ -19,6 +19,6 @@ def _upload_limit():
     return {"max_upload_mb": current_runtime().settings.max_attachment_bytes // 2**20}
 
 
-from webui.work import cases, inbox, tasks  # noqa: E402,F401  (routes register on bp)
+from webui.work import cases, inbox, procedures, tasks  # noqa: E402,F401  (routes register on bp)
 
 __all__ = ["bp"]
