@@ -108,6 +108,10 @@ def test_every_route_as_every_demo_user(app, runtime, user):
     for key in [d["key"] for d in runtime.definitions()] + ["no-such-procedure"]:
         walk.expect("GET", f"/start/{key}", 200 if key in startable else 404)
         walk.expect("POST", f"/start/{key}", 422 if key in startable else 404, {"action": "start"})
+        # The SOP: for whoever may start the procedure, supervise it or own it (the engine's read decides).
+        readable = sees(runtime.sop, key, user)
+        walk.expect("GET", f"/procedures/{key}/sop", 200 if readable else 404)
+        walk.expect("GET", f"/procedures/{key}/sop/diagram.json", 200 if readable else 404)
 
     for task_id in world["tasks"] + [UNKNOWN_TASK]:
         visible = sees(runtime.task, task_id, user)
