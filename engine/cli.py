@@ -16,6 +16,7 @@ from engine.cli_io import json_option, when
 from engine.cli_io import reports_errors as _reports_errors
 from engine.cli_io import reports_org_problems as _reports_org_problems
 from engine.cli_io import runtime as _runtime
+from engine.cli_tokens import COMMANDS as TOKEN_COMMANDS
 from engine.cli_versions import COMMANDS
 from engine.config import DEFAULT_DATABASE_FOLDER, Settings
 from engine.definitions.model import Package
@@ -57,7 +58,7 @@ def main() -> None:
     """opsflow: run an operations department's procedures as BPMN."""
 
 
-for _command in COMMANDS + INCIDENT_COMMANDS:
+for _command in COMMANDS + INCIDENT_COMMANDS + TOKEN_COMMANDS:
     main.add_command(_command)
 
 

@@ -96,6 +96,8 @@ FIELD_CODES = {
     "not_a_number": _code("is not a number"),
     "name_length": _code("must be 1 to {most} characters", most="most characters"),
     "text_too_long": _code("must be text of at most {most} characters", most="most characters"),
+    # API tokens (engine/runtime/tokens.py).
+    "expiry_not_future": _code("must be in the future"),
     # Uploads (engine/runtime/attachments.py, files.py).
     "uploads_waiting": _code("{count} of your uploads wait for a form already; submit it first",
                              count="pending uploads"),
@@ -139,6 +141,8 @@ REFUSAL_CODES = {
     "attachment_file_missing": _code("the file of attachment {attachment} is missing from the file store",
                                      attachment="attachment id"),
     "no_saved_filter": _code("no saved filter {filter!r}", filter="the filter id given"),
+    "no_api_token": _code("no API token {token!r} of yours; `opsflow token list USER` lists them",
+                          token="the token id given"),
     "no_incident": _code("no incident {incident} in case {case}; `opsflow incidents` lists the open ones",
                          incident="the incident id given", case=CASE),
     "incident_id_not_number": _code("no incident {incident!r}: an incident id is a number",

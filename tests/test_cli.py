@@ -185,3 +185,27 @@ def test_help_names_case_and_keeps_instance_out_of_the_list(cli):
     assert "[OPTIONS] CASE\n" in ok(cli("cancel", "--help"))
     code, _, err = cli("cases", "1")
     assert code == 2 and "No such command 'cases'" in err
+
+
+def test_tokens_are_made_listed_and_revoked_and_the_secret_is_printed_once(cli):
+    ok(cli("init"))
+    ok(cli("org", "load", ORG_FILE))
+    code, secret, err = cli("token", "create", "sales.tseng", "build server", "--expires-in-days", "30")
+    assert code == 0 and secret.startswith("opf_") and len(secret.splitlines()) == 1
+    assert err.startswith("token 1 'build server' of sales.tseng made; its secret follows")
+    secret = secret.strip()
+    line = ok(cli("token", "list", "sales.tseng"))
+    assert line.startswith(f"token 1     {secret[:12]}...  build server  made ") and " expires 20" in line
+    assert secret not in line and "last used -" in line
+    [row] = json.loads(ok(cli("token", "list", "sales.tseng", "--json")))
+    assert (row["id"], row["name"], row["expired"]) == (1, "build server", False) and secret not in str(row)
+    code, _, err = cli("token", "revoke", "sales.lu", "1")
+    assert code == 1 and err.startswith("error (not_found): no API token 1 of yours")
+    assert ok(cli("token", "revoke", "sales.tseng", "1")) == "token 1 of sales.tseng revoked\n"
+    assert ok(cli("token", "list", "sales.tseng")) == "sales.tseng has no API tokens\n"
+    code, _, err = cli("token", "create", "sales.tseng", " ")
+    assert code != 0 and "name" in err and len(err.splitlines()) == 1
+    code, _, err = cli("token", "create", "nobody", "ci")
+    assert code == 1 and err.startswith("error (not_found): ")
+    code, _, err = cli("token", "create", "sales.tseng", "ci", "--expires-in-days", "0")
+    assert code == 2 and "--expires-in-days" in err

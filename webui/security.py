@@ -60,14 +60,40 @@ class HttpsAwareSessionInterface(SecureCookieSessionInterface):
         return bool(app.config["SESSION_COOKIE_SECURE"] or (request and request.is_secure))
 
 
+def bearer_secret():
+    """The secret of an `Authorization: Bearer SECRET` header on a JSON API request ("" for any other
+    Authorization header there), else None: only /api/v1 reads tokens, never an HTML page."""
+    header = request.headers.get("Authorization")
+    if request.blueprint != "api" or header is None:
+        return None
+    scheme, _, secret = header.partition(" ")
+    return secret.strip() if scheme.lower() == "bearer" else ""
+
+
 def _load_user(session_id):
     """Flask-Login's loader: the active account the session names, or None (signed out) once the user is
-    deactivated, signed out elsewhere or changed their password."""
+    deactivated, signed out elsewhere or changed their password. An API request that presents a token is
+    the token's alone (`_load_token_user`): its session, if any, is not read."""
+    if bearer_secret() is not None:
+        return None
     if "account" not in g:
         username, _, generation = session_id.rpartition(":")
         facts = current_runtime().account(username) if username and generation.isdigit() else None
         g.account = Account(facts) if facts and facts["session_generation"] == int(generation) else None
     return g.account
+
+
+def _load_token_user(_request):
+    """Flask-Login's request loader: on /api/v1, the active account of a valid Bearer token, else None.
+
+    Nothing is written to the session, so a token never turns into a session cookie.
+    """
+    secret = bearer_secret()
+    if not secret:
+        return None
+    username = current_runtime().user_for_token(secret)
+    facts = current_runtime().account(username) if username else None
+    return Account(facts) if facts else None
 
 
 def _add_headers(response):
@@ -91,6 +117,7 @@ def init_app(app):
     login_manager.localize_callback = str
     login_manager.session_protection = "basic"
     login_manager.user_loader(_load_user)
+    login_manager.request_loader(_load_token_user)
     csrf.init_app(app)
     limiter.init_app(app)
     app.after_request(_add_headers)

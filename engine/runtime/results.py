@@ -687,3 +687,25 @@ class Sop(Procedure):
     decisions: list[DecisionTableView]
     timers: list[TimerView]
     diagram: str
+
+
+# --- API tokens ------------------------------------------------------------------------------------------
+
+
+class ApiTokenView(TypedDict):
+    """A personal API token as its owner sees it in a list (tokens.Tokens.tokens): never its secret."""
+
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    expired: bool
+
+
+class NewApiToken(TypedDict):
+    """A token just made: its secret, shown this once (only its hash is kept), and the token as listed."""
+
+    secret: str
+    token: ApiTokenView

@@ -8,7 +8,8 @@ a file named for its job, and hands out their methods; it holds no logic of its 
   queries.Queries     a task, its page, a case, startable procedures, requests, the organisation (queries.py)
   inbox.Inbox         the inbox (one reader with filters, sorts, pages), search fields, saved filters
   attachments.Attachments, accounts.Accounts, timers.Timers, incidents.Incidents, repair.Repair,
-  deployments.Deployments, figures.Figures (operators' figures for /metrics), sop.Procedures (a procedure's SOP)
+  deployments.Deployments, figures.Figures (operators' figures for /metrics), sop.Procedures (a procedure's SOP),
+  tokens.Tokens (personal API tokens)
 """
 from engine import notify, sandbox
 from engine.clock import Clock, SystemClock
@@ -30,6 +31,7 @@ from engine.runtime.queries import Queries
 from engine.runtime.repair import Repair
 from engine.runtime.sop import Procedures
 from engine.runtime.timers import Timers
+from engine.runtime.tokens import Tokens
 from engine.store import Database
 
 
@@ -62,6 +64,7 @@ class Runtime:
         self.deployments = Deployments(self.context)
         self.figure_reader = Figures(self.context)
         self.procedures = Procedures(self.context, self.guard)
+        self.api_tokens = Tokens(self.context)
         # The facade's methods: each is a component's, by the same name.
         self.init = self.deployments.init
         self.deploy = self.deployments.deploy
@@ -108,6 +111,10 @@ class Runtime:
         self.change_password = self.accounts.change_password
         self.end_sessions = self.accounts.end_sessions
         self.people = self.accounts.people
+        self.create_token = self.api_tokens.create_token
+        self.tokens = self.api_tokens.tokens
+        self.revoke_token = self.api_tokens.revoke_token
+        self.user_for_token = self.api_tokens.user_for_token
         self.fire_due_timers = self.timers.fire_due_timers
         self.drain_due_timers = self.timers.drain_due_timers
         self.run_worker = self.timers.run_worker

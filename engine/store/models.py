@@ -323,3 +323,28 @@ class OutboxMessage(Base):
         Index("ix_outbox_unsent", "channel", "not_before", "id", sqlite_where=sent_at.is_(None),
               postgresql_where=sent_at.is_(None)),
     )
+
+
+class ApiToken(Base):
+    """A personal API token: a caller of /api/v1 acts as `username` by presenting its secret.
+
+    Only the SHA-256 of the secret is kept (`token_hash`, unique), so the secret is shown once, when made;
+    `prefix` (its first characters) tells tokens apart in a list. A token is usable while its user is active,
+    it is not revoked and its `expires_at`, if any, has not come. `username` carries no foreign key:
+    `opsflow org load` replaces every user row, and a token outlives a reload of the same user.
+    """
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64))
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(Stamp())
+    expires_at: Mapped[datetime | None] = mapped_column(Stamp())
+    last_used_at: Mapped[datetime | None] = mapped_column(Stamp())
+    revoked_at: Mapped[datetime | None] = mapped_column(Stamp())
+    __table_args__ = (
+        Index("ix_api_tokens_token_hash", "token_hash", unique=True),
+        Index("ix_api_tokens_username", "username", "id"),
+    )

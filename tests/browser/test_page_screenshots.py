@@ -59,3 +59,24 @@ def test_sop_page_on_screen_and_printed(page_as, screenshot, language, locale):
     expect(page.locator(".topbar")).to_be_hidden()
     page.wait_for_timeout(300)  # the viewer refits to the printed width
     screenshot(page, f"sop-print-{language}")
+
+
+@pytest.mark.parametrize("device", ["1366", "phone"])
+def test_api_tokens_page(live_server, page_as, screenshot, language, locale, device):
+    runtime = live_server.runtime
+    for token in runtime.tokens("ops.lin"):  # the server lives for the module: start each page from one token
+        runtime.revoke_token("ops.lin", token["id"])
+    runtime.create_token("ops.lin", "Monthly report script")
+    options = {"viewport": WIDE} if device == "1366" else MOBILE
+    page = page_as("ops.lin", locale=locale, **options)
+    page.goto("/account/tokens")
+    page.locator("#name").fill("Build server")
+    page.locator("#expires_in_days").fill("90")
+    page.locator("button.button--primary").click()
+    secret = page.locator("#new-token")
+    expect(secret).to_be_visible()
+    assert secret.input_value().startswith("opf_")
+    expect(page.locator("table.tokens tbody tr")).to_have_count(2)
+    if device == "phone":
+        assert no_horizontal_scroll(page)
+    screenshot(page, f"api-tokens-{device}-{language}")

@@ -36,8 +36,10 @@ def build_world(runtime):
                                   case_id=mine)["id"]
     pending = runtime.add_attachment("sales.lu", "draft.txt", "text/plain", io.BytesIO(b"not sent yet"))["id"]
     saved = runtime.save_filter("ops.lin", "Overdue", "due=overdue")
+    token = runtime.create_token("ops.lin", "script")["token"]["id"]
     tasks = [t["id"] for case in (mine, other, review) for t in runtime.case(case)["tasks"]]
-    return {"cases": [mine, other, review], "tasks": tasks, "files": [case_file, pending], "filter": saved}
+    return {"cases": [mine, other, review], "tasks": tasks, "files": [case_file, pending], "filter": saved,
+            "token": token}
 
 
 def sees(check, *args):
@@ -95,7 +97,7 @@ def test_every_route_as_every_demo_user(app, runtime, user):
     client = sign_in(app.test_client(), user)
     walk = Walk(app, client, user)
     for url in ("/", "/inbox", "/inbox?scope=mine&due=overdue&sort=-created", "/inbox?process=procurement&s.title=x",
-                "/start", "/requests", "/requests?status=running", "/account/password"):
+                "/start", "/requests", "/requests?status=running", "/account/password", "/account/tokens"):
         walk.expect("GET", url, {200, 302})
     walk.expect("GET", "/healthz", 503)  # open to all; 503 because no timer worker runs here
     walk.expect("GET", "/metrics", 200)  # operators' figures: the test client is a loopback client
@@ -154,6 +156,8 @@ def test_every_route_as_every_demo_user(app, runtime, user):
     walk.expect("POST", "/inbox/claim", 302, {"task": [UNKNOWN_TASK]})
     walk.expect("POST", f"/inbox/filters/{world['filter']}/delete", 302 if user == "ops.lin" else 404)
     walk.expect("POST", "/inbox/filters", 302, {"name": "Mine", "query": "scope=mine"})
+    walk.expect("POST", f"/account/tokens/{world['token']}/revoke", 302 if user == "ops.lin" else 404)
+    walk.expect("POST", "/account/tokens", 422, {"name": ""})
     for case_id in world["cases"]:
         case = runtime.case(case_id, user, "en") if sees(runtime.case, case_id, user, "en") else None
         walk.expect("POST", f"/cases/{case_id}/cancel",

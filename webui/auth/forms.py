@@ -1,8 +1,8 @@
 """WTForms of the account pages (Flask-WTF adds the CSRF token to each)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import HiddenField, IntegerField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
 # Our own words: WTForms' catalogue for "zh_Hant" falls back to its Simplified Chinese one.
 REQUIRED = DataRequired(message=_l("Fill this in."))
@@ -30,3 +30,15 @@ class PasswordChangeForm(FlaskForm):
                                  description=_l("At least 10 characters."))
     confirm = PasswordField(_l("New password again"), render_kw={"autocomplete": "new-password"},
                             validators=[REQUIRED, EqualTo("new_password", message=_l("The two new passwords differ."))])
+
+
+class TokenForm(FlaskForm):
+    """A new personal API token: its name and, optionally, in how many days it stops working."""
+
+    name = StringField(_l("Name"), validators=[REQUIRED, Length(max=100, message=TOO_LONG)],
+                       description=_l("What the token is for, e.g. the script or machine that uses it."),
+                       render_kw={"autocomplete": "off", "maxlength": 100})
+    expires_in_days = IntegerField(
+        _l("Expires after (days)"), validators=[Optional(), NumberRange(1, 3650, message=_l("Enter 1 to 3650 days."))],
+        description=_l("Leave empty for a token that works until you revoke it."),
+        render_kw={"inputmode": "numeric", "min": 1, "max": 3650})

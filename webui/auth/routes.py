@@ -1,4 +1,5 @@
 """Account pages. Sign-in and the password check are rate-limited per client address and per account."""
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
@@ -7,7 +8,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from engine.errors import ValidationFailed
-from webui.auth.forms import LoginForm, PasswordChangeForm
+from webui.auth.forms import LoginForm, PasswordChangeForm, TokenForm
 from webui.config import current_web_settings
 from webui.error_texts import localize
 from webui.i18n import COOKIE, COOKIE_MAX_AGE, LANGUAGES
@@ -96,6 +97,40 @@ def change_password():
             flash(_("Your password is changed."), "success")
             return redirect(url_for("work.inbox"))
     return render_template("auth/password.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@login_required
+def tokens():
+    """The signed-in user's personal API tokens: the list, and a form making one whose secret shows this once.
+
+    The secret is in this response only (never in the session or a redirect); the list shows prefixes.
+    """
+    runtime = current_runtime()
+    form = TokenForm()
+    made = None
+    if form.validate_on_submit():
+        days = form.expires_in_days.data
+        expires_at = runtime.clock.now() + timedelta(days=days) if days else None
+        try:
+            made = runtime.create_token(current_user.username, form.name.data, expires_at)
+        except ValidationFailed as exc:
+            for name, message in exc.errors.items():
+                field = form.name if name == "name" else form.expires_in_days
+                field.errors = [*field.errors, localize(message)]
+        else:
+            form = TokenForm(formdata=None)
+    return render_template("auth/tokens.html", form=form, made=made,
+                           tokens=runtime.tokens(current_user.username)), 422 if form.errors else 200
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id):
+    """Revoke one of one's own tokens (404 for anyone else's); the API refuses it from the next request on."""
+    current_runtime().revoke_token(current_user.username, token_id)
+    flash(_("The token is revoked."), "success")
+    return redirect(url_for("auth.tokens"))
 
 
 @bp.post("/language")
