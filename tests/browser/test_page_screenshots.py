@@ -61,6 +61,7 @@ def test_sop_page_on_screen_and_printed(page_as, screenshot, language, locale):
     screenshot(page, f"sop-print-{language}")
 
 
+@pytest.mark.parametrize(("language", "locale"), LANGUAGES)
 @pytest.mark.parametrize("device", ["1366", "phone"])
 def test_api_tokens_page(live_server, page_as, screenshot, language, locale, device):
     runtime = live_server.runtime
